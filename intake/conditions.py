@@ -1,0 +1,174 @@
+"""A tiny, closed condition language for clinical rules, compiled once when the knowledge loads.
+
+Rules in the YAML say *when* they apply with these operators and nothing else (no `eval`):
+
+    present: KEY          answered yes / positive / listed            (unknown when not asked)
+    absent: KEY           answered no / negative / not listed         (unknown when not asked)
+    answered: KEY         asked at all                                 (never unknown)
+    missing: KEY          not asked                                    (never unknown)
+    equals: {KEY: VALUE}  an enumerated answer, e.g. onset
+    in: {KEY: [VALUES]}
+    at_least / at_most / above / below: {KEY: NUMBER}
+    all: [...]   any: [...]   not: {...}
+    count: {of: [...], at_least: N}                 at least N of the conditions hold
+    count: {of: [...], at_most: N, min_known: M}    at most N hold, with at least M answered
+
+Evaluation is three-valued (True, False, None = unknown) so that "not asked" never reads as
+"negative": a rule fires only when its condition is True.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["ConditionError", "Evaluator", "compile_condition", "keys_in"]
+
+Facts = Mapping[str, Any]
+Evaluator = Callable[[Facts], bool | None]
+
+# What the knowledge base may say about each kind of key.
+BOOLEAN_OPS = {"present", "absent"}
+VALUE_OPS = {"equals", "in"}
+NUMBER_OPS = {"at_least", "at_most", "above", "below"}
+
+
+class ConditionError(ValueError):
+    """A condition the language does not allow; the message names the operator or key."""
+
+
+def compile_condition(spec: Any, key_kinds: Mapping[str, str]) -> Evaluator:
+    """Compile a condition; `key_kinds` maps each known key to 'bool', 'number' or 'value'."""
+    if not isinstance(spec, Mapping) or len(spec) != 1:
+        raise ConditionError(f"a condition is a mapping with exactly one operator, got {spec!r}")
+    (op, arg), = spec.items()
+    if op in ("all", "any"):
+        if not isinstance(arg, list) or not arg:
+            raise ConditionError(f"'{op}' takes a non-empty list of conditions")
+        parts = [compile_condition(a, key_kinds) for a in arg]
+        return _all(parts) if op == "all" else _any(parts)
+    if op == "not":
+        inner = compile_condition(arg, key_kinds)
+        return lambda facts: None if (v := inner(facts)) is None else not v
+    if op == "count":
+        return _count(arg, key_kinds)
+    if op in ("answered", "missing"):
+        key = _key(arg, op, key_kinds, None)
+        if op == "answered":
+            return lambda facts: facts.get(key) is not None
+        return lambda facts: facts.get(key) is None
+    if op in BOOLEAN_OPS:
+        key = _key(arg, op, key_kinds, "bool")
+        if op == "present":
+            return lambda facts: facts.get(key)
+        return lambda facts: None if (v := facts.get(key)) is None else not v
+    if op in VALUE_OPS or op in NUMBER_OPS:
+        if not isinstance(arg, Mapping) or len(arg) != 1:
+            raise ConditionError(f"'{op}' takes a mapping of one key to a value, got {arg!r}")
+        (key, target), = arg.items()
+        _key(key, op, key_kinds, "number" if op in NUMBER_OPS else "value")
+        return _compare(op, key, target)
+    raise ConditionError(f"unknown operator {op!r}")
+
+
+def keys_in(spec: Any) -> set[str]:
+    """Every key a condition reads (for gap reporting and knowledge-base lint)."""
+    if not isinstance(spec, Mapping):
+        return set()
+    (op, arg), = spec.items()
+    if op in ("all", "any"):
+        return set().union(*(keys_in(a) for a in arg))
+    if op == "not":
+        return keys_in(arg)
+    if op == "count":
+        return set().union(*(keys_in(a) for a in arg["of"]))
+    if isinstance(arg, Mapping):
+        return set(arg)
+    return {arg}
+
+
+def _key(arg: Any, op: str, key_kinds: Mapping[str, str], kind: str | None) -> str:
+    if not isinstance(arg, str):
+        raise ConditionError(f"'{op}' takes a key name, got {arg!r}")
+    if arg not in key_kinds:
+        raise ConditionError(f"'{op}' names unknown key {arg!r}")
+    if kind is not None and key_kinds[arg] != kind:
+        raise ConditionError(f"'{op}' needs a {kind} key, but {arg!r} is a {key_kinds[arg]} key")
+    return arg
+
+
+def _all(parts: list[Evaluator]) -> Evaluator:
+    def evaluate(facts: Facts) -> bool | None:
+        unknown = False
+        for part in parts:
+            value = part(facts)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+
+    return evaluate
+
+
+def _any(parts: list[Evaluator]) -> Evaluator:
+    def evaluate(facts: Facts) -> bool | None:
+        unknown = False
+        for part in parts:
+            value = part(facts)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
+
+    return evaluate
+
+
+def _count(arg: Any, key_kinds: Mapping[str, str]) -> Evaluator:
+    if not isinstance(arg, Mapping) or "of" not in arg:
+        raise ConditionError("'count' takes {of: [...], at_least: N} or {of: [...], at_most: N, min_known: M}")
+    unknown_keys = set(arg) - {"of", "at_least", "at_most", "min_known"}
+    if unknown_keys:
+        raise ConditionError(f"'count' does not take {sorted(unknown_keys)}")
+    parts = [compile_condition(a, key_kinds) for a in arg["of"]]
+    if ("at_least" in arg) == ("at_most" in arg):
+        raise ConditionError("'count' takes exactly one of at_least or at_most")
+    if "at_least" in arg:
+        need = int(arg["at_least"])
+
+        def at_least(facts: Facts) -> bool | None:
+            values = [p(facts) for p in parts]
+            true = values.count(True)
+            if true >= need:
+                return True
+            return False if true + values.count(None) < need else None
+
+        return at_least
+    limit, min_known = int(arg["at_most"]), int(arg.get("min_known", len(parts)))
+
+    def at_most(facts: Facts) -> bool | None:
+        values = [p(facts) for p in parts]
+        true = values.count(True)
+        if true > limit:
+            return False
+        return True if len(values) - values.count(None) >= min_known else None
+
+    return at_most
+
+
+def _compare(op: str, key: str, target: Any) -> Evaluator:
+    if op == "equals":
+        return lambda facts: None if (v := facts.get(key)) is None else v == target
+    if op == "in":
+        options = frozenset(target)
+        return lambda facts: None if (v := facts.get(key)) is None else v in options
+    if not isinstance(target, (int, float)) or isinstance(target, bool):
+        raise ConditionError(f"'{op}' compares {key!r} with a number, got {target!r}")
+    compare = {
+        "at_least": lambda v: v >= target,
+        "at_most": lambda v: v <= target,
+        "above": lambda v: v > target,
+        "below": lambda v: v < target,
+    }[op]
+    return lambda facts: None if (v := facts.get(key)) is None else compare(v)

@@ -1,0 +1,363 @@
+"""Load the clinical knowledge base (intake/knowledge/*.yaml) and cross-check it.
+
+The YAML is the clinical content; this module only types it, compiles its conditions and
+refuses anything inconsistent (an unknown id, a rule without a source, a red-flag key with no
+rule) at load time, naming the file, the record and the field — never while a patient is
+being assessed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from intake.conditions import ConditionError, Evaluator, compile_condition, keys_in
+from intake.facts import CASE_KEY_KINDS
+from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, RED_FLAG_KEYS, REGIONS
+
+__all__ = ["KnowledgeBase", "KnowledgeError", "load_knowledge", "KNOWLEDGE_DIR"]
+
+KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
+URGENCY_ORDER = {"monitor": 0, "routine": 1, "urgent": 2, "emergency": 3}
+LIKELIHOOD_ORDER = {"unlikely": 0, "possible": 1, "likely": 2}
+
+# Keys the engine derives before rules run (see engine.py); rules may read them too.
+DERIVED_KEY_KINDS: dict[str, str] = {
+    "referral": "value",
+    "tender_muscle_any": "bool",
+    "tender_muscle_matches_pain": "bool",
+    **{f"referral_map.{m}": "bool" for m in MUSCLES},
+}
+KEY_KINDS: dict[str, str] = {**CASE_KEY_KINDS, **DERIVED_KEY_KINDS}
+
+
+class KnowledgeError(ValueError):
+    """The knowledge base is inconsistent; the message names file, record and field."""
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Record):
+    cite: str
+    authors: str
+    year: int
+    title: str
+    published: str
+    verified: bool = True
+    note: str | None = None
+
+    @property
+    def citation(self) -> str:
+        return self.cite if self.verified else f"{self.cite} (figure unverified)"
+
+
+class Finding(_Record):
+    label: str
+    question: str | None = None
+    plain: str | None = None
+    help: str | None = None
+
+
+class Rule(_Record):
+    """One piece of evidence: when it applies, what it moves, how far, and who says so."""
+
+    id: str
+    summary: str
+    when: dict[str, Any]
+    lr: Annotated[float, Field(gt=0)] | None = None
+    evidence: Literal["likelihood_ratio", "prediction_rule", "clinical_rule"] | None = None
+    strength: Literal["weak", "moderate", "strong"] | None = None
+    direction: Literal["for", "against"] | None = None
+    group: str | None = None
+    sources: list[str] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind_of_weight(self) -> Rule:
+        if (self.lr is None) == (self.strength is None):
+            raise ValueError("give either `lr` (a published figure) or `strength` + `direction` (a clinical rule)")
+        if self.strength is not None and self.direction is None:
+            raise ValueError("a clinical rule with `strength` needs a `direction` (for or against)")
+        if self.lr is not None and self.direction is not None:
+            raise ValueError("`direction` follows from `lr` (above 1 is for, below 1 against); do not give both")
+        return self
+
+
+class Prior(_Record):
+    probability: Annotated[float, Field(gt=0, lt=1)]
+    basis: str
+    sources: list[str] = Field(min_length=1)
+
+
+class Origin(_Record):
+    id: str
+    label: str
+    plain_label: str
+    plain_explanation: str
+    prior: Prior
+    key_tests: list[str]
+    rules: list[Rule]
+
+
+class RedFlagCondition(_Record):
+    id: str
+    label: str
+    plain_label: str
+
+
+class RedFlagRule(_Record):
+    id: str
+    condition: str
+    when: dict[str, Any]
+    urgency: Literal["emergency", "urgent", "routine", "monitor"]
+    refer_to: str
+    note: str
+    sources: list[str] = Field(min_length=1)
+
+
+class ScreeningQuestion(_Record):
+    """How each red-flag key is asked and when it matters (e.g. pregnancy by age and sex)."""
+
+    key: str
+    kind: Literal["red_flag", "precaution"]
+    ask_when: dict[str, Any] | None = None
+
+
+class MuscleRecord(_Record):
+    id: str
+    label: str
+    plain_label: str
+    referral_zones: list[str] = Field(min_length=1)
+    referral_description: str
+    rules: list[Rule] = Field(default_factory=list)
+    sources: list[str] = Field(min_length=1)
+
+
+class SelfCare(_Record):
+    title: str
+    how: list[str] = Field(min_length=1)
+    dose: str
+    drawing: str
+
+
+class Therapy(_Record):
+    id: str
+    label: str
+    kind: Literal["manual_therapy", "exercise", "self_care", "adjunct"]
+    classes: list[Literal["dry_needling", "manipulation", "manual_therapy", "self_care"]] = Field(min_length=1)
+    suggest_for_origins: dict[str, Literal["likely", "possible"]] = Field(default_factory=dict)
+    suggest_for_muscles: list[str] = Field(default_factory=list)
+    evidence_note: str
+    sources: list[str] = Field(min_length=1)
+    self_care: SelfCare | None = None
+
+
+class WithholdingRule(_Record):
+    id: str
+    when: dict[str, Any]
+    withholds: list[Literal["dry_needling", "manipulation", "manual_therapy", "self_care"]] = Field(default_factory=list)
+    cautions: dict[str, str] = Field(default_factory=dict)
+    reason: str
+    sources: list[str] = Field(min_length=1)
+
+
+class Settings(_Record):
+    version: str
+    likely_at: Annotated[float, Field(gt=0, lt=1)]
+    possible_at: Annotated[float, Field(gt=0, lt=1)]
+    clinical_strength: dict[Literal["weak", "moderate", "strong"], Annotated[float, Field(gt=1)]]
+    clinical_strength_sources: list[str]
+    disclaimer: str
+    safety_net: str
+    no_red_flag_note: str
+
+
+class KnowledgeBase(BaseModel):
+    """The whole knowledge base, typed, with every condition compiled once."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    settings: Settings
+    sources: dict[str, Source]
+    findings: dict[str, Finding]
+    origins: dict[str, Origin]
+    red_flag_conditions: dict[str, RedFlagCondition]
+    red_flag_rules: list[RedFlagRule]
+    screening: dict[str, ScreeningQuestion]
+    muscles: dict[str, MuscleRecord]
+    therapies: dict[str, Therapy]
+    withholding: list[WithholdingRule]
+    compiled: dict[str, Evaluator]
+    rule_keys: dict[str, frozenset[str]]
+
+    def citations(self, source_ids: list[str]) -> list[str]:
+        return [self.sources[s].citation for s in source_ids]
+
+    def label(self, key: str) -> str:
+        finding = self.findings.get(key)
+        return finding.label if finding else key.replace("_", " ")
+
+    def effect_of(self, rule: Rule) -> float:
+        """The multiplier a rule applies to the odds when it fires."""
+        if rule.lr is not None:
+            return rule.lr
+        weight = self.settings.clinical_strength[rule.strength]
+        return weight if rule.direction == "for" else 1 / weight
+
+    def strength_of(self, rule: Rule) -> float:
+        return abs(math.log(self.effect_of(rule)))
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path.name}: cannot be read: {exc}") from None
+
+
+def _typed(model: type[BaseModel], data: Any, where: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise KnowledgeError(f"{where}: field {field!r}: {first['msg']}") from None
+
+
+def _records(model: type[BaseModel], items: Any, file: str, section: str) -> list[Any]:
+    if not isinstance(items, list):
+        raise KnowledgeError(f"{file}: `{section}` must be a list")
+    out = []
+    for n, item in enumerate(items):
+        ident = item.get("id", f"#{n + 1}") if isinstance(item, Mapping) else f"#{n + 1}"
+        out.append(_typed(model, item, f"{file}: {section} {ident}"))
+    return out
+
+
+def _unique(records: list[Any], file: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for record in records:
+        if record.id in out:
+            raise KnowledgeError(f"{file}: id {record.id!r} is used twice")
+        out[record.id] = record
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Load and cross-check the knowledge base; cached, because it is read-only and shared."""
+    d = Path(directory)
+    settings = _typed(Settings, _read_yaml(d / "settings.yaml"), "settings.yaml")
+    raw_sources = _read_yaml(d / "sources.yaml") or {}
+    sources = {k: _typed(Source, v, f"sources.yaml: {k}") for k, v in raw_sources.get("sources", {}).items()}
+    raw_findings = _read_yaml(d / "findings.yaml") or {}
+    findings = {k: _typed(Finding, v, f"findings.yaml: {k}") for k, v in raw_findings.get("findings", {}).items()}
+    origins = _unique(_records(Origin, (_read_yaml(d / "origins.yaml") or {}).get("origins"), "origins.yaml", "origins"), "origins.yaml")
+    rf = _read_yaml(d / "red_flags.yaml") or {}
+    conditions = _unique(_records(RedFlagCondition, rf.get("conditions"), "red_flags.yaml", "conditions"), "red_flags.yaml")
+    rf_rules = _records(RedFlagRule, rf.get("rules"), "red_flags.yaml", "rules")
+    screening_list = [_typed(ScreeningQuestion, v, f"red_flags.yaml: screening {v.get('key', n)}") for n, v in enumerate(rf.get("screening") or [])]
+    screening = {q.key: q for q in screening_list}
+    muscles = _unique(_records(MuscleRecord, (_read_yaml(d / "muscles.yaml") or {}).get("muscles"), "muscles.yaml", "muscles"), "muscles.yaml")
+    th = _read_yaml(d / "therapies.yaml") or {}
+    therapies = _unique(_records(Therapy, th.get("therapies"), "therapies.yaml", "therapies"), "therapies.yaml")
+    withholding = _records(WithholdingRule, th.get("withholding"), "therapies.yaml", "withholding")
+
+    compiled: dict[str, Evaluator] = {}
+    rule_keys: dict[str, frozenset[str]] = {}
+
+    def compile_rule(file: str, rule_id: str, when: dict, field: str = "when") -> None:
+        if rule_id in compiled:
+            raise KnowledgeError(f"{file}: rule id {rule_id!r} is used twice")
+        try:
+            compiled[rule_id] = compile_condition(when, KEY_KINDS)
+        except ConditionError as exc:
+            raise KnowledgeError(f"{file}: rule {rule_id}: field {field!r}: {exc}") from None
+        rule_keys[rule_id] = frozenset(keys_in(when))
+
+    def check_sources(file: str, ident: str, ids: list[str]) -> None:
+        for s in ids:
+            if s not in sources:
+                raise KnowledgeError(f"{file}: {ident}: field 'sources': unknown source {s!r}")
+
+    check_sources("settings.yaml", "clinical_strength_sources", settings.clinical_strength_sources)
+    if set(origins) != set(ORIGINS):
+        raise KnowledgeError(f"origins.yaml: origins must be exactly {sorted(ORIGINS)}, got {sorted(origins)}")
+    for origin in origins.values():
+        check_sources("origins.yaml", f"origin {origin.id} prior", origin.prior.sources)
+        for key in origin.key_tests:
+            if key not in CASE_KEY_KINDS:
+                raise KnowledgeError(f"origins.yaml: origin {origin.id}: field 'key_tests': unknown key {key!r}")
+        for rule in origin.rules:
+            compile_rule("origins.yaml", rule.id, rule.when)
+            check_sources("origins.yaml", f"rule {rule.id}", rule.sources)
+    if set(conditions) != set(RED_FLAG_CONDITIONS):
+        raise KnowledgeError(f"red_flags.yaml: conditions must be exactly {sorted(RED_FLAG_CONDITIONS)}")
+    for rule in rf_rules:
+        if rule.condition not in conditions:
+            raise KnowledgeError(f"red_flags.yaml: rule {rule.id}: field 'condition': unknown condition {rule.condition!r}")
+        compile_rule("red_flags.yaml", rule.id, rule.when)
+        check_sources("red_flags.yaml", f"rule {rule.id}", rule.sources)
+    if set(screening) != set(RED_FLAG_KEYS):
+        missing = sorted(set(RED_FLAG_KEYS) - set(screening))
+        extra = sorted(set(screening) - set(RED_FLAG_KEYS))
+        raise KnowledgeError(f"red_flags.yaml: screening must list every red-flag key once (missing {missing}, unknown {extra})")
+    for q in screening.values():
+        if q.ask_when is not None:
+            compile_rule("red_flags.yaml", f"ask.{q.key}", q.ask_when, "ask_when")
+        if q.kind == "red_flag":
+            alone = [r for r in rf_rules if r.when == {"present": q.key}]
+            if not alone:
+                raise KnowledgeError(f"red_flags.yaml: red-flag key {q.key!r} has no rule that fires on it alone ({{present: {q.key}}})")
+    if set(muscles) != set(MUSCLES):
+        raise KnowledgeError(f"muscles.yaml: muscles must be exactly {sorted(MUSCLES)}")
+    for muscle in muscles.values():
+        check_sources("muscles.yaml", f"muscle {muscle.id}", muscle.sources)
+        for zone in muscle.referral_zones:
+            if zone not in REGIONS:
+                raise KnowledgeError(f"muscles.yaml: muscle {muscle.id}: field 'referral_zones': unknown region {zone!r}")
+        for rule in muscle.rules:
+            compile_rule("muscles.yaml", rule.id, rule.when)
+            check_sources("muscles.yaml", f"rule {rule.id}", rule.sources)
+    for therapy in therapies.values():
+        check_sources("therapies.yaml", f"therapy {therapy.id}", therapy.sources)
+        for o in therapy.suggest_for_origins:
+            if o not in origins:
+                raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'suggest_for_origins': unknown origin {o!r}")
+        for m in therapy.suggest_for_muscles:
+            if m not in muscles:
+                raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'suggest_for_muscles': unknown muscle {m!r}")
+        if therapy.kind == "self_care" and therapy.self_care is None:
+            raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'self_care': a self-care item needs patient wording")
+    for rule in withholding:
+        compile_rule("therapies.yaml", rule.id, rule.when)
+        check_sources("therapies.yaml", f"withholding {rule.id}", rule.sources)
+        for cls in rule.cautions:
+            if cls not in ("dry_needling", "manipulation", "manual_therapy", "self_care"):
+                raise KnowledgeError(f"therapies.yaml: withholding {rule.id}: field 'cautions': unknown class {cls!r}")
+    for key in findings:
+        if key not in CASE_KEY_KINDS:
+            raise KnowledgeError(f"findings.yaml: {key}: not a key of the case format")
+    missing_labels = sorted(set(CASE_KEY_KINDS) - set(findings))
+    if missing_labels:
+        raise KnowledgeError(f"findings.yaml: no label for {', '.join(missing_labels)}")
+    if settings.possible_at >= settings.likely_at:
+        raise KnowledgeError("settings.yaml: field 'possible_at' must be below 'likely_at'")
+
+    return KnowledgeBase(
+        settings=settings, sources=sources, findings=findings, origins=origins,
+        red_flag_conditions=conditions, red_flag_rules=rf_rules, screening=screening,
+        muscles=muscles, therapies=therapies, withholding=withholding,
+        compiled=compiled, rule_keys=rule_keys,
+    )

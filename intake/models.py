@@ -1,0 +1,303 @@
+"""Typed models of a version-1 case and of the assessment (../shared/case-format.md).
+
+The case models are the contract every part of the product speaks, so they are strict:
+unknown keys, values outside their lists, out-of-range numbers and wrong types are refused.
+Every field is optional except where the format says otherwise, because an omitted
+answer means "not asked", never "negative".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+__all__ = [
+    "ACTIVITIES",
+    "MUSCLES",
+    "ORIGINS",
+    "RED_FLAG_CONDITIONS",
+    "RED_FLAG_KEYS",
+    "REGIONS",
+    "TESTS",
+    "Activity",
+    "Assessment",
+    "Case",
+    "Exam",
+    "Expected",
+    "Gap",
+    "History",
+    "MuscleFinding",
+    "OriginFinding",
+    "Patient",
+    "Reason",
+    "RedFlagFinding",
+    "RedFlags",
+    "Region",
+    "TherapySuggestion",
+    "Withholding",
+]
+
+Region = Literal[
+    "low_back", "sacroiliac", "buttock", "groin", "anterior_thigh", "lateral_hip",
+    "lateral_thigh", "posterior_thigh", "knee", "below_knee", "foot",
+]
+Activity = Literal[
+    "walking", "stairs", "squatting", "sitting", "prolonged_standing", "rising_from_sitting",
+    "lying_on_affected_side", "bending_forward", "lumbar_extension", "putting_on_shoes_socks",
+    "crossing_legs", "coughing_sneezing", "running",
+]
+Muscle = Literal[
+    "gluteus_medius", "gluteus_minimus", "gluteus_maximus", "piriformis", "quadratus_lumborum",
+    "iliopsoas", "tensor_fasciae_latae", "lumbar_multifidus", "hamstrings", "adductors",
+]
+TestId = Literal[
+    "faber", "fadir", "scour", "hip_ir_pain", "active_hip_flexion_lateral_pain",
+    "active_hip_extension_pain", "log_roll", "trendelenburg", "single_leg_stance_30s",
+    "resisted_external_derotation", "greater_trochanter_palpation", "thomas", "ober", "slr",
+    "crossed_slr", "slump", "prone_knee_bend", "lumbar_movement_reproduces_pain",
+    "centralisation", "sij_distraction", "sij_thigh_thrust", "sij_compression",
+    "sij_sacral_thrust", "gaenslen", "fair", "seated_piriformis_stretch",
+]
+OriginId = Literal[
+    "hip_joint", "lateral_hip", "lumbar_radicular", "lumbar_referred", "sacroiliac",
+    "deep_gluteal", "myofascial",
+]
+RedFlagCondition = Literal[
+    "cauda_equina", "malignancy", "infection", "fracture", "inflammatory", "vascular",
+    "progressive_neurology",
+]
+Urgency = Literal["emergency", "urgent", "routine", "monitor"]
+Referral = Literal["none", "routine", "urgent", "emergency"]
+Likelihood = Literal["likely", "possible", "unlikely"]
+TestResult = Literal["positive", "negative"]
+WithheldClass = Literal["dry_needling", "manipulation", "manual_therapy", "self_care"]
+
+REGIONS: tuple[str, ...] = get_args(Region)
+ACTIVITIES: tuple[str, ...] = get_args(Activity)
+MUSCLES: tuple[str, ...] = get_args(Muscle)
+TESTS: tuple[str, ...] = get_args(TestId)
+ORIGINS: tuple[str, ...] = get_args(OriginId)
+RED_FLAG_CONDITIONS: tuple[str, ...] = get_args(RedFlagCondition)
+
+Flag = StrictBool | None
+Score0to10 = Annotated[int, Field(strict=True, ge=0, le=10)]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
+NonNegativeNumber = Annotated[float, Field(strict=True, ge=0)]
+
+
+class _Strict(BaseModel):
+    """Refuses unknown keys: a misspelt key would otherwise silently read as 'not asked'."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Patient(_Strict):
+    age: Annotated[int, Field(strict=True, ge=0, le=120)]
+    sex: Literal["female", "male", "other", "unspecified"] | None = None
+    side: Literal["left", "right", "bilateral"] | None = None
+    name: Annotated[str, Field(strict=True, max_length=200)] | None = None
+
+
+class History(_Strict):
+    pain_sites: list[Region] | None = None
+    onset: Literal["gradual", "sudden", "after_trauma"] | None = None
+    duration_weeks: NonNegativeNumber | None = None
+    pain_now: Score0to10 | None = None
+    pain_worst: Score0to10 | None = None
+    aggravated_by: list[Activity] | None = None
+    limp: Flag = None
+    paraesthesia: Flag = None
+    back_pain: Flag = None
+    morning_stiffness_minutes: NonNegativeInt | None = None
+    clicking_or_locking: Flag = None
+    night_pain: Flag = None
+    relieved_by_rest: Flag = None
+
+
+class RedFlags(_Strict):
+    saddle_anaesthesia: Flag = None
+    bladder_dysfunction: Flag = None
+    bowel_incontinence: Flag = None
+    sexual_dysfunction: Flag = None
+    bilateral_leg_symptoms: Flag = None
+    progressive_weakness: Flag = None
+    history_of_cancer: Flag = None
+    unexplained_weight_loss: Flag = None
+    constant_night_pain: Flag = None
+    fever_or_unwell: Flag = None
+    immunosuppression: Flag = None
+    iv_drug_use: Flag = None
+    recent_infection: Flag = None
+    significant_trauma: Flag = None
+    osteoporosis: Flag = None
+    long_term_corticosteroids: Flag = None
+    unable_to_weight_bear: Flag = None
+    hot_swollen_joint: Flag = None
+    calf_swelling_or_redness: Flag = None
+    inflammatory_back_pain: Flag = None
+    anticoagulant_use: Flag = None
+    pregnant: Flag = None
+
+
+RED_FLAG_KEYS: tuple[str, ...] = tuple(RedFlags.model_fields)
+
+
+class Tests(_Strict):
+    faber: TestResult | None = None
+    fadir: TestResult | None = None
+    scour: TestResult | None = None
+    hip_ir_pain: TestResult | None = None
+    active_hip_flexion_lateral_pain: TestResult | None = None
+    active_hip_extension_pain: TestResult | None = None
+    log_roll: TestResult | None = None
+    trendelenburg: TestResult | None = None
+    single_leg_stance_30s: TestResult | None = None
+    resisted_external_derotation: TestResult | None = None
+    greater_trochanter_palpation: TestResult | None = None
+    thomas: TestResult | None = None
+    ober: TestResult | None = None
+    slr: TestResult | None = None
+    crossed_slr: TestResult | None = None
+    slump: TestResult | None = None
+    prone_knee_bend: TestResult | None = None
+    lumbar_movement_reproduces_pain: TestResult | None = None
+    centralisation: TestResult | None = None
+    sij_distraction: TestResult | None = None
+    sij_thigh_thrust: TestResult | None = None
+    sij_compression: TestResult | None = None
+    sij_sacral_thrust: TestResult | None = None
+    gaenslen: TestResult | None = None
+    fair: TestResult | None = None
+    seated_piriformis_stretch: TestResult | None = None
+
+
+class Exam(_Strict):
+    hip_internal_rotation_deg: Annotated[int, Field(strict=True, ge=0, le=90)] | None = None
+    hip_flexion_deg: Annotated[int, Field(strict=True, ge=0, le=160)] | None = None
+    neuro_deficit: Flag = None
+    tender_muscles: list[Muscle] | None = None
+    tests: Tests = Field(default_factory=Tests)
+
+
+class Case(_Strict):
+    case_format: Literal[1]
+    id: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    title: Annotated[str, Field(strict=True, max_length=200)] | None = None
+    patient: Patient
+    history: History = Field(default_factory=History)
+    red_flags: RedFlags = Field(default_factory=RedFlags)
+    exam: Exam = Field(default_factory=Exam)
+    notes: Annotated[str, Field(strict=True, max_length=10_000)] | None = None
+
+    def to_data(self) -> dict:
+        """The case as the format writes it: omitted answers stay omitted."""
+        return self.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+
+
+class Expected(_Strict):
+    """A vignette's answer (the `expected` block), kept apart from the case itself."""
+
+    origin: OriginId | None
+    acceptable: list[OriginId] = Field(default_factory=list)
+    red_flags: list[RedFlagCondition] = Field(default_factory=list)
+    referral: Referral = "none"
+    muscles: list[Muscle] = Field(default_factory=list)
+    withheld: list[WithheldClass] = Field(default_factory=list)
+    basis: str = ""
+
+
+# ---------------------------------------------------------------- the assessment
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reason(_Out):
+    """One step of the reasoning: which findings moved a conclusion, which way, how much, per whom."""
+
+    rule: str
+    findings: list[str]
+    summary: str
+    direction: Literal["for", "against"]
+    effect: float = Field(description="Multiplier applied to the odds (likelihood ratio or rule weight).")
+    evidence: Literal["likelihood_ratio", "prediction_rule", "clinical_rule"]
+    counted: bool = True
+    covered_by: str | None = None
+    sources: list[str]
+    citations: list[str]
+
+
+class OriginFinding(_Out):
+    id: OriginId
+    label: str
+    likelihood: Likelihood
+    probability: float
+    because: list[Reason]
+
+
+class RedFlagFinding(_Out):
+    id: RedFlagCondition
+    label: str
+    urgency: Urgency
+    findings: list[str]
+    note: str
+    refer_to: str
+    rules: list[str]
+    sources: list[str]
+    citations: list[str]
+
+
+class MuscleFinding(_Out):
+    id: Muscle
+    label: str
+    referral_zones: list[Region]
+    because: list[Reason]
+
+
+class TherapySuggestion(_Out):
+    id: str
+    label: str
+    kind: Literal["manual_therapy", "exercise", "self_care", "adjunct"]
+    classes: list[WithheldClass]
+    for_: list[str] = Field(alias="for", serialization_alias="for")
+    withheld: str | None
+    withheld_reason: str | None = None
+    caution: str | None = None
+    evidence_note: str
+    sources: list[str]
+    citations: list[str]
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+
+class Withholding(_Out):
+    id: WithheldClass
+    because: list[str]
+    reason: str
+    rule: str
+    sources: list[str]
+    citations: list[str]
+
+
+class Gap(_Out):
+    key: str
+    label: str
+    kind: Literal["red_flag", "precaution", "test", "history", "exam"]
+    why: str
+
+
+class Assessment(_Out):
+    origins: list[OriginFinding]
+    red_flags: list[RedFlagFinding]
+    referral: Referral
+    muscles: list[MuscleFinding]
+    therapies: list[TherapySuggestion]
+    unanswered: list[str]
+    withheld: list[Withholding]
+    gaps: list[Gap]
+    precautions: list[str]
+    safety_net: str
+    disclaimer: str
+    knowledge_version: str
