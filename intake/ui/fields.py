@@ -1,0 +1,207 @@
+"""Form widgets as views of the answers: labels from the knowledge base, tri-state by default.
+
+Every helper takes the answer's dotted path in the case (``history.limp``,
+``exam.tests.faber``), seeds its widget from the answers, writes changes back through
+``state.set_answer`` and shows the case format's refusal, if any, right under the widget.
+"Not asked" is always an answer of its own and is never the same as "no".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from intake.knowledge import KnowledgeBase, load_knowledge
+from intake.ui import state
+from intake.ui.evaluation import Evaluation
+
+__all__ = [
+    "choice",
+    "flag",
+    "humanise",
+    "kb",
+    "label_of",
+    "multi",
+    "number",
+    "problems_for",
+    "test_result",
+    "text",
+]
+
+FLAG_OPTIONS = ("unasked", "no", "yes")
+FLAG_WORDS = {"unasked": "Not asked", "no": "No", "yes": "Yes"}
+FLAG_VALUES: dict[str, bool | None] = {"unasked": None, "no": False, "yes": True}
+TEST_OPTIONS = ("untested", "negative", "positive")
+TEST_WORDS = {"untested": "Not tested", "negative": "Negative", "positive": "Positive"}
+TEST_VALUES: dict[str, str | None] = {"untested": None, "negative": "negative", "positive": "positive"}
+
+
+def kb() -> KnowledgeBase:
+    """The knowledge base: read-only and loaded once per process (lru_cache in load_knowledge)."""
+    return load_knowledge()
+
+
+def humanise(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def label_of(key: str) -> str:
+    """The knowledge base's label for a case key, e.g. ``faber`` or ``pain_sites.groin``."""
+    return kb().label(key)
+
+
+def _question(key: str) -> tuple[str, str | None]:
+    finding = kb().findings.get(key)
+    if finding is None:
+        return humanise(key), None
+    return finding.question or finding.label, finding.help
+
+
+def _case_key(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
+def problems_for(ev: Evaluation, path: str, label: str | None = None) -> None:
+    """The case format's reasons for refusing this field, shown under its widget."""
+    for message in ev.problems.get(path, []):
+        if path == "patient.age" and "missing" in message:
+            st.info("Age is required: the reasoning starts once it is entered.", icon=":material/info:")
+        else:
+            st.error(f"{label or label_of(_case_key(path))}: {message}", icon=":material/error:")
+
+
+def _seed(key: str, value: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+# ---------------------------------------------------------------- callbacks
+
+
+def _on_flag(path: str) -> None:
+    key = state.widget_key(path)
+    picked = st.session_state.get(key) or "unasked"
+    st.session_state[key] = picked
+    state.set_answer(path, FLAG_VALUES[picked])
+
+
+def _on_test(path: str) -> None:
+    key = state.widget_key(path)
+    picked = st.session_state.get(key) or "untested"
+    st.session_state[key] = picked
+    state.set_answer(path, TEST_VALUES[picked])
+
+
+def _on_choice(path: str) -> None:
+    state.set_answer(path, st.session_state.get(state.widget_key(path)))
+
+
+def _on_number(path: str, integer: bool) -> None:
+    value = st.session_state.get(state.widget_key(path))
+    if value is not None and (integer or float(value).is_integer()):
+        value = int(value)
+    state.set_answer(path, value)
+
+
+def _on_text(path: str) -> None:
+    value = st.session_state.get(state.widget_key(path))
+    state.set_answer(path, value if value else None)
+
+
+def _on_multi(path: str, options: Sequence[str]) -> None:
+    key = state.widget_key(path)
+    chosen = set(st.session_state.get(key) or [])
+    ordered = [o for o in options if o in chosen]
+    if ordered:
+        st.session_state[key + ":none"] = False
+        state.set_answer(path, ordered)
+    else:
+        state.set_answer(path, [] if st.session_state.get(key + ":none") else None)
+
+
+def _on_multi_none(path: str) -> None:
+    key = state.widget_key(path)
+    if st.session_state.get(key + ":none"):
+        st.session_state[key] = []
+        state.set_answer(path, [])
+    elif not st.session_state.get(key):
+        state.set_answer(path, None)
+
+
+# ---------------------------------------------------------------- widgets
+
+
+def flag(ev: Evaluation, path: str, *, label: str | None = None, help: str | None = None) -> None:
+    """A yes/no question with 'Not asked' as its own, default answer."""
+    question, kb_help = _question(_case_key(path))
+    key = state.widget_key(path)
+    value = state.get_answer(path)
+    _seed(key, "unasked" if value is None else ("yes" if value else "no"))
+    st.segmented_control(
+        label or question, FLAG_OPTIONS, format_func=FLAG_WORDS.__getitem__, key=key,
+        on_change=_on_flag, args=(path,), help=help or kb_help,
+    )
+    problems_for(ev, path)
+
+
+def test_result(ev: Evaluation, path: str) -> None:
+    """A physical test: Not tested / Negative / Positive."""
+    name = _case_key(path)
+    finding = kb().findings.get(name)
+    label = finding.label if finding else humanise(name)
+    hint = (finding.help or finding.question) if finding else None
+    key = state.widget_key(path)
+    value = state.get_answer(path)
+    _seed(key, "untested" if value is None else value)
+    st.segmented_control(
+        label, TEST_OPTIONS, format_func=TEST_WORDS.__getitem__, key=key,
+        on_change=_on_test, args=(path,), help=hint,
+    )
+    problems_for(ev, path, label)
+
+
+def choice(ev: Evaluation, path: str, options: Sequence[str], *, format_func: Callable[[str], str] = humanise) -> None:
+    """One of a list (sex, side, onset); nothing selected means not asked."""
+    question, kb_help = _question(_case_key(path))
+    key = state.widget_key(path)
+    _seed(key, state.get_answer(path))
+    st.segmented_control(question, list(options), format_func=format_func, key=key,
+                         on_change=_on_choice, args=(path,), help=kb_help)
+    problems_for(ev, path)
+
+
+def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, placeholder: str = "Not asked") -> None:
+    """A number; left empty means not asked. The case format, not the widget, sets the range,
+    so a value it refuses stays on screen with the reason next to it."""
+    question, kb_help = _question(_case_key(path))
+    key = state.widget_key(path)
+    _seed(key, state.get_answer(path))
+    st.number_input(
+        question, value=None, step=int(step) if integer else float(step), format="%d" if integer else "%.1f",
+        key=key, on_change=_on_number, args=(path, integer), help=kb_help, placeholder=placeholder,
+    )
+    problems_for(ev, path)
+
+
+def text(ev: Evaluation, path: str, label: str, *, area: bool = False, help: str | None = None,
+         max_chars: int | None = None, placeholder: str | None = None) -> None:
+    key = state.widget_key(path)
+    _seed(key, state.get_answer(path) or "")
+    widget = st.text_area if area else st.text_input
+    widget(label, key=key, on_change=_on_text, args=(path,), help=help, max_chars=max_chars, placeholder=placeholder)
+    problems_for(ev, path, label)
+
+
+def multi(ev: Evaluation, path: str, options: Sequence[str], *, label: str, format_func: Callable[[str], str],
+          none_label: str, help: str | None = None) -> None:
+    """Several of a list. Nothing chosen means not asked; 'none of these' is an answer of its own."""
+    key = state.widget_key(path)
+    value = state.get_answer(path)
+    _seed(key, list(value or []))
+    _seed(key + ":none", value == [])
+    st.pills(label, list(options), selection_mode="multi", format_func=format_func, key=key,
+             on_change=_on_multi, args=(path, tuple(options)), help=help)
+    st.checkbox(none_label, key=key + ":none", on_change=_on_multi_none, args=(path,))
+    problems_for(ev, path, label)

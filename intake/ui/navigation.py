@@ -1,0 +1,42 @@
+"""Where the practitioner is: progress, the step bar, and Back / Next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from intake.ui import state
+
+NAV_KEY = "nav:step"
+SHORT_TITLES = {
+    "patient": "1 Patient", "red_flags": "2 Red flags", "history": "3 History", "hip": "4 Hip",
+    "spine": "5 Spine & SIJ", "palpation": "6 Palpation", "review": "7 Review", "reports": "8 Reports",
+}
+
+
+def _on_nav() -> None:
+    picked = st.session_state.get(NAV_KEY)
+    state.go_to(picked or st.session_state.step)
+
+
+def progress() -> None:
+    step = st.session_state.step
+    index = state.STEPS.index(step)
+    st.progress((index + 1) / len(state.STEPS), text=f"Step {index + 1} of {len(state.STEPS)}: {state.STEP_TITLES[step]}")
+    st.session_state[NAV_KEY] = step
+    st.segmented_control("Go to step", state.STEPS, format_func=SHORT_TITLES.__getitem__, key=NAV_KEY,
+                         on_change=_on_nav, width="stretch")
+
+
+def back_next() -> None:
+    index = state.STEPS.index(st.session_state.step)
+    st.divider()
+    back, _, forward = st.columns([1, 3, 1])
+    if index > 0:
+        previous = state.STEPS[index - 1]
+        back.button(f"Back: {state.STEP_TITLES[previous]}", on_click=state.go_to, args=(previous,),
+                    icon=":material/arrow_back:", key="nav:back", width="stretch")
+    if index < len(state.STEPS) - 1:
+        following = state.STEPS[index + 1]
+        forward.button(f"Next: {state.STEP_TITLES[following]}", on_click=state.go_to, args=(following,),
+                       icon=":material/arrow_forward:", icon_position="right", type="primary", key="nav:next",
+                       width="stretch")

@@ -1,0 +1,96 @@
+"""The live reasoning shown on every step: the red-flag banner and the sidebar panel.
+
+Everything printed here comes from the engine's assessment and the knowledge base; this module
+decides only where and how loudly to show it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from intake.models import RED_FLAG_KEYS
+from intake.ui.evaluation import Evaluation
+from intake.ui.fields import kb
+
+__all__ = ["disclaimer", "red_flag_banner", "save_status", "sidebar_panel"]
+
+LIKELIHOOD_WORDS = {"likely": "likely", "possible": "possible", "unlikely": "unlikely"}
+BANNER_URGENCIES = ("emergency", "urgent")
+MAX_ORIGINS = 4
+MAX_GAPS = 5
+
+
+def red_flag_banner(ev: Evaluation) -> None:
+    """An emergency (or urgent) red flag, at the top of every step for as long as it stands."""
+    assessment = ev.assessment
+    if assessment is None:
+        return
+    raised = [rf for rf in assessment.red_flags if rf.urgency in BANNER_URGENCIES]
+    raised.sort(key=lambda rf: BANNER_URGENCIES.index(rf.urgency))
+    for rf in raised:
+        findings = ", ".join(kb().label(k) for k in rf.findings)
+        body = (
+            f"**{rf.label}** — raised by: {findings}.\n\n"
+            f"**What to do:** {rf.note}\n\n"
+            f"**Refer to:** {rf.refer_to}"
+        )
+        if rf.urgency == "emergency":
+            st.error(body, title="EMERGENCY — stop the assessment and refer now", icon=":material/emergency:")
+        else:
+            st.warning(body, title="URGENT referral needed", icon=":material/warning:")
+
+
+def disclaimer() -> None:
+    st.caption(f"**Reasoning aid, not a diagnosis.** {kb().settings.disclaimer}")
+
+
+def sidebar_panel(ev: Evaluation) -> None:
+    """Leading origins, red-flag status and the questions that matter most, live."""
+    st.subheader("Live reasoning")
+    if ev.engine_error:
+        st.warning(ev.engine_error)
+        return
+    assessment = ev.assessment
+    if assessment is None:
+        st.info("Enter the patient's age (step 1) to start the reasoning.")
+        return
+
+    referral = assessment.referral
+    unasked = sum(1 for k in RED_FLAG_KEYS if ev.data.get("red_flags", {}).get(k) is None)
+    flagged = list(assessment.red_flags)
+    if referral == "emergency":
+        st.error("**Red flags: EMERGENCY referral**", icon=":material/emergency:")
+    elif referral == "urgent":
+        st.warning("**Red flags: urgent referral**", icon=":material/warning:")
+    elif referral == "routine":
+        st.warning("**Red flags: routine referral**", icon=":material/flag:")
+    elif flagged:
+        st.info("**Red flags: to monitor**", icon=":material/visibility:")
+    else:
+        st.success("**Red flags: none reported**", icon=":material/check_circle:")
+    for rf in flagged:
+        st.caption(f"{rf.label} ({rf.urgency})")
+    if unasked:
+        st.caption(f"{unasked} of {len(RED_FLAG_KEYS)} screening questions not asked yet.")
+
+    st.markdown("**Leading origins**")
+    for origin in assessment.origins[:MAX_ORIGINS]:
+        words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
+        st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
+
+    if assessment.gaps:
+        st.markdown("**Ask next**")
+        lines = [f"- {gap.label} — {gap.why}" for gap in assessment.gaps[:MAX_GAPS]]
+        st.markdown("\n".join(lines))
+    st.caption("Reasoning aid, not a diagnosis.")
+
+
+def save_status() -> None:
+    ss = st.session_state
+    if ss.draft_id and ss.consent:
+        st.caption(":material/cloud_done: Saved as you go. This page's address resumes the assessment.")
+    elif ss.draft_id:
+        st.caption(":material/pause_circle: Consent withdrawn: new answers are not being saved.")
+    else:
+        st.caption(":material/info: Not saved yet: record the patient's consent on step 1 to keep a draft.")
+

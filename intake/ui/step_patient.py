@@ -1,0 +1,36 @@
+"""Step 1: who the patient is, and their consent to keep a record of the assessment."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from intake.ui import fields, state
+from intake.ui.evaluation import Evaluation
+
+CONSENT_KEY = state.WIDGET_PREFIX + ":consent"
+SEXES = ("female", "male", "other", "unspecified")
+SIDES = ("left", "right", "bilateral")
+
+
+def _on_consent() -> None:
+    state.set_consent(bool(st.session_state.get(CONSENT_KEY)))
+
+
+def render(ev: Evaluation) -> None:
+    if CONSENT_KEY not in st.session_state:
+        st.session_state[CONSENT_KEY] = bool(st.session_state.consent)
+    st.checkbox(
+        "The patient agrees to this assessment being recorded",
+        key=CONSENT_KEY, on_change=_on_consent,
+        help="Answers are kept as a draft on this computer only once consent is recorded.",
+    )
+    if not st.session_state.consent:
+        st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
+    fields.text(ev, "patient.name", "Patient name (optional, printed on the PDFs only)", max_chars=200,
+                help="Never used by the reasoning. Leave empty to keep the reports anonymous.")
+    left, right = st.columns(2)
+    with left:
+        fields.number(ev, "patient.age", placeholder="Years")
+    with right:
+        fields.choice(ev, "patient.sex", SEXES)
+    fields.choice(ev, "patient.side", SIDES)

@@ -1,0 +1,27 @@
+"""Step 2: the red-flag screen, early, because an emergency changes everything after it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from intake.models import RED_FLAG_KEYS
+from intake.ui import fields
+from intake.ui.evaluation import Evaluation
+
+
+def render(ev: Evaluation) -> None:
+    screening = fields.kb().screening
+    red = [k for k in RED_FLAG_KEYS if screening[k].kind == "red_flag"]
+    precautions = [k for k in RED_FLAG_KEYS if screening[k].kind == "precaution"]
+    answered = sum(1 for k in RED_FLAG_KEYS if ev.data.get("red_flags", {}).get(k) is not None)
+    st.caption(f"{answered} of {len(RED_FLAG_KEYS)} asked. An answer you have not asked stays 'Not asked': it is a gap, not a no.")
+    st.markdown("#### Screening questions")
+    left, right = st.columns(2)
+    for n, key in enumerate(red):
+        with left if n < (len(red) + 1) // 2 else right:
+            fields.flag(ev, f"red_flags.{key}")
+    st.markdown("#### Precautions for hands-on treatment")
+    cols = st.columns(2)
+    for n, key in enumerate(precautions):
+        with cols[n % 2]:
+            fields.flag(ev, f"red_flags.{key}")

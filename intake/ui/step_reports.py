@@ -1,0 +1,57 @@
+"""Step 8: the PDFs and the case file. Each file is made only when its button is clicked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import streamlit as st
+import yaml
+
+from intake.models import Assessment, Case
+from intake.ui.evaluation import Evaluation
+
+__all__ = ["case_json", "case_yaml", "render"]
+
+
+def case_yaml(case: Case) -> str:
+    return yaml.safe_dump(case.to_data(), sort_keys=False, allow_unicode=True, width=100)
+
+
+def case_json(case: Case) -> str:
+    return json.dumps(case.to_data(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _pdf(render: Callable[[Case, Assessment], bytes], case: Case, assessment: Assessment) -> Callable[[], bytes]:
+    return lambda: render(case, assessment)
+
+
+def render(ev: Evaluation) -> None:
+    import reports  # loaded at start-up by streamlit_app; here only for its functions
+
+    if not ev.valid or ev.case is None:
+        st.warning("The reports need a complete, valid case. Correct the answers marked on the earlier steps "
+                   "(see Review); nothing is lost meanwhile.")
+        return
+    case, assessment = ev.case, ev.assessment
+    if not st.session_state.consent:
+        st.info("Consent to record is not recorded on step 1. The files below are made on request and not stored.")
+    st.markdown("Files are made when you click and are not kept on the server. The file names carry no patient name.")
+    a, b = st.columns(2)
+    with a:
+        st.markdown("#### PDF")
+        if assessment is None:
+            st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
+        else:
+            st.download_button("Clinician summary (PDF)", _pdf(reports.render_summary, case, assessment),
+                               file_name="clinician-summary.pdf", mime="application/pdf", on_click="ignore",
+                               icon=":material/picture_as_pdf:", key="dl:summary", type="primary")
+            st.download_button("Patient handout (PDF)", _pdf(reports.render_handout, case, assessment),
+                               file_name="patient-handout.pdf", mime="application/pdf", on_click="ignore",
+                               icon=":material/picture_as_pdf:", key="dl:handout")
+    with b:
+        st.markdown("#### Case file")
+        st.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
+                           on_click="ignore", icon=":material/description:", key="dl:yaml")
+        st.download_button("Case as JSON", lambda: case_json(case), file_name="case.json", mime="application/json",
+                           on_click="ignore", icon=":material/data_object:", key="dl:json")

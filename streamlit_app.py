@@ -1,0 +1,65 @@
+"""Hip-region pain intake: the Streamlit wizard. Thin: page set-up and navigation only.
+
+Run with ``streamlit run streamlit_app.py`` (see the README). The steps live in ``intake/ui``;
+the reasoning comes from ``intake.assess`` and the PDFs from ``reports``.
+"""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Hip pain intake",
+    page_icon=":material/accessibility_new:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+    menu_items={"Get help": None, "Report a bug": None, "About": "Hip-region pain intake: a reasoning aid, not a diagnosis."},
+)
+
+import intake  # noqa: E402 - after set_page_config, which must come first
+from intake.ui import (  # noqa: E402
+    drafts,
+    navigation,
+    reasoning,
+    state,
+    step_hip,
+    step_history,
+    step_palpation,
+    step_patient,
+    step_red_flags,
+    step_reports,
+    step_review,
+    step_spine,
+)
+from intake.ui.evaluation import evaluate  # noqa: E402
+
+STEP_PAGES = {
+    "patient": step_patient, "red_flags": step_red_flags, "history": step_history, "hip": step_hip,
+    "spine": step_spine, "palpation": step_palpation, "review": step_review, "reports": step_reports,
+}
+
+state.init_session()
+ev = evaluate(st.session_state.answers, getattr(intake, "assess", None))
+
+with st.sidebar:
+    st.markdown("### Hip pain intake")
+    left, right = st.columns(2)
+    left.button("New", on_click=state.start_new, icon=":material/add:", key="side:new", width="stretch",
+                help="Start a new assessment; this one stays in Drafts.")
+    right.button("Drafts", on_click=lambda: st.session_state.update(view="drafts"), icon=":material/folder_open:",
+                 key="side:drafts", width="stretch", help="Resume or delete a draft, or start from a case file.")
+    reasoning.save_status()
+    reasoning.sidebar_panel(ev)
+
+reasoning.red_flag_banner(ev)
+if st.session_state.flash:
+    kind, message = st.session_state.flash
+    getattr(st, kind)(message)
+    st.session_state.flash = None
+
+if st.session_state.view == "drafts":
+    drafts.render()
+else:
+    navigation.progress()
+    st.header(state.STEP_TITLES[st.session_state.step])
+    STEP_PAGES[st.session_state.step].render(ev)
+    navigation.back_next()
+    reasoning.disclaimer()
