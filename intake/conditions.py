@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["ConditionError", "Evaluator", "compile_condition", "keys_in"]
+__all__ = ["ConditionError", "Evaluator", "compile_condition", "explain", "keys_in"]
 
 Facts = Mapping[str, Any]
 Evaluator = Callable[[Facts], bool | None]
@@ -172,3 +172,54 @@ def _compare(op: str, key: str, target: Any) -> Evaluator:
         "below": lambda v: v < target,
     }[op]
     return lambda facts: None if (v := facts.get(key)) is None else compare(v)
+
+
+def explain(spec: Any, facts: Facts) -> tuple[bool | None, list[str]]:
+    """Evaluate a condition again, returning the keys that made it true (for the trace).
+
+    Slower than the compiled form; the engine calls it only for rules that fired.
+    """
+    (op, arg), = spec.items()
+    if op in ("all", "any"):
+        results = [explain(a, facts) for a in arg]
+        values = [v for v, _ in results]
+        if op == "all":
+            value = False if False in values else (None if None in values else True)
+            keys = [k for _, ks in results for k in ks] if value else []
+        else:
+            value = True if True in values else (None if None in values else False)
+            keys = [k for v, ks in results if v for k in ks]
+        return value, _dedupe(keys)
+    if op == "not":
+        inner, _ = explain(arg, facts)
+        value = None if inner is None else not inner
+        return value, sorted(k for k in keys_in(arg) if facts.get(k) is not None) if value else []
+    if op == "count":
+        results = [explain(a, facts) for a in arg["of"]]
+        values = [v for v, _ in results]
+        true = values.count(True)
+        if "at_least" in arg:
+            need = int(arg["at_least"])
+            value = True if true >= need else (False if true + values.count(None) < need else None)
+            keys = [k for v, ks in results if v for k in ks]
+        else:
+            known = len(values) - values.count(None)
+            value = False if true > int(arg["at_most"]) else (True if known >= int(arg.get("min_known", len(values))) else None)
+            keys = [k for a in arg["of"] for k in sorted(keys_in(a)) if facts.get(k) is not None]
+        return value, _dedupe(keys) if value else []
+    key = next(iter(arg)) if isinstance(arg, Mapping) else arg
+    if op == "answered":
+        value = facts.get(key) is not None
+    elif op == "missing":
+        value = facts.get(key) is None
+    elif op == "present":
+        value = facts.get(key)
+    elif op == "absent":
+        value = None if facts.get(key) is None else not facts.get(key)
+    else:
+        value = _compare(op, key, arg[key])(facts)
+    return value, [key] if value else []
+
+
+def _dedupe(keys: list[str]) -> list[str]:
+    return list(dict.fromkeys(keys))

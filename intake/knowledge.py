@@ -37,6 +37,9 @@ DERIVED_KEY_KINDS: dict[str, str] = {
 KEY_KINDS: dict[str, str] = {**CASE_KEY_KINDS, **DERIVED_KEY_KINDS}
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class KnowledgeError(ValueError):
     """The knowledge base is inconsistent; the message names file, record and field."""
 
@@ -78,6 +81,7 @@ class Rule(_Record):
     direction: Literal["for", "against"] | None = None
     group: str | None = None
     sources: list[str] = Field(min_length=1)
+    figure_verified: bool = True
     note: str | None = None
 
     @model_validator(mode="after")
@@ -86,6 +90,10 @@ class Rule(_Record):
             raise ValueError("give either `lr` (a published figure) or `strength` + `direction` (a clinical rule)")
         if self.strength is not None and self.direction is None:
             raise ValueError("a clinical rule with `strength` needs a `direction` (for or against)")
+        if self.lr is not None and self.evidence is None:
+            raise ValueError("a rule with `lr` names its `evidence`: likelihood_ratio or prediction_rule")
+        if self.strength is not None and self.evidence not in (None, "clinical_rule"):
+            raise ValueError("a rule with `strength` is a clinical_rule")
         if self.lr is not None and self.direction is not None:
             raise ValueError("`direction` follows from `lr` (above 1 is for, below 1 against); do not give both")
         return self
@@ -141,6 +149,12 @@ class MuscleRecord(_Record):
     sources: list[str] = Field(min_length=1)
 
 
+class SharedMuscleReason(_Record):
+    summary: str
+    strength: Literal["weak", "moderate", "strong"]
+    sources: list[str] = Field(min_length=1)
+
+
 class SelfCare(_Record):
     title: str
     how: list[str] = Field(min_length=1)
@@ -193,6 +207,8 @@ class KnowledgeBase(BaseModel):
     red_flag_rules: list[RedFlagRule]
     screening: dict[str, ScreeningQuestion]
     muscles: dict[str, MuscleRecord]
+    muscle_palpation: SharedMuscleReason
+    muscle_referral_map: SharedMuscleReason
     therapies: dict[str, Therapy]
     withholding: list[WithholdingRule]
     compiled: dict[str, Evaluator]
@@ -221,7 +237,7 @@ class KnowledgeBase(BaseModel):
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise KnowledgeError(f"{path.name}: cannot be read: {exc}") from None
 
@@ -269,7 +285,10 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     rf_rules = _records(RedFlagRule, rf.get("rules"), "red_flags.yaml", "rules")
     screening_list = [_typed(ScreeningQuestion, v, f"red_flags.yaml: screening {v.get('key', n)}") for n, v in enumerate(rf.get("screening") or [])]
     screening = {q.key: q for q in screening_list}
-    muscles = _unique(_records(MuscleRecord, (_read_yaml(d / "muscles.yaml") or {}).get("muscles"), "muscles.yaml", "muscles"), "muscles.yaml")
+    raw_muscles = _read_yaml(d / "muscles.yaml") or {}
+    muscles = _unique(_records(MuscleRecord, raw_muscles.get("muscles"), "muscles.yaml", "muscles"), "muscles.yaml")
+    palpation = _typed(SharedMuscleReason, raw_muscles.get("palpation"), "muscles.yaml: palpation")
+    referral_map = _typed(SharedMuscleReason, raw_muscles.get("referral_map"), "muscles.yaml: referral_map")
     th = _read_yaml(d / "therapies.yaml") or {}
     therapies = _unique(_records(Therapy, th.get("therapies"), "therapies.yaml", "therapies"), "therapies.yaml")
     withholding = _records(WithholdingRule, th.get("withholding"), "therapies.yaml", "withholding")
@@ -322,6 +341,8 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
                 raise KnowledgeError(f"red_flags.yaml: red-flag key {q.key!r} has no rule that fires on it alone ({{present: {q.key}}})")
     if set(muscles) != set(MUSCLES):
         raise KnowledgeError(f"muscles.yaml: muscles must be exactly {sorted(MUSCLES)}")
+    check_sources("muscles.yaml", "palpation", palpation.sources)
+    check_sources("muscles.yaml", "referral_map", referral_map.sources)
     for muscle in muscles.values():
         check_sources("muscles.yaml", f"muscle {muscle.id}", muscle.sources)
         for zone in muscle.referral_zones:
@@ -358,6 +379,6 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     return KnowledgeBase(
         settings=settings, sources=sources, findings=findings, origins=origins,
         red_flag_conditions=conditions, red_flag_rules=rf_rules, screening=screening,
-        muscles=muscles, therapies=therapies, withholding=withholding,
+        muscles=muscles, muscle_palpation=palpation, muscle_referral_map=referral_map, therapies=therapies, withholding=withholding,
         compiled=compiled, rule_keys=rule_keys,
     )

@@ -298,6 +298,7 @@ class Assessment(_Out):
     withheld: list[Withholding]
     gaps: list[Gap]
     precautions: list[str]
+    red_flag_note: str
     safety_net: str
     disclaimer: str
     knowledge_version: str
