@@ -14,7 +14,7 @@ st.set_page_config(
     menu_items={"Get help": None, "Report a bug": None, "About": "Hip-region pain intake: a reasoning aid, not a diagnosis."},
 )
 
-import intake  # noqa: E402 - after set_page_config, which must come first
+from intake import assess  # noqa: E402
 from intake.ui import (  # noqa: E402
     drafts,
     navigation,
@@ -37,7 +37,7 @@ STEP_PAGES = {
 }
 
 state.init_session()
-ev = evaluate(st.session_state.answers, getattr(intake, "assess", None))
+ev = evaluate(st.session_state.answers, assess)
 
 with st.sidebar:
     st.markdown("### Hip pain intake")
