@@ -58,6 +58,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         withheld=withheld,
         gaps=gaps,
         precautions=precautions,
+        coexistence_note=_coexistence_note(origins, kb),
         red_flag_note=_red_flag_note(red_flags, kb),
         safety_net=kb.settings.safety_net,
         disclaimer=kb.settings.disclaimer,
@@ -97,8 +98,9 @@ def _derive_muscle_facts(facts: Facts, kb: KnowledgeBase) -> dict[str, list[str]
             any_match = None
     facts["tender_muscle_any"] = any_tender
     facts["tender_muscle_matches_pain"] = any_match
-    expansions["tender_muscle_matches_pain"] = list(dict.fromkeys(matched_keys))
-    expansions["tender_muscle_any"] = [f"tender_muscles.{m}" for m in kb.muscles if facts.get(f"tender_muscles.{m}")]
+    # When nothing matched, the finding is the palpation (and pain map) answer as a whole.
+    expansions["tender_muscle_matches_pain"] = list(dict.fromkeys(matched_keys)) or ["tender_muscles", "pain_sites"]
+    expansions["tender_muscle_any"] = [f"tender_muscles.{m}" for m in kb.muscles if facts.get(f"tender_muscles.{m}")] or ["tender_muscles"]
     return expansions
 
 
@@ -204,6 +206,12 @@ def _origins(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) 
         )
     found.sort(key=lambda o: -o.probability)
     return found
+
+
+def _coexistence_note(origins: list[OriginFinding], kb: KnowledgeBase) -> str | None:
+    if sum(o.likelihood == "likely" for o in origins) < 2:
+        return None
+    return f"{kb.settings.coexistence_note} ({'; '.join(kb.citations(kb.settings.coexistence_sources))})"
 
 
 # ---------------------------------------------------------------- muscles

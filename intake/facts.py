@@ -8,7 +8,7 @@ reads False; a list that was never filled in reads None for every value.
 
 from __future__ import annotations
 
-from intake.models import ACTIVITIES, MUSCLES, REGIONS, RED_FLAG_KEYS, TESTS, Case, History
+from intake.models import ACTIVITIES, MUSCLES, RED_FLAG_KEYS, REGIONS, TESTS, Case, History
 
 __all__ = ["CASE_KEY_KINDS", "LIST_FIELDS", "case_facts"]
 

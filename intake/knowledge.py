@@ -21,7 +21,7 @@ from intake.conditions import ConditionError, Evaluator, compile_condition, keys
 from intake.facts import CASE_KEY_KINDS
 from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, RED_FLAG_KEYS, REGIONS
 
-__all__ = ["KnowledgeBase", "KnowledgeError", "load_knowledge", "KNOWLEDGE_DIR"]
+__all__ = ["KNOWLEDGE_DIR", "KnowledgeBase", "KnowledgeError", "load_knowledge"]
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 URGENCY_ORDER = {"monitor": 0, "routine": 1, "urgent": 2, "emergency": 3}
@@ -189,6 +189,8 @@ class Settings(_Record):
     possible_at: Annotated[float, Field(gt=0, lt=1)]
     clinical_strength: dict[Literal["weak", "moderate", "strong"], Annotated[float, Field(gt=1)]]
     clinical_strength_sources: list[str]
+    coexistence_note: str
+    coexistence_sources: list[str] = Field(min_length=1)
     disclaimer: str
     safety_net: str
     no_red_flag_note: str
@@ -311,6 +313,7 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
                 raise KnowledgeError(f"{file}: {ident}: field 'sources': unknown source {s!r}")
 
     check_sources("settings.yaml", "clinical_strength_sources", settings.clinical_strength_sources)
+    check_sources("settings.yaml", "coexistence_sources", settings.coexistence_sources)
     if set(origins) != set(ORIGINS):
         raise KnowledgeError(f"origins.yaml: origins must be exactly {sorted(ORIGINS)}, got {sorted(origins)}")
     for origin in origins.values():

@@ -298,6 +298,7 @@ class Assessment(_Out):
     withheld: list[Withholding]
     gaps: list[Gap]
     precautions: list[str]
+    coexistence_note: str | None = None
     red_flag_note: str
     safety_net: str
     disclaimer: str

@@ -1,0 +1,108 @@
+"""Build minimal cases from a rule's own condition: one that satisfies it, one near miss.
+
+This lets the suite test every rule in the knowledge base without a hand-written case per rule,
+and keeps working as rules are added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.facts import LIST_FIELDS
+from intake.models import RED_FLAG_KEYS, TESTS
+
+ENUMS = {
+    "sex": ["female", "male", "other", "unspecified"],
+    "side": ["left", "right", "bilateral"],
+    "onset": ["gradual", "sudden", "after_trauma"],
+    "referral": ["emergency", "urgent", "routine", "none"],
+}
+RANGES = {"age": (0, 120), "hip_internal_rotation_deg": (0, 90), "hip_flexion_deg": (0, 160), "pain_now": (0, 10), "pain_worst": (0, 10)}
+# Derived keys: the answers that produce them.
+DERIVED = {
+    ("tender_muscle_matches_pain", True): {"tender_muscles.gluteus_medius": True, "pain_sites.buttock": True},
+    ("tender_muscle_matches_pain", False): {"tender_muscles.gluteus_medius": True, "pain_sites.groin": True},
+    ("tender_muscle_any", True): {"tender_muscles.gluteus_medius": True},
+    ("tender_muscle_any", False): {"tender_muscles.piriformis": False},
+    ("referral", "emergency"): {"saddle_anaesthesia": True},
+    ("referral", "urgent"): {"fever_or_unwell": True},
+    ("referral", "routine"): {"inflammatory_back_pain": True},
+    ("referral", "none"): {},
+}
+
+
+class Conflict(ValueError):
+    pass
+
+
+def merge(*parts: dict) -> dict:
+    out: dict = {}
+    for part in parts:
+        for key, value in part.items():
+            if key in out and out[key] != value:
+                raise Conflict(key)
+            out[key] = value
+    return out
+
+
+def satisfy(spec: dict, want: bool = True) -> dict[str, Any]:
+    """An assignment of facts that makes `spec` evaluate to `want` (not unknown)."""
+    (op, arg), = spec.items()
+    if op == "all":
+        return merge(*(satisfy(a, True) for a in arg)) if want else satisfy(arg[0], False)
+    if op == "any":
+        return satisfy(arg[0], True) if want else merge(*(satisfy(a, False) for a in arg))
+    if op == "not":
+        return satisfy(arg, not want)
+    if op == "count":
+        children = arg["of"]
+        if "at_least" in arg:
+            n = int(arg["at_least"])
+            return merge(*(satisfy(c, True) for c in children[:n])) if want else merge(*(satisfy(c, False) for c in children))
+        n = int(arg["at_most"])
+        return merge(*(satisfy(c, False) for c in children)) if want else merge(*(satisfy(c, True) for c in children[: n + 1]))
+    if op in ("present", "absent"):
+        value = want if op == "present" else not want
+        return DERIVED.get((arg, value), {arg: value}) if arg in {"tender_muscle_any", "tender_muscle_matches_pain"} else {arg: value}
+    if op in ("answered", "missing"):
+        return {arg: True} if (op == "answered") == want else {}
+    (key, target), = arg.items()
+    if op in ("equals", "in"):
+        options = [target] if op == "equals" else list(target)
+        value = options[0] if want else next(v for v in ENUMS[key] if v not in options)
+        return DERIVED[(key, value)] if key == "referral" else {key: value}
+    low, high = RANGES.get(key, (0, 10_000))
+    value = {
+        ("at_most", True): target, ("at_most", False): target + 1,
+        ("at_least", True): target, ("at_least", False): target - 1,
+        ("above", True): target + 1, ("above", False): target,
+        ("below", True): target - 1, ("below", False): target,
+    }[(op, want)]
+    if not low <= value <= high:
+        raise Conflict(key)
+    return {key: value}
+
+
+def case_from_facts(facts: dict[str, Any]) -> dict:
+    """The v1 case that produces these facts (everything else not asked)."""
+    case: dict = {"case_format": 1, "patient": {"age": facts.get("age", 40)}, "history": {}, "red_flags": {}, "exam": {"tests": {}}}
+    lists: dict[str, list[str]] = {}
+    for key, value in facts.items():
+        field, _, item = key.partition(".")
+        if item and field in LIST_FIELDS:
+            lists.setdefault(field, [])
+            if value:
+                lists[field].append(item)
+        elif key in ("age", "sex", "side"):
+            case["patient"][key] = value
+        elif key in RED_FLAG_KEYS:
+            case["red_flags"][key] = value
+        elif key in TESTS:
+            case["exam"]["tests"][key] = "positive" if value else "negative"
+        elif key in ("hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit"):
+            case["exam"][key] = value
+        else:
+            case["history"][key] = value
+    for field, values in lists.items():
+        (case["exam"] if field == "tender_muscles" else case["history"])[field] = values
+    return case

@@ -1,0 +1,59 @@
+"""`python -m intake`: exit codes, messages on standard error, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT, SHARED_CASES
+
+CES = SHARED_CASES / "example-10-cauda-equina-syndrome.yaml"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "intake", *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_assess_text_leads_with_the_referral():
+    result = run("assess", str(CES))
+    assert result.returncode == 0
+    assert result.stdout.index("Referral: EMERGENCY") < result.stdout.index("Differential")
+    assert "Saddle numbness" in result.stdout and "emergency MRI" in result.stdout
+    assert "not a diagnosis" in result.stdout
+
+
+def test_assess_json_has_the_contract_shape():
+    result = run("assess", str(CES), "--json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    for key in ("origins", "red_flags", "referral", "muscles", "therapies", "unanswered"):
+        assert key in data
+    assert data["referral"] == "emergency"
+    assert {"id", "label", "likelihood", "because"} <= set(data["origins"][0])
+    assert {"id", "urgency", "findings", "note"} <= set(data["red_flags"][0])
+    assert {"id", "label", "for", "withheld"} <= set(data["therapies"][0])
+    assert "saddle_anaesthesia" in data["red_flags"][0]["findings"]
+
+
+def test_invalid_case_exits_2_with_the_field_named(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("case_format: 1\npatient: {age: 200}\n")
+    for command in (["assess", str(bad)], ["validate", str(bad)]):
+        result = run(*command)
+        assert result.returncode == 2
+        assert "patient.age: 200 is out of range" in result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_validate_reports_each_file():
+    good = SHARED_CASES / "example-01-hip-osteoarthritis.yaml"
+    result = run("validate", str(good), str(CES))
+    assert result.returncode == 0
+    assert result.stdout.count("valid version-1 case") == 2
+
+
+def test_missing_file_is_a_clear_message():
+    result = run("assess", "no-such-case.yaml")
+    assert result.returncode == 2
+    assert "cannot read the file" in result.stderr and "Traceback" not in result.stderr
