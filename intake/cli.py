@@ -53,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--practitioner", default=None, help="practitioner name printed on the report")
         p.set_defaults(run=_pdf, document=name)
 
+    p = sub.add_parser("fhir", help="write a FHIR R4 collection Bundle (QuestionnaireResponse + any ServiceRequest)")
+    p.add_argument("case", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
+    p.set_defaults(run=_fhir)
+
+    p = sub.add_parser("fhir-questionnaire", help="write the intake form as a FHIR R4 Questionnaire")
+    p.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
+    p.set_defaults(run=_fhir_questionnaire)
+
     p = sub.add_parser("batch-reports", help="write clinician summaries for many cases, using every core")
     p.add_argument("cases", type=Path, nargs="+")
     p.add_argument("-o", "--output-dir", type=Path, required=True)
@@ -92,6 +101,23 @@ def _pdf(args: argparse.Namespace) -> int:
     data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
     args.output.write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
+    return 0
+
+
+def _fhir(args: argparse.Namespace) -> int:
+    from intake.fhir import bundle
+
+    case = load_case(args.case)
+    args.output.write_text(bundle(case, assess(case)).model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _fhir_questionnaire(args: argparse.Namespace) -> int:
+    from intake.fhir import questionnaire
+
+    args.output.write_text(questionnaire().model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
+    print(f"wrote {args.output}")
     return 0
 
 

@@ -1,0 +1,180 @@
+"""FHIR R4 export: the form as a Questionnaire, a case as a QuestionnaireResponse, referrals as
+ServiceRequests, and a collection Bundle of them — validated by `fhir.resources` (R4B models).
+
+Identifiers are derived from the case content (uuid5), so the same case exports the same bytes.
+Omitted answers stay omitted: FHIR has no item for a question that was not asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from intake.knowledge import KnowledgeBase, load_knowledge
+from intake.models import ACTIVITIES, MUSCLES, REGIONS, Assessment, Case, Exam, History, Patient, RedFlags, Tests
+
+__all__ = ["PRIORITY", "QUESTIONNAIRE_URL", "bundle", "questionnaire", "questionnaire_response", "service_requests"]
+
+QUESTIONNAIRE_URL = "urn:hip-intake:questionnaire:case-format-v1"
+PRIORITY = {"emergency": "stat", "urgent": "urgent", "routine": "routine"}
+_NAMESPACE = uuid.UUID("6f1c2d4e-8a3b-5c7d-9e0f-1a2b3c4d5e6f")
+_CHOICES = {
+    "sex": ["female", "male", "other", "unspecified"],
+    "side": ["left", "right", "bilateral"],
+    "onset": ["gradual", "sudden", "after_trauma"],
+    "pain_sites": list(REGIONS),
+    "aggravated_by": list(ACTIVITIES),
+    "tender_muscles": list(MUSCLES),
+}
+_INTEGERS = {"age", "pain_now", "pain_worst", "morning_stiffness_minutes", "hip_internal_rotation_deg", "hip_flexion_deg"}
+_DECIMALS = {"duration_weeks"}
+
+
+def _label(kb: KnowledgeBase, key: str) -> str:
+    finding = kb.findings.get(key)
+    if finding is None:
+        return key.replace("_", " ")
+    return finding.question or finding.label
+
+
+def _question(kb: KnowledgeBase, link: str, key: str, *, test: bool = False) -> dict:
+    item: dict[str, Any] = {"linkId": link, "text": _label(kb, key)}
+    if test:
+        item |= {"type": "choice", "answerOption": [{"valueCoding": {"code": c, "display": c}} for c in ("positive", "negative")]}
+    elif key in _CHOICES:
+        options = [{"valueCoding": {"code": c, "display": kb.label(f"{key}.{c}") if f"{key}.{c}" in kb.findings else c}} for c in _CHOICES[key]]
+        item |= {"type": "choice", "answerOption": options, "repeats": key in ("pain_sites", "aggravated_by", "tender_muscles")}
+    elif key in _INTEGERS:
+        item["type"] = "integer"
+    elif key in _DECIMALS:
+        item["type"] = "decimal"
+    else:
+        item["type"] = "boolean"
+    return item
+
+
+def questionnaire(kb: KnowledgeBase | None = None) -> Questionnaire:
+    """The intake form, one item per field of the case format (linkId = the field's path)."""
+    kb = kb or load_knowledge()
+    groups = [
+        ("patient", "Patient", [k for k in Patient.model_fields if k != "name"], False),
+        ("history", "History", list(History.model_fields), False),
+        ("red_flags", "Red-flag screen", list(RedFlags.model_fields), False),
+        ("exam", "Examination", [k for k in Exam.model_fields if k != "tests"], False),
+        ("exam.tests", "Examination tests", list(Tests.model_fields), True),
+    ]
+    items = [
+        {"linkId": link, "text": text, "type": "group", "item": [_question(kb, f"{link}.{k}", k, test=test) for k in keys]}
+        for link, text, keys, test in groups
+    ]
+    return Questionnaire.model_validate(
+        {
+            "resourceType": "Questionnaire",
+            "url": QUESTIONNAIRE_URL,
+            "version": f"case-format-1/knowledge-{kb.settings.version}",
+            "name": "HipRegionPainIntake",
+            "title": "Hip-region pain intake (case format version 1)",
+            "status": "active",
+            "subjectType": ["Patient"],
+            "item": items,
+        }
+    )
+
+
+def _answer(value: Any, key: str) -> list[dict]:
+    if isinstance(value, list):
+        return [{"valueCoding": {"code": v}} for v in value]
+    if isinstance(value, bool):
+        return [{"valueBoolean": value}]
+    if key in _DECIMALS:
+        return [{"valueDecimal": value}]
+    if isinstance(value, int):
+        return [{"valueInteger": value}]
+    return [{"valueCoding": {"code": value}}]
+
+
+def questionnaire_response(case: Case, assessment: Assessment | None = None, kb: KnowledgeBase | None = None) -> QuestionnaireResponse:
+    """The answers given (never the name: it is for the PDF only). Unasked questions have no item."""
+    kb = kb or load_knowledge()
+    data = case.to_data()
+    data.get("patient", {}).pop("name", None)
+    sections = []
+    for section in ("patient", "history", "red_flags", "exam"):
+        values = dict(data.get(section, {}))
+        tests = values.pop("tests", {}) if section == "exam" else {}
+        answered = [{"linkId": f"{section}.{k}", "text": _label(kb, k), "answer": _answer(v, k)} for k, v in values.items() if v != []]
+        answered += [{"linkId": f"exam.tests.{k}", "text": _label(kb, k), "answer": [{"valueCoding": {"code": v}}]} for k, v in tests.items()]
+        if answered:
+            sections.append({"linkId": section, "item": answered})
+    resource: dict[str, Any] = {
+        "resourceType": "QuestionnaireResponse",
+        "id": _id(case, "response"),
+        "questionnaire": QUESTIONNAIRE_URL,
+        "status": "completed",
+        "item": sections,
+    }
+    if case.id:
+        resource["identifier"] = {"system": "urn:hip-intake:case-id", "value": case.id}
+    if assessment is not None:
+        resource["extension"] = [
+            {"url": "urn:hip-intake:referral", "valueCode": assessment.referral},
+            {"url": "urn:hip-intake:knowledge-version", "valueString": assessment.knowledge_version},
+        ]
+    return QuestionnaireResponse.model_validate(resource)
+
+
+def service_requests(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None) -> list[ServiceRequest]:
+    """One referral per red-flag condition that needs one (monitor-only flags are not referrals)."""
+    kb = kb or load_knowledge()
+    requests = []
+    for flag in assessment.red_flags:
+        if flag.urgency not in PRIORITY:
+            continue
+        findings = "; ".join(kb.label(k) for k in flag.findings)
+        requests.append(
+            ServiceRequest.model_validate(
+                {
+                    "resourceType": "ServiceRequest",
+                    "id": _id(case, f"referral-{flag.id}"),
+                    "status": "active",
+                    "intent": "order",
+                    "priority": PRIORITY[flag.urgency],
+                    "category": [{"text": "Referral"}],
+                    "code": {"text": flag.refer_to},
+                    "subject": {"display": case.id or "Patient"},
+                    "reasonCode": [{"coding": [{"system": "urn:hip-intake:red-flag", "code": flag.id, "display": flag.label}], "text": flag.label}],
+                    "note": [
+                        {"text": f"Findings: {findings}."},
+                        {"text": flag.note},
+                        {"text": f"Sources: {'; '.join(flag.citations)}. {assessment.disclaimer}"},
+                    ],
+                }
+            )
+        )
+    return requests
+
+
+def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None) -> Bundle:
+    """A collection Bundle: the QuestionnaireResponse and any ServiceRequest."""
+    kb = kb or load_knowledge()
+    resources = [questionnaire_response(case, assessment, kb), *service_requests(case, assessment, kb)]
+    return Bundle.model_validate(
+        {
+            "resourceType": "Bundle",
+            "id": _id(case, "bundle"),
+            "type": "collection",
+            "entry": [{"fullUrl": f"urn:uuid:{r.id}", "resource": r.model_dump(mode="json", exclude_none=True)} for r in resources],
+        }
+    )
+
+
+def _id(case: Case, what: str) -> str:
+    digest = hashlib.sha256(json.dumps(case.to_data(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return str(uuid.uuid5(_NAMESPACE, f"{what}:{digest}"))
