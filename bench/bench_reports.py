@@ -1,0 +1,144 @@
+"""Benchmark the PDF reports: ms per summary, per page and per handout, against a plain
+platypus document of about three pages (table, drawing, embedded TTF) built in the same run,
+and the wall time of a batch of summaries over every core.
+
+    .venv/bin/python bench/bench_reports.py            # full run (1,000-summary batch)
+    .venv/bin/python bench/bench_reports.py --batch 200 --repeat 3
+
+Prints figures; it is not a test and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pypdf import PdfReader
+from reportlab.graphics.shapes import Circle, Drawing, Line, Rect
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from intake import assess, load_case
+from reports import render_handout, render_summary
+from reports.batch import render_many
+from reports.styles import BOLD, REGULAR
+
+CASES = sorted((Path(__file__).resolve().parent.parent.parent / "shared" / "cases").glob("*.yaml"))
+if not CASES:
+    CASES = sorted(Path("/work/shared/cases").glob("*.yaml"))
+
+_BODY = ParagraphStyle("b", fontName=REGULAR, fontSize=9, leading=12)
+_HEAD = ParagraphStyle("h", fontName=BOLD, fontSize=12, leading=15)
+_SENTENCE = ("The baseline document stands for an ordinary report: a heading, running text in an embedded "
+             "TrueType font, one table and one small drawing, laid out by platypus over about three pages. ")
+
+
+def plain_document(paragraphs: int = 30) -> bytes:
+    """The reference: a plain platypus document of about three pages with a table, a drawing and a TTF."""
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, invariant=1, title="baseline")
+    story = [Paragraph("Baseline document", _HEAD), Spacer(1, 6)]
+    for n in range(paragraphs // 2):
+        story.append(Paragraph(f"{n + 1}. " + _SENTENCE * 3, _BODY))
+    rows = [[f"Row {i}", f"{i * 3.5:.1f}", "positive" if i % 3 else "negative", "not tested"] for i in range(40)]
+    table = Table([["Item", "Value", "Result", "Note"], *rows], repeatRows=1)
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR, 8), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.lightblue)]))
+    story.append(table)
+    d = Drawing(200, 120)
+    d.add(Rect(0, 0, 200, 120, fillColor=colors.whitesmoke))
+    for i in range(12):
+        d.add(Circle(20 + i * 15, 60, 6, fillColor=colors.pink))
+        d.add(Line(0, i * 10, 200, i * 10, strokeColor=colors.lightgrey))
+    story.append(d)
+    for n in range(paragraphs // 2):
+        story.append(Paragraph(f"{n + 16}. " + _SENTENCE * 3, _BODY))
+    doc.build(story)
+    return buf.getvalue()
+
+
+def one_paragraph() -> bytes:
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, invariant=1).build([Paragraph("One paragraph.", _BODY)])
+    return buf.getvalue()
+
+
+def timed(fn, repeat: int) -> tuple[float, bytes]:
+    """Median milliseconds of `repeat` calls, and the last result."""
+    times, out = [], b""
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), out
+
+
+def pages(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=1000, help="summaries in the batch run (0 to skip)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+
+    base_ms, base_pdf = timed(plain_document, args.repeat)
+    base_pages = pages(base_pdf)
+    one_ms, _ = timed(one_paragraph, args.repeat)
+    print(f"plain document: {base_ms:.1f} ms, {base_pages} pages, {base_ms / base_pages:.1f} ms/page")
+    print(f"one-paragraph document: {one_ms:.1f} ms")
+
+    cases = [load_case(p) for p in CASES]
+    assessments = [assess(c) for c in cases]
+    s_ms, s_pages, h_ms = [], [], []
+    for case, assessment in zip(cases, assessments, strict=True):
+        ms, pdf = timed(lambda c=case, a=assessment: render_summary(c, a, date="21 November 2026"), args.repeat)
+        s_ms.append(ms)
+        s_pages.append(pages(pdf))
+        ms, _ = timed(lambda c=case, a=assessment: render_handout(c, a, date="21 November 2026"), args.repeat)
+        h_ms.append(ms)
+    per_summary = statistics.mean(s_ms)
+    per_page = sum(s_ms) / sum(s_pages)
+    print(f"summary: {per_summary:.1f} ms each (median of {args.repeat}, mean over {len(cases)} cases), "
+          f"{statistics.mean(s_pages):.1f} pages, {per_page:.1f} ms/page")
+    print(f"handout: {statistics.mean(h_ms):.1f} ms each")
+    ratio = per_page / (base_ms / base_pages)
+    print(f"summary ms/page vs plain document ms/page: {ratio:.2f}x (goal: within 1.5x)")
+
+    if args.batch:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+        try:
+            inputs = tmp / "cases"
+            inputs.mkdir()
+            paths = []
+            for n in range(args.batch):
+                src = CASES[n % len(CASES)]
+                dst = inputs / f"{n:04d}-{src.name}"
+                shutil.copyfile(src, dst)
+                paths.append(dst)
+            t = time.perf_counter()
+            result = render_many(paths, tmp / "out", jobs=args.jobs, date="21 November 2026")
+            elapsed = time.perf_counter() - t
+            print(f"batch: {len(result.written)} summaries in {elapsed:.1f} s with {args.jobs} processes "
+                  f"({elapsed * 1000 / max(1, len(result.written)):.1f} ms each, including load and assess; goal: 1,000 in under 30 s)")
+            if result.failed:
+                print(f"  {len(result.failed)} failed, first: {result.failed[0][1]}")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

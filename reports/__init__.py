@@ -1,0 +1,69 @@
+"""PDF clinician summary and patient handout, from one case and its assessment.
+
+Three layers: `content` turns case + assessment + knowledge base into a plain-data report
+model, `summary` / `handout` lay that model out with ReportLab, `styles` and `text` hold the
+fonts and the only code that turns typed text into Paragraph markup. Same input, same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from intake.knowledge import KnowledgeBase, load_knowledge
+from intake.models import Assessment, Case
+from reports.branding import Branding, BrandingError, load_branding
+from reports.content import build_handout, build_summary
+from reports.handout import render_handout_model
+from reports.summary import render_summary_model
+
+__all__ = ["Branding", "BrandingError", "load_branding", "render_handout", "render_summary"]
+
+
+def _paper(paper: str | None, branding: Branding) -> str:
+    chosen = (paper or branding.paper).lower()
+    if chosen not in ("a4", "letter"):
+        raise ValueError(f"paper must be 'a4' or 'letter', got {paper!r}")
+    return chosen
+
+
+def render_summary(
+    case: Case,
+    assessment: Assessment,
+    *,
+    paper: str | None = None,
+    practitioner: str | None = None,
+    date: dt.date | str | None = None,
+    branding: Branding | None = None,
+    kb: KnowledgeBase | None = None,
+) -> bytes:
+    """The clinician summary as PDF bytes (with one referral letter page per service when red flags need one).
+
+    `paper` is "a4" or "letter" (default: the clinic configuration, else A4); `date` defaults to
+    today; `practitioner` overrides the one in the clinic configuration; `branding` defaults to
+    `load_branding()`, which may raise `BrandingError` naming the bad field.
+    """
+    branding = branding or load_branding()
+    model = build_summary(case, assessment, kb or load_knowledge(), branding, date=date, practitioner=practitioner)
+    return render_summary_model(model, paper=_paper(paper, branding))
+
+
+def render_handout(
+    case: Case,
+    assessment: Assessment,
+    *,
+    paper: str | None = None,
+    practitioner: str | None = None,
+    date: dt.date | str | None = None,
+    branding: Branding | None = None,
+    kb: KnowledgeBase | None = None,
+    self_care: list[str] | None = None,
+) -> bytes:
+    """The patient handout as PDF bytes: plain language, selected self-care, when to seek help.
+
+    `self_care` lists the therapy ids the practitioner selected (default: every self-care item
+    the assessment suggested); withheld items are never printed, whatever is selected.
+    """
+    branding = branding or load_branding()
+    model = build_handout(case, assessment, kb or load_knowledge(), branding, date=date, practitioner=practitioner,
+                          self_care=self_care)
+    return render_handout_model(model, paper=_paper(paper, branding))

@@ -1,0 +1,618 @@
+"""Case + assessment + knowledge base -> the report model: plain data, no ReportLab.
+
+This is the same trace the screen shows (each conclusion with the findings, direction and
+source behind it), arranged for paper. The renderers in `summary.py` and `handout.py` only
+lay it out; any wording decision lives here, in the knowledge base or in `handout_text.yaml`.
+Strings here are plain text: the renderers pass every one through `reports.text.markup`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from intake.models import RED_FLAG_KEYS, TESTS, Assessment, Case, Reason
+from reports.branding import Branding
+
+__all__ = [
+    "FindingGroup",
+    "FindingRow",
+    "Handout",
+    "Header",
+    "Letter",
+    "MuscleItem",
+    "OriginItem",
+    "RedFlagItem",
+    "Reference",
+    "SelfCareItem",
+    "Step",
+    "Summary",
+    "TherapyItem",
+    "WithheldItem",
+    "build_handout",
+    "build_summary",
+    "handout_text",
+]
+
+URGENCY_ORDER = {"monitor": 0, "routine": 1, "urgent": 2, "emergency": 3}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+HANDOUT_TEXT = Path(__file__).parent / "handout_text.yaml"
+
+
+@lru_cache(maxsize=1)
+def handout_text() -> dict[str, Any]:
+    """The report wording that is not clinical knowledge: urgency phrases and the patient's safety box."""
+    return yaml.safe_load(HANDOUT_TEXT.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class Header:
+    clinic: Branding
+    document: str
+    patient_name: str | None
+    patient_line: str
+    case_ref: str | None
+    date: str
+    practitioner: str | None
+    registration: str | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the reasoning, as the screen shows it."""
+
+    summary: str
+    findings: tuple[str, ...]
+    direction: str
+    weight: str
+    counted: bool
+    covered_by: str | None
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OriginItem:
+    rank: int
+    id: str
+    label: str
+    likelihood: str
+    probability: str
+    steps_for: tuple[Step, ...]
+    steps_against: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class RedFlagItem:
+    id: str
+    label: str
+    plain_label: str
+    urgency: str
+    urgency_text: str
+    findings: tuple[str, ...]
+    note: str
+    refer_to: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One referral letter: every red flag sent to the same service, most urgent first."""
+
+    refer_to: str
+    urgency: str
+    urgency_text: str
+    flags: tuple[RedFlagItem, ...]
+    findings: tuple[str, ...]
+    other_findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    label: str
+    value: str
+    state: str  # positive | negative | not_asked | value
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    title: str
+    rows: tuple[FindingRow, ...]
+
+
+@dataclass(frozen=True)
+class MuscleItem:
+    label: str
+    zones: tuple[str, ...]
+    referral_description: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class TherapyItem:
+    label: str
+    kind: str
+    for_: tuple[str, ...]
+    evidence_note: str
+    caution: str | None
+    withheld: bool
+    withheld_reason: str | None
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WithheldItem:
+    label: str
+    because: tuple[str, ...]
+    reason: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    label: str
+    kind: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    cite: str
+    authors: str
+    year: int
+    title: str
+    published: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Summary:
+    header: Header
+    referral: str
+    referral_text: str
+    red_flags: tuple[RedFlagItem, ...]
+    no_red_flag_note: str
+    red_flag_gaps: tuple[str, ...]
+    precautions: tuple[str, ...]
+    origins: tuple[OriginItem, ...]
+    pain_sites: tuple[str, ...]
+    pain_site_labels: tuple[str, ...]
+    muscle_zones: tuple[str, ...]
+    side: str | None
+    findings: tuple[FindingGroup, ...]
+    muscles: tuple[MuscleItem, ...]
+    therapies: tuple[TherapyItem, ...]
+    withheld: tuple[WithheldItem, ...]
+    gaps: tuple[Gap, ...]
+    notes: str | None
+    safety_net: str
+    letters: tuple[Letter, ...]
+    references: tuple[Reference, ...]
+    disclaimer: str
+    knowledge_version: str
+
+
+@dataclass(frozen=True)
+class SelfCareItem:
+    title: str
+    steps: tuple[str, ...]
+    dose: str
+    drawing: str
+
+
+@dataclass(frozen=True)
+class Handout:
+    header: Header
+    referral: str
+    alert_title: str | None
+    alert_body: tuple[str, ...]
+    likely: tuple[tuple[str, str], ...]
+    self_care: tuple[SelfCareItem, ...]
+    self_care_note: str | None
+    seek_today: tuple[str, ...]
+    seek_today_title: str
+    emergency_now: tuple[str, ...]
+    emergency_title: str
+    emergency_call: str
+    today_call: str
+    closing: str
+    disclaimer: str
+    plain_disclaimer: str
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _date_text(date: dt.date | str | None) -> str:
+    if isinstance(date, str):
+        return date
+    d = date or dt.date.today()
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _humanise(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _header(case: Case, branding: Branding, document: str, date: dt.date | str | None, practitioner: str | None) -> Header:
+    p = case.patient
+    bits = [f"{p.age} years"]
+    if p.sex and p.sex != "unspecified":
+        bits.append(p.sex)
+    if p.side:
+        bits.append("both sides" if p.side == "bilateral" else f"{p.side} side")
+    return Header(
+        clinic=branding,
+        document=document,
+        patient_name=p.name,
+        patient_line=" · ".join(bits),
+        case_ref=case.id,
+        date=_date_text(date),
+        practitioner=practitioner or branding.practitioner,
+        registration=branding.registration,
+    )
+
+
+def _weight(reason: Reason) -> str:
+    e = reason.effect
+    if reason.evidence == "clinical_rule":
+        return f"×{e:.2g}" if e >= 1 else f"÷{1 / e:.2g}"
+    prefix = "LR+" if e >= 1 else "LR−"
+    return f"{prefix} {e:.2g}"
+
+
+def _step(kb, reason: Reason, siblings: list[Reason] = ()) -> Step:
+    covering = next((r.summary for r in siblings if r.rule == reason.covered_by), reason.covered_by)
+    return Step(
+        summary=reason.summary,
+        findings=tuple(kb.label(k) for k in reason.findings),
+        direction=reason.direction,
+        weight=_weight(reason),
+        counted=reason.counted,
+        covered_by=covering,
+        citations=tuple(reason.citations),
+    )
+
+
+def _urgency_text(urgency: str) -> str:
+    return handout_text()["urgency"][urgency]
+
+
+def _red_flag(kb, flag) -> RedFlagItem:
+    condition = kb.red_flag_conditions.get(flag.id)
+    return RedFlagItem(
+        id=flag.id,
+        label=flag.label,
+        plain_label=condition.plain_label if condition else flag.label,
+        urgency=flag.urgency,
+        urgency_text=_urgency_text(flag.urgency),
+        findings=tuple(kb.label(k) for k in flag.findings),
+        note=flag.note,
+        refer_to=flag.refer_to,
+        citations=tuple(flag.citations),
+    )
+
+
+def _yes_no(value: bool | None) -> tuple[str, str]:
+    if value is None:
+        return "not asked", "not_asked"
+    return ("present", "positive") if value else ("absent", "negative")
+
+
+def _findings(case: Case, kb) -> tuple[FindingGroup, ...]:
+    h, e = case.history, case.exam
+
+    def row(key: str, value: Any, unit: str = "") -> FindingRow:
+        label = kb.label(key)
+        if value is None:
+            return FindingRow(label, "not asked", "not_asked")
+        if isinstance(value, bool):
+            text, state = _yes_no(value)
+            return FindingRow(label, text, state)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return FindingRow(label, f"{_humanise(str(value))}{unit}", "value")
+
+    def listed(key: str, values: list[str] | None, prefix: str) -> FindingRow:
+        label = {"pain_sites": "Pain sites", "aggravated_by": "Aggravated by", "tender_muscles": "Tender muscles (reproduce the pain)"}[key]
+        if values is None:
+            return FindingRow(label, "not asked", "not_asked")
+        if not values:
+            return FindingRow(label, "none", "negative")
+        names = []
+        for v in values:
+            text = kb.label(f"{key}.{v}")
+            names.append(text.split(":", 1)[1].strip() if prefix and ":" in text else text)
+        return FindingRow(label, ", ".join(names), "value")
+
+    history = [
+        listed("pain_sites", h.pain_sites, "Pain site"),
+        row("onset", h.onset),
+        row("duration_weeks", h.duration_weeks),
+        row("pain_now", h.pain_now),
+        row("pain_worst", h.pain_worst),
+        listed("aggravated_by", h.aggravated_by, ""),
+        row("limp", h.limp),
+        row("paraesthesia", h.paraesthesia),
+        row("back_pain", h.back_pain),
+        row("morning_stiffness_minutes", h.morning_stiffness_minutes),
+        row("clicking_or_locking", h.clicking_or_locking),
+        row("night_pain", h.night_pain),
+        row("relieved_by_rest", h.relieved_by_rest),
+    ]
+    red = [row(k, getattr(case.red_flags, k)) for k in RED_FLAG_KEYS]
+    exam = [
+        row("hip_internal_rotation_deg", e.hip_internal_rotation_deg, "°"),
+        row("hip_flexion_deg", e.hip_flexion_deg, "°"),
+        row("neuro_deficit", e.neuro_deficit),
+        listed("tender_muscles", e.tender_muscles, ""),
+    ]
+    tests = []
+    for key in TESTS:
+        result = getattr(e.tests, key)
+        if result is None:
+            tests.append(FindingRow(kb.label(key), "not tested", "not_asked"))
+        else:
+            tests.append(FindingRow(kb.label(key), result, result))
+    return (
+        FindingGroup("History", tuple(history)),
+        FindingGroup("Red-flag screen", tuple(red)),
+        FindingGroup("Examination", tuple(exam)),
+        FindingGroup("Tests", tuple(tests)),
+    )
+
+
+def _for_label(kb, key: str) -> str:
+    if key in kb.origins:
+        return kb.origins[key].label
+    if key in kb.muscles:
+        return kb.muscles[key].label
+    return kb.label(key)
+
+
+def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[str]) -> tuple[Letter, ...]:
+    by_service: dict[str, list[RedFlagItem]] = {}
+    for flag in flags:
+        if flag.urgency == "monitor":
+            continue
+        by_service.setdefault(flag.refer_to, []).append(flag)
+    letters = []
+    for service, items in by_service.items():
+        items.sort(key=lambda f: -URGENCY_ORDER[f.urgency])
+        urgency = items[0].urgency
+        named = []
+        for f in items:
+            named.extend(x for x in f.findings if x not in named)
+        other = tuple(sorted(x for x in all_findings if x not in named))
+        letters.append(Letter(service, urgency, _urgency_text(urgency), tuple(items), tuple(named), other))
+    letters.sort(key=lambda letter: -URGENCY_ORDER[letter.urgency])
+    return tuple(letters)
+
+
+def _relevant_positives(case: Case, kb) -> set[str]:
+    """Positive findings a receiving clinician would want besides the red flags themselves."""
+    out = set()
+    h, e = case.history, case.exam
+    for key in ("paraesthesia", "back_pain", "night_pain", "limp"):
+        if getattr(h, key):
+            out.add(kb.label(key))
+    if e.neuro_deficit:
+        out.add(kb.label("neuro_deficit"))
+    for key in TESTS:
+        if getattr(e.tests, key) == "positive":
+            out.add(f"{kb.label(key)}: positive")
+    return out
+
+
+# ---------------------------------------------------------------- builders
+
+
+def build_summary(
+    case: Case,
+    assessment: Assessment,
+    kb,
+    branding: Branding,
+    *,
+    date: dt.date | str | None = None,
+    practitioner: str | None = None,
+) -> Summary:
+    """The clinician summary's content, in reading order."""
+    header = _header(case, branding, "Clinician summary", date, practitioner)
+    flags = tuple(sorted((_red_flag(kb, f) for f in assessment.red_flags), key=lambda f: -URGENCY_ORDER[f.urgency]))
+    origins = tuple(
+        OriginItem(
+            rank=n,
+            id=o.id,
+            label=o.label,
+            likelihood=o.likelihood,
+            probability=f"{o.probability * 100:.0f}%",
+            steps_for=tuple(_step(kb, r, o.because) for r in o.because if r.direction == "for"),
+            steps_against=tuple(_step(kb, r, o.because) for r in o.because if r.direction == "against"),
+        )
+        for n, o in enumerate(assessment.origins, start=1)
+    )
+    muscles = tuple(
+        MuscleItem(
+            label=m.label,
+            zones=tuple(_humanise(z) for z in m.referral_zones),
+            referral_description=kb.muscles[m.id].referral_description if m.id in kb.muscles else "",
+            steps=tuple(_step(kb, r, m.because) for r in m.because),
+        )
+        for m in assessment.muscles
+    )
+    therapies = tuple(
+        TherapyItem(
+            label=t.label,
+            kind=_humanise(t.kind),
+            for_=tuple(_for_label(kb, k) for k in t.for_),
+            evidence_note=t.evidence_note,
+            caution=t.caution,
+            withheld=t.withheld is not None,
+            withheld_reason=(t.withheld_reason or t.withheld) if t.withheld is not None else None,
+            citations=tuple(t.citations),
+        )
+        for t in assessment.therapies
+    )
+    withheld = tuple(
+        WithheldItem(
+            label=_humanise(w.id).capitalize(),
+            because=tuple(kb.label(k) if k in kb.findings else _humanise(k) for k in w.because),
+            reason=w.reason,
+            citations=tuple(w.citations),
+        )
+        for w in assessment.withheld
+    )
+    gap_keys = {g.key for g in assessment.gaps}
+    gaps = [Gap(g.label, _humanise(g.kind), g.why) for g in assessment.gaps]
+    gaps += [Gap(kb.label(k), "not asked", "") for k in assessment.unanswered if k not in gap_keys]
+    red_flag_gaps = tuple(
+        dict.fromkeys(
+            [g.label for g in assessment.gaps if g.kind == "red_flag"]
+            + [kb.label(k) for k in assessment.unanswered if k in RED_FLAG_KEYS and k not in gap_keys]
+        )
+    )
+    zones: list[str] = []
+    for m in assessment.muscles:
+        zones.extend(z for z in m.referral_zones if z not in zones)
+    pain_sites = tuple(case.history.pain_sites or ())
+    sources: list[str] = []
+    for o in assessment.origins:
+        for r in o.because:
+            sources.extend(r.sources)
+    for f in assessment.red_flags:
+        sources.extend(f.sources)
+    for m in assessment.muscles:
+        for r in m.because:
+            sources.extend(r.sources)
+    for t in assessment.therapies:
+        sources.extend(t.sources)
+    for w in assessment.withheld:
+        sources.extend(w.sources)
+    sources.extend(handout_text()["sources"])
+    references = tuple(
+        sorted(
+            (
+                Reference(s.cite, s.authors, s.year, s.title, s.published, s.verified)
+                for s in (kb.sources[i] for i in dict.fromkeys(sources) if i in kb.sources)
+            ),
+            key=lambda r: (r.cite.lower(), r.year),
+        )
+    )
+    return Summary(
+        header=header,
+        referral=assessment.referral,
+        referral_text=handout_text()["referral"][assessment.referral],
+        red_flags=flags,
+        no_red_flag_note=kb.settings.no_red_flag_note,
+        red_flag_gaps=red_flag_gaps,
+        precautions=tuple(kb.label(x) if x in kb.findings else x for x in assessment.precautions),
+        origins=origins,
+        pain_sites=pain_sites,
+        pain_site_labels=tuple(_pain_site_label(kb, s) for s in pain_sites),
+        muscle_zones=tuple(zones),
+        side=case.patient.side,
+        findings=_findings(case, kb),
+        muscles=muscles,
+        therapies=therapies,
+        withheld=withheld,
+        gaps=tuple(gaps),
+        notes=case.notes,
+        safety_net=assessment.safety_net,
+        letters=_letters(flags, case, kb, _relevant_positives(case, kb)),
+        references=references,
+        disclaimer=assessment.disclaimer,
+        knowledge_version=assessment.knowledge_version,
+    )
+
+
+def _pain_site_label(kb, site: str) -> str:
+    text = kb.label(f"pain_sites.{site}")
+    return text.split(":", 1)[1].strip() if ":" in text else text
+
+
+def build_handout(
+    case: Case,
+    assessment: Assessment,
+    kb,
+    branding: Branding,
+    *,
+    date: dt.date | str | None = None,
+    practitioner: str | None = None,
+    self_care: list[str] | None = None,
+) -> Handout:
+    """The patient handout's content: plain words, self-care the engine suggested and did not withhold."""
+    words = handout_text()
+    header = _header(case, branding, words["document"], date, practitioner)
+    referral = assessment.referral
+    alert_title = None
+    alert_body: tuple[str, ...] = ()
+    if referral in ("emergency", "urgent"):
+        alert = words["alert"][referral]
+        conditions = [kb.red_flag_conditions[f.id].plain_label if f.id in kb.red_flag_conditions else f.label
+                      for f in assessment.red_flags if f.urgency == referral]
+        alert_title = alert["title"]
+        alert_body = (alert["body"].format(conditions=_join(conditions)), *alert.get("more", ()))
+    likely = []
+    for o in assessment.origins:
+        if o.likelihood == "unlikely" or o.id not in kb.origins:
+            continue
+        likely.append((kb.origins[o.id].plain_label, kb.origins[o.id].plain_explanation))
+        if len(likely) == 2:
+            break
+    chosen = None if self_care is None else set(self_care)
+    items: list[SelfCareItem] = []
+    if referral not in ("emergency", "urgent"):
+        for t in assessment.therapies:
+            record = kb.therapies.get(t.id)
+            if t.withheld is not None or record is None or record.self_care is None:
+                continue  # never print what the engine withheld, whatever was selected
+            if chosen is not None and t.id not in chosen:
+                continue
+            sc = record.self_care
+            items.append(SelfCareItem(sc.title, tuple(sc.how), sc.dose, sc.drawing))
+    if referral in ("emergency", "urgent"):
+        note = words["self_care_after_check"]
+    elif not items:
+        note = words["no_self_care"]
+    else:
+        note = None
+    b = branding
+    emergency_call = words["emergency_call"].format(number=b.emergency_number) if b.emergency_number else words["emergency_call_default"]
+    today_call = words["today_call"].format(service=b.urgent_advice) if b.urgent_advice else words["today_call_default"]
+    return Handout(
+        header=header,
+        referral=referral,
+        alert_title=alert_title,
+        alert_body=alert_body,
+        likely=tuple(likely) if referral not in ("emergency",) else (),
+        self_care=tuple(items),
+        self_care_note=note,
+        seek_today=tuple(words["seek_today"]["items"]),
+        seek_today_title=words["seek_today"]["title"],
+        emergency_now=tuple(words["emergency_now"]["items"]),
+        emergency_title=words["emergency_now"]["title"],
+        emergency_call=emergency_call,
+        today_call=today_call,
+        closing=words["closing"],
+        disclaimer=assessment.disclaimer,
+        plain_disclaimer=words["plain_disclaimer"],
+        sources=tuple(kb.sources[s].citation for s in words["sources"] if s in kb.sources),
+    )
+
+
+def _join(items: list[str]) -> str:
+    items = list(dict.fromkeys(items))
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]

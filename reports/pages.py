@@ -1,0 +1,183 @@
+"""Page furniture shared by both documents: the document template, running header and footer
+with "Page n of N", the clinic letterhead, and the safe-paragraph helper.
+
+"Page n of N" needs the page count before the last page is drawn, so the canvas keeps each
+finished page's state and draws every footer when the document is saved (one layout pass).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from reports.branding import Branding
+from reports.content import Header
+from reports.styles import BOLD, ITALIC, PAPER, Styles, palette
+from reports.text import markup, plain
+
+__all__ = ["MARGIN", "Letterhead", "NoRunningHeader", "P", "build_pdf", "logo_reader"]
+
+MARGIN = 42.0
+TOP = 44.0
+BOTTOM = 58.0
+
+
+def P(text: str | None, style, *, prefix: str = "", suffix: str = "") -> Paragraph:
+    """A Paragraph of typed or product text printed as written; `prefix`/`suffix` are trusted markup."""
+    face = style.fontName if style.fontName in (BOLD, ITALIC) else None
+    body = markup(text, face) if face else markup(text)
+    return Paragraph(f"{prefix}{body}{suffix}", style)
+
+
+@lru_cache(maxsize=8)
+def logo_reader(path: Path) -> ImageReader:
+    """The logo decoded once per process (a batch of 1,000 reports reads it once)."""
+    return ImageReader(str(path))
+
+
+class _Logo(Flowable):
+    def __init__(self, path: Path | None, size: float):
+        super().__init__()
+        self.path, self.size = path, size
+        self.width = self.height = size
+        if path is not None:
+            w, h = logo_reader(path).getSize()
+            ratio = min(size / w, size / h)
+            self.draw_w, self.draw_h = w * ratio, h * ratio
+
+    def wrap(self, aw, ah):
+        return (self.size, self.size) if self.path else (0, 0)
+
+    def draw(self):
+        if self.path is not None:
+            self.canv.drawImage(logo_reader(self.path), 0, self.size - self.draw_h, self.draw_w, self.draw_h, mask="auto")
+
+
+class Letterhead(Table):
+    """The clinic's logo, name, address and contact details beside the document's patient block."""
+
+    def __init__(self, header: Header, st: Styles, width: float, right: list[Flowable]):
+        b = header.clinic
+        clinic: list[Flowable] = [P(b.name, st.h2)]
+        clinic += [P(line, st.small_muted) for line in b.address]
+        contact = " · ".join(b.contact_lines)
+        if contact:
+            clinic.append(P(contact, st.small_muted))
+        logo = _Logo(b.logo, 46) if b.logo else ""
+        logo_w = 54 if b.logo else 0
+        super().__init__(
+            [[logo, clinic, right]],
+            colWidths=[logo_w, (width - logo_w) * 0.5, (width - logo_w) * 0.5],
+        )
+        p = palette(b.accent)
+        self.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (1, 0), 6),
+            ("RIGHTPADDING", (2, 0), (2, 0), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ("LINEBELOW", (0, 0), (-1, 0), 1.2, p.accent),
+        ]))
+
+
+class NoRunningHeader(Flowable):
+    """Placed at the top of a page (a letter) that carries its own letterhead instead of the running header."""
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def draw(self):
+        self.canv._skip_running_header = True
+
+
+class _NumberedCanvas(Canvas):
+    """Keeps each page until the end so the footer can say "Page n of N"."""
+
+    def __init__(self, *args, furniture: Callable[[Canvas, int, int], None], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._furniture = furniture
+
+    def showPage(self):
+        self._pages.append(dict(self.__dict__))
+        self._skip_running_header = False
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._furniture(self, self._pageNumber, total)
+            super().showPage()
+        super().save()
+
+
+def build_pdf(
+    story: list[Flowable],
+    *,
+    header: Header,
+    st: Styles,
+    paper: str,
+    title: str,
+    subject: str,
+    disclaimer: str,
+    running_title: str,
+) -> bytes:
+    """Lay out `story` with the running header and footer; same input, same bytes (invariant)."""
+    if paper not in PAPER:
+        raise ValueError(f"paper must be one of {', '.join(PAPER)}, got {paper!r}")
+    pagesize = PAPER[paper]
+    buffer = io.BytesIO()
+    b: Branding = header.clinic
+    p = palette(b.accent)
+    width = pagesize[0] - 2 * MARGIN
+    footer_para = P(disclaimer, st.footer)
+    _, footer_h = footer_para.wrap(width - 80, BOTTOM)
+    who = header.patient_name or (f"Case {header.case_ref}" if header.case_ref else "Patient")
+    running = Paragraph(" · ".join(markup(x) for x in (b.name, running_title, who, header.date)), st.small_muted)
+    running.wrap(width, TOP)
+
+    def furniture(canv: Canvas, page: int, total: int) -> None:
+        canv.saveState()
+        canv.setStrokeColor(p.rule)
+        canv.setLineWidth(0.5)
+        canv.line(MARGIN, BOTTOM - 10, pagesize[0] - MARGIN, BOTTOM - 10)
+        footer_para.drawOn(canv, MARGIN, BOTTOM - 14 - footer_h)
+        canv.setFont(BOLD, 7.5)
+        canv.setFillColor(p.muted)
+        canv.drawRightString(pagesize[0] - MARGIN, BOTTOM - 21, f"Page {page} of {total}")
+        if page > 1 and not getattr(canv, "_skip_running_header", False):
+            running.drawOn(canv, MARGIN, pagesize[1] - TOP + 12)
+            canv.setStrokeColor(p.accent)
+            canv.line(MARGIN, pagesize[1] - TOP + 8, pagesize[0] - MARGIN, pagesize[1] - TOP + 8)
+        canv.restoreState()
+
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=pagesize,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=plain(title),
+        author=plain(b.name),
+        subject=plain(subject),
+        creator="hip-intake reports",
+        producer="ReportLab",
+        invariant=1,
+        lang="en-GB",
+    )
+
+    def canvasmaker(*args, **kwargs):
+        return _NumberedCanvas(*args, furniture=furniture, **kwargs)
+
+    doc.build(story, canvasmaker=canvasmaker)
+    return buffer.getvalue()
+

@@ -1,0 +1,471 @@
+"""The clinician summary: report model -> PDF bytes (ReportLab platypus).
+
+Reading order: red flags first (boxed, every raised flag, whatever its urgency), precautions,
+the ranked differential with each step's source, body chart, findings table, muscles,
+manual therapy (suggested and withheld), gaps, notes, safety-netting, references, the
+disclaimer, then one referral letter page per receiving service.
+"""
+
+from __future__ import annotations
+
+from reportlab.lib import colors
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+
+from reports.bodychart import body_chart
+from reports.content import FindingGroup, Letter, Step, Summary
+from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
+from reports.styles import BOLD, PAPER, URGENCY_COLOURS, Styles, palette, styles
+from reports.text import markup
+
+__all__ = ["render_summary_model"]
+
+_LIKELIHOOD_COLOURS = {"likely": "#1e6b35", "possible": "#8a6d00", "unlikely": "#5b6570"}
+
+
+def _badge(text: str, colour) -> str:
+    hexa = colour.hexval()[2:] if hasattr(colour, "hexval") else colour.lstrip("#")
+    return f'<font name="{BOLD}" color="#{hexa}">{markup(text.upper(), BOLD)}</font>'
+
+
+def _cites(citations: tuple[str, ...]) -> str:
+    return "; ".join(citations) if citations else "no source recorded"
+
+
+def _step_markup(step: Step) -> str:
+    text = markup(step.summary)
+    if step.findings:
+        text += f' <font color="#5b6570">({markup(", ".join(step.findings))})</font>'
+    if not step.counted:
+        covered = f": {markup(step.covered_by)}" if step.covered_by else ""
+        text += f' <i><font color="#5b6570">not counted, already covered by a stronger finding{covered}</font></i>'
+    return text
+
+
+def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
+    p = palette(s.header.clinic.accent)
+    if not s.red_flags:
+        rows = [[P(f"Red flags: none raised · {s.referral_text}", st.h2)], [P(s.no_red_flag_note, st.body)]]
+        style = [
+            ("BOX", (0, 0), (-1, -1), 0.8, p.rule),
+            ("BACKGROUND", (0, 0), (-1, -1), p.ok_light),
+            ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+        ]
+        if s.red_flag_gaps:
+            rows.append([P(", ".join(s.red_flag_gaps), st.body,
+                           prefix="<b>Red-flag questions not asked</b> (a gap to fill, not a negative): ")])
+            style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), p.caution_light))
+        table = Table(rows, colWidths=[width])
+        table.setStyle(TableStyle(style))
+        return [table]
+
+    top = s.red_flags[0].urgency
+    colour = URGENCY_COLOURS[top] if s.referral != "none" else URGENCY_COLOURS["monitor"]
+    count = len(s.red_flags)
+    title = f"RED FLAGS ({count}) · {s.referral_text.upper()}"
+    rows: list[list] = [[P(title, st.box_title)]]
+    style: list[tuple] = [
+        ("BACKGROUND", (0, 0), (-1, 0), colour),
+        ("BOX", (0, 0), (-1, -1), 1.6, colour),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, 0), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, 0), 5),
+    ]
+    label_w = 92
+    for flag in s.red_flags:
+        ucol = URGENCY_COLOURS[flag.urgency]
+        inner = Table(
+            [
+                [Paragraph(f"<b>{markup(flag.label)}</b>&nbsp;&nbsp;&nbsp;{_badge(flag.urgency_text, ucol)}", st.body), ""],
+                [P("Raised by", st.cell_bold), P(", ".join(flag.findings), st.cell)],
+                [P("Refer to", st.cell_bold), P(flag.refer_to, st.cell_bold)],
+                [P("Why", st.cell_bold), P(flag.note, st.cell)],
+                [P("Source", st.cell_bold), P(_cites(flag.citations), st.small_muted)],
+            ],
+            colWidths=[label_w, width - 16 - label_w],
+        )
+        inner.setStyle(TableStyle([
+            ("SPAN", (0, 0), (1, 0)),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LINEBEFORE", (0, 0), (0, -1), 3, ucol),
+            ("LEFTPADDING", (0, 0), (0, -1), 6),
+            ("BOTTOMPADDING", (0, 0), (-1, 0), 3),
+        ]))
+        rows.append([inner])
+        n = len(rows) - 1
+        style += [
+            ("BACKGROUND", (0, n), (-1, n), p.danger_light if flag.urgency in ("emergency", "urgent") else p.shade),
+            ("TOPPADDING", (0, n), (-1, n), 6),
+            ("BOTTOMPADDING", (0, n), (-1, n), 6),
+            ("LINEBELOW", (0, n), (-1, n), 0.5, colors.white),
+        ]
+    if s.red_flag_gaps:
+        rows.append([P(", ".join(s.red_flag_gaps), st.cell,
+                       prefix="<b>Red-flag questions not asked</b> (a gap, not a negative): ")])
+        style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), p.caution_light))
+    table = Table(rows, colWidths=[width])
+    table.setStyle(TableStyle(style))
+    return [table]
+
+
+def _precautions(s: Summary, st: Styles, width: float) -> list:
+    if not s.precautions:
+        return []
+    p = palette(s.header.clinic.accent)
+    rows = [[P("Precautions", st.body_bold)]] + [[P(x, st.cell, prefix="• ")] for x in s.precautions]
+    table = Table(rows, colWidths=[width])
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), p.caution_light),
+        ("BOX", (0, 0), (-1, -1), 0.6, URGENCY_COLOURS["routine"]),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    return [Spacer(1, 6), table]
+
+
+def _differential(s: Summary, st: Styles, width: float) -> list:
+    p = palette(s.header.clinic.accent)
+    out: list = [P("Differential: where the pain most likely comes from", st.h1)]
+    if not s.origins:
+        out.append(P("No origin was ranked (the red flags decide this visit).", st.body))
+        return out
+    w = [16, width - 16 - 52 - 118, 52, 118]
+    rows: list[list] = [[P("", st.cell_head), P("Reasoning step (findings)", st.cell_head),
+                         P("Weight", st.cell_head), P("Source", st.cell_head)]]
+    style: list[tuple] = [
+        ("BACKGROUND", (0, 0), (-1, 0), p.accent),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    for origin in s.origins:
+        lc = _LIKELIHOOD_COLOURS[origin.likelihood]
+        head = (f'<b>{origin.rank}. {markup(origin.label)}</b>   '
+                f'<font name="{BOLD}" color="{lc}">{origin.likelihood.upper()}</font>'
+                f'<font color="#5b6570">   estimated probability {origin.probability}</font>')
+        rows.append([Paragraph(head, st.body), "", "", ""])
+        n = len(rows) - 1
+        style += [("SPAN", (0, n), (-1, n)), ("BACKGROUND", (0, n), (-1, n), p.accent_light),
+                  ("TOPPADDING", (0, n), (-1, n), 4), ("LINEABOVE", (0, n), (-1, n), 0.6, p.accent)]
+        steps = [("+", "#1e6b35", x) for x in origin.steps_for] + [("−", "#b3261e", x) for x in origin.steps_against]
+        if not steps:
+            rows.append(["", P("No finding moved this origin from its starting estimate.", st.small_muted), "", ""])
+        for sign, colour, step in steps:
+            grey = "" if step.counted else ' color="#8a939c"'
+            rows.append([
+                Paragraph(f'<font name="{BOLD}" color="{colour}">{sign}</font>', st.cell),
+                Paragraph(_step_markup(step), st.cell),
+                Paragraph(f"<font{grey}>{markup(step.weight)}</font>", st.cell),
+                P(_cites(step.citations), st.small_muted),
+            ])
+    table = Table(rows, colWidths=w, repeatRows=1)
+    table.setStyle(TableStyle(style))
+    out += [table, Spacer(1, 2),
+            P("Weight: LR+ / LR− are published likelihood ratios; × / ÷ are clinical rules without a published figure. "
+              "Probabilities are estimates from the answers given, not measured risks.", st.small_muted)]
+    return out
+
+
+def _body_chart(s: Summary, st: Styles, width: float) -> list:
+    drawing = body_chart(s.pain_sites, s.muscle_zones, s.side, height=205)
+    muscles = ", ".join(m.label for m in s.muscles) or "none suspected"
+    side = {"left": "left side", "right": "right side", "bilateral": "both sides"}.get(s.side or "", "side not recorded")
+    text = [
+        P("Body chart", st.h2),
+        P(", ".join(s.pain_site_labels) or "not recorded", st.cell, prefix="<b>Pain sites</b> (" + side + "): "),
+        Spacer(1, 3),
+        P(muscles, st.cell, prefix="<b>Suspected muscles</b>: "),
+        Spacer(1, 3),
+        P("Red shading marks where the patient feels pain, on the side of the main symptoms. A purple dashed outline "
+          "marks where the suspected muscles can refer pain (Travell & Simons 1992). Front view: the patient's right "
+          "is on your left.", st.small_muted),
+    ]
+    table = Table([[drawing, text]], colWidths=[drawing.width + 14, width - drawing.width - 14])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return [table]
+
+
+_STATE_STYLE = {
+    "positive": ('<font name="{bold}" color="#b3261e">', "</font>"),
+    "negative": ('<font color="#3b4650">', "</font>"),
+    "not_asked": ('<i><font color="#8a939c">', "</font></i>"),
+    "value": ("", ""),
+}
+
+
+def _findings(s: Summary, st: Styles, width: float) -> list:
+    p = palette(s.header.clinic.accent)
+    out: list = [CondPageBreak(160), P("Findings", st.h1),
+                 P("Every question and test, as recorded. Not asked / not tested is shown as such and never read as negative.",
+                   st.small_muted), Spacer(1, 3)]
+    lw, vw = width * 0.34, width * 0.16
+    groups: list[FindingGroup] = list(s.findings)
+    for group in groups:
+        rows: list[list] = [[P(group.title, st.cell_head), "", "", ""]]
+        cells = []
+        spans: list[tuple] = []
+        for r in group.rows:
+            open_, close = _STATE_STYLE[r.state]
+            value = Paragraph(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
+            if r.state == "value" and len(r.value) > 22:
+                rows.append([P(r.label, st.cell), value, "", ""])  # long lists get the full width
+                spans.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
+            else:
+                cells.append((P(r.label, st.cell), value))
+        half = (len(cells) + 1) // 2
+        for i in range(half):
+            left = cells[i]
+            right = cells[i + half] if i + half < len(cells) else ("", "")
+            rows.append([left[0], left[1], right[0], right[1]])
+        table = Table(rows, colWidths=[lw, vw, lw, vw], repeatRows=1)
+        table.setStyle(TableStyle([
+            *spans,
+            ("SPAN", (0, 0), (-1, 0)),
+            ("BACKGROUND", (0, 0), (-1, 0), p.accent),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, p.shade]),
+            ("LINEAFTER", (1, 1), (1, -1), 0.5, p.rule),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        out += [table, Spacer(1, 5)]
+    return out
+
+
+def _muscles(s: Summary, st: Styles, width: float) -> list:
+    p = palette(s.header.clinic.accent)
+    out: list = [CondPageBreak(90), P("Suspected muscle involvement", st.h1)]
+    if not s.muscles:
+        out.append(P("No muscle is suspected: no palpation reproduced the familiar pain, or palpation was not recorded.", st.body))
+        return out
+    rows: list[list] = [[P("Muscle", st.cell_head), P("Refers pain to", st.cell_head), P("Why suspected", st.cell_head)]]
+    for m in s.muscles:
+        reasons = [Paragraph(f"• {_step_markup(x)} <font color='#5b6570'>[{markup(_cites(x.citations))}]</font>", st.cell)
+                   for x in m.steps] or [P("Listed by the engine without a recorded reason.", st.cell)]
+        rows.append([P(m.label, st.cell_bold), P(m.referral_description or ", ".join(m.zones), st.cell), reasons])
+    table = Table(rows, colWidths=[width * 0.18, width * 0.34, width * 0.48], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), p.accent),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, p.shade]),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    out.append(table)
+    return out
+
+
+def _therapies(s: Summary, st: Styles, width: float) -> list:
+    p = palette(s.header.clinic.accent)
+    out: list = [CondPageBreak(90), P("Suggested manual therapy and self-care", st.h1)]
+    if s.therapies:
+        rows: list[list] = [[P("Treatment", st.cell_head), P("For", st.cell_head), P("Reason and evidence", st.cell_head),
+                             P("Source", st.cell_head)]]
+        style: list[tuple] = [
+            ("BACKGROUND", (0, 0), (-1, 0), p.accent),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.4, p.rule),
+        ]
+        for t in sorted(s.therapies, key=lambda x: x.withheld):
+            name = [P(t.label, st.cell_bold), P(t.kind, st.small_muted)]
+            detail = [P(t.evidence_note, st.cell)]
+            if t.caution:
+                detail.append(P(t.caution, st.cell, prefix='<font color="#8a6d00"><b>Caution:</b></font> '))
+            if t.withheld:
+                name.insert(0, Paragraph(_badge("Withheld", p.danger), st.cell))
+                detail.insert(0, P(t.withheld_reason, st.cell, prefix='<font color="#b3261e"><b>Withheld:</b></font> '))
+            rows.append([name, P(", ".join(t.for_) or "general", st.cell), detail, P(_cites(t.citations), st.small_muted)])
+            if t.withheld:
+                n = len(rows) - 1
+                style.append(("BACKGROUND", (0, n), (-1, n), p.danger_light))
+        table = Table(rows, colWidths=[width * 0.22, width * 0.17, width * 0.43, width * 0.18], repeatRows=1)
+        table.setStyle(TableStyle(style))
+        out.append(table)
+    else:
+        out.append(P("No treatment was suggested by the answers given.", st.body))
+    if s.withheld:
+        out += [Spacer(1, 6), P("Withheld and why", st.h2)]
+        rows = []
+        for w in s.withheld:
+            rows.append([
+                Paragraph(_badge(w.label, p.danger), st.cell),
+                [P(w.reason, st.cell), P(", ".join(w.because), st.small_muted, prefix="Because of: ")],
+                P(_cites(w.citations), st.small_muted),
+            ])
+        table = Table(rows, colWidths=[width * 0.22, width * 0.60, width * 0.18])
+        table.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), p.danger_light),
+            ("BOX", (0, 0), (-1, -1), 0.8, p.danger),
+            ("LINEBELOW", (0, 0), (-1, -2), 0.4, colors.white),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        ]))
+        out.append(table)
+    return out
+
+
+def _gaps(s: Summary, st: Styles, width: float) -> list:
+    p = palette(s.header.clinic.accent)
+    out: list = [CondPageBreak(80), P("Unanswered questions", st.h1)]
+    if not s.gaps:
+        out.append(P("None: every screening question and key test was answered.", st.body))
+        return out
+    rows: list[list] = [[P("Not asked or not tested", st.cell_head), P("Kind", st.cell_head), P("Why it matters", st.cell_head)]]
+    for g in s.gaps:
+        rows.append([P(g.label, st.cell), P(g.kind, st.cell), P(g.why, st.cell)])
+    table = Table(rows, colWidths=[width * 0.36, width * 0.14, width * 0.50], repeatRows=1)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), p.accent),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, p.shade]),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    out.append(table)
+    return out
+
+
+def _notes(s: Summary, st: Styles) -> list:
+    out: list = [CondPageBreak(60), P("Practitioner notes", st.h1)]
+    if not s.notes or not s.notes.strip():
+        return [*out, P("No notes recorded.", st.small_muted)]
+    for block in s.notes.replace("\r\n", "\n").split("\n\n"):
+        if block.strip():
+            out.append(P(block.strip("\n"), st.notes))
+    return out
+
+
+def _references(s: Summary, st: Styles) -> list:
+    out: list = [CondPageBreak(60), P("References", st.h1)]
+    for r in s.references:
+        flag = ' <font color="#b3261e">[figure or detail not yet verified against the original]</font>' if not r.verified else ""
+        out.append(Paragraph(
+            f"<b>{markup(r.cite)}</b>. {markup(r.authors)}. {markup(r.title)}. <i>{markup(r.published)}</i>.{flag}",
+            st.reference,
+        ))
+    return out
+
+
+def _closing(s: Summary, st: Styles, width: float) -> list:
+    p = palette(s.header.clinic.accent)
+    box = Table([[P("Reasoning aid, not a diagnosis", st.body_bold)], [P(s.disclaimer, st.cell)],
+                 [P(f"Knowledge base version {s.knowledge_version}.", st.small_muted)]], colWidths=[width])
+    box.setStyle(TableStyle([
+        ("BOX", (0, 0), (-1, -1), 0.8, p.accent),
+        ("BACKGROUND", (0, 0), (-1, -1), p.accent_light),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+    ]))
+    return [Spacer(1, 10), KeepTogether([box])]
+
+
+def _letter(s: Summary, letter: Letter, st: Styles, width: float) -> list:
+    h = s.header
+    p = palette(h.clinic.accent)
+    colour = URGENCY_COLOURS[letter.urgency]
+    right = [P("Referral letter", st.title), P(h.date, st.subtitle)]
+    out: list = [PageBreak(), NoRunningHeader(), Letterhead(h, st, width, right), Spacer(1, 10)]
+    meta = Table(
+        [
+            [P("To", st.cell_bold), P(letter.refer_to, st.body_bold)],
+            [P("Urgency", st.cell_bold), Paragraph(_badge(letter.urgency_text, colour), st.body)],
+            [P("Patient", st.cell_bold), P(h.patient_name or "Name not recorded", st.body, suffix=f" <font color='#5b6570'>({markup(h.patient_line)})</font>")],
+        ] + ([[P("Reference", st.cell_bold), P(h.case_ref, st.body)]] if h.case_ref else []),
+        colWidths=[70, width - 70],
+    )
+    meta.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBEFORE", (0, 0), (0, -1), 3, colour),
+        ("BACKGROUND", (0, 0), (-1, -1), p.shade),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    out += [meta, Spacer(1, 12), P("Dear colleague,", st.letter)]
+    conditions = ", ".join(f.label.lower() if f.label[:1].isupper() and not f.label[1:2].isupper() else f.label for f in letter.flags)
+    out.append(P(
+        f"I assessed this patient today for pain in the hip region. The red-flag screen raised a concern of {conditions}, "
+        f"and I am referring them to you for assessment ({letter.urgency_text[:1].lower() + letter.urgency_text[1:]}).",
+        st.letter,
+    ))
+    out.append(P("Findings that raised the concern:", st.letter, prefix="<b>", suffix="</b>"))
+    for f in letter.findings:
+        out.append(Paragraph(markup(f), st.bullet, bulletText="\u2022"))
+    for flag in letter.flags:
+        out.append(P(flag.note, st.bullet, prefix=f"<i>{markup(flag.label)}:</i> ",
+                     suffix=f" <font color='#5b6570'>({markup(_cites(flag.citations))})</font>"))
+    if letter.other_findings:
+        out.append(Spacer(1, 4))
+        out.append(P("Other relevant findings:", st.letter, prefix="<b>", suffix="</b>"))
+        out.append(P("; ".join(letter.other_findings), st.bullet))
+    out.append(Spacer(1, 4))
+    out.append(P("The patient has been told why they are being referred and how urgently, and given written advice on "
+                 "symptoms that mean they should seek help sooner. Hands-on treatment has been deferred until they "
+                 "have been assessed.", st.letter))
+    out.append(P("Yours sincerely,", st.letter))
+    out.append(Spacer(1, 26))
+    signer = [
+        [P("Signed", st.cell_bold), P("", st.cell)],
+        [P("Name", st.cell_bold), P(h.practitioner, st.body) if h.practitioner else P("", st.cell)],
+        [P("Registration", st.cell_bold), P(h.registration, st.body) if h.registration else P("", st.cell)],
+        [P("Clinic", st.cell_bold), P(" · ".join([h.clinic.name, *h.clinic.contact_lines]), st.cell)],
+    ]
+    sign = Table(signer, colWidths=[80, width * 0.6], hAlign="LEFT")
+    blank_rows = [0] + [i for i, key in ((1, h.practitioner), (2, h.registration)) if not key]
+    sign.setStyle(TableStyle(
+        [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 7), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
+        + [("LINEBELOW", (1, i), (1, i), 0.6, p.ink) for i in blank_rows]
+    ))
+    out += [sign, Spacer(1, 14), P(s.disclaimer, st.small_muted)]
+    return out
+
+
+def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
+    st = styles(s.header.clinic.accent)
+    width = PAPER[paper][0] - 2 * MARGIN if paper in PAPER else 0
+    h = s.header
+    patient = [
+        P("Clinician summary", st.title),
+        P(h.patient_name or "Name not recorded", st.body_bold),
+        P(h.patient_line + (f" · ref. {h.case_ref}" if h.case_ref else ""), st.small),
+        P(f"Date: {h.date}", st.small),
+        P(h.practitioner or "not recorded", st.small, prefix="Practitioner: "),
+    ]
+    story: list = [Letterhead(h, st, width, patient), Spacer(1, 8)]
+    story += _red_flag_box(s, st, width)
+    story += _precautions(s, st, width)
+    story += _differential(s, st, width)
+    story += [Spacer(1, 8), KeepTogether(_body_chart(s, st, width))]
+    story += _findings(s, st, width)
+    story += _muscles(s, st, width)
+    story += _therapies(s, st, width)
+    story += _gaps(s, st, width)
+    story += _notes(s, st)
+    story += [P("Safety-netting", st.h1), P(s.safety_net, st.body)]
+    story += _references(s, st)
+    story += _closing(s, st, width)
+    for letter in s.letters:
+        story += _letter(s, letter, st, width)
+    who = h.case_ref or "case"
+    return build_pdf(
+        story,
+        header=h,
+        st=st,
+        paper=paper,
+        title=f"Clinician summary: {who}",
+        subject="Hip-region pain: red flags, differential, findings and referral (reasoning aid, not a diagnosis)",
+        disclaimer=s.disclaimer,
+        running_title="Clinician summary",
+    )
