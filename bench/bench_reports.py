@@ -44,14 +44,14 @@ _SENTENCE = ("The baseline document stands for an ordinary report: a heading, ru
              "TrueType font, one table and one small drawing, laid out by platypus over about three pages. ")
 
 
-def plain_document(paragraphs: int = 30) -> bytes:
+def plain_document(paragraphs: int = 20) -> bytes:
     """The reference: a plain platypus document of about three pages with a table, a drawing and a TTF."""
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=A4, invariant=1, title="baseline")
     story = [Paragraph("Baseline document", _HEAD), Spacer(1, 6)]
     for n in range(paragraphs // 2):
         story.append(Paragraph(f"{n + 1}. " + _SENTENCE * 3, _BODY))
-    rows = [[f"Row {i}", f"{i * 3.5:.1f}", "positive" if i % 3 else "negative", "not tested"] for i in range(40)]
+    rows = [[f"Row {i}", f"{i * 3.5:.1f}", "positive" if i % 3 else "negative", "not tested"] for i in range(30)]
     table = Table([["Item", "Value", "Result", "Note"], *rows], repeatRows=1)
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR, 8), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.lightblue)]))

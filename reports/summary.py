@@ -9,12 +9,13 @@ disclaimer, then one referral letter page per receiving service.
 from __future__ import annotations
 
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from reports.bodychart import body_chart
 from reports.content import FindingGroup, Letter, Step, Summary
 from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
-from reports.styles import BOLD, PAPER, URGENCY_COLOURS, Styles, palette, styles
+from reports.styles import BOLD, COVERAGE, ITALIC, PAPER, REGULAR, URGENCY_COLOURS, Styles, palette, styles
 from reports.text import markup
 
 __all__ = ["render_summary_model"]
@@ -193,6 +194,14 @@ def _body_chart(s: Summary, st: Styles, width: float) -> list:
     return [table]
 
 
+def _fits(text: str, width: float, font: str = REGULAR, size: float = 8) -> bool:
+    """Whether product text can be a plain table cell (one line, every glyph in `font`): much faster than a Paragraph."""
+    return "\n" not in text and all(ord(c) in COVERAGE[font] for c in text) and stringWidth(text, font, size) <= width - 8
+
+
+_STATE_FONT = {"positive": (BOLD, "#b3261e"), "negative": (REGULAR, "#3b4650"), "not_asked": (ITALIC, "#8a939c"), "value": (REGULAR, "#1b1f24")}
+
+
 _STATE_STYLE = {
     "positive": ('<font name="{bold}" color="#b3261e">', "</font>"),
     "negative": ('<font color="#3b4650">', "</font>"),
@@ -212,21 +221,31 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
         rows: list[list] = [[P(group.title, st.cell_head), "", "", ""]]
         cells = []
         spans: list[tuple] = []
+        fonts: list[tuple] = []
         for r in group.rows:
-            open_, close = _STATE_STYLE[r.state]
-            value = Paragraph(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
+            font, colour = _STATE_FONT[r.state]
+            label = r.label if _fits(r.label, lw) else P(r.label, st.cell)
             if r.state == "value" and len(r.value) > 22:
-                rows.append([P(r.label, st.cell), value, "", ""])  # long lists get the full width
+                open_, close = _STATE_STYLE[r.state]
+                value = Paragraph(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
+                rows.append([label, value, "", ""])  # long lists get the full width
                 spans.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
             else:
-                cells.append((P(r.label, st.cell), value))
+                value = r.value if _fits(r.value, vw, font) else P(r.value, st.cell)
+                cells.append((label, value, font, colour, len(cells)))
         half = (len(cells) + 1) // 2
         for i in range(half):
             left = cells[i]
-            right = cells[i + half] if i + half < len(cells) else ("", "")
+            right = cells[i + half] if i + half < len(cells) else ("", "", REGULAR, "#1b1f24", -1)
             rows.append([left[0], left[1], right[0], right[1]])
+            n = len(rows) - 1
+            for col, cell in ((1, left), (3, right)):
+                fonts += [("FONT", (col, n), (col, n), cell[2], 8), ("TEXTCOLOR", (col, n), (col, n), colors.HexColor(cell[3]))]
         table = Table(rows, colWidths=[lw, vw, lw, vw], repeatRows=1)
         table.setStyle(TableStyle([
+            ("FONT", (0, 1), (-1, -1), REGULAR, 8),
+            ("TEXTCOLOR", (0, 1), (-1, -1), p.ink),
+            *fonts,
             *spans,
             ("SPAN", (0, 0), (-1, 0)),
             ("BACKGROUND", (0, 0), (-1, 0), p.accent),
@@ -234,7 +253,7 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
             ("LINEAFTER", (1, 1), (1, -1), 0.5, p.rule),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ]))
         out += [table, Spacer(1, 5)]
