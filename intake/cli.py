@@ -16,7 +16,11 @@ from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
 
-__all__ = ["main", "render_text"]
+__all__ = ["ConfigError", "main", "render_text"]
+
+
+class ConfigError(ValueError):
+    """A configuration file (e.g. clinic branding) is wrong; the message names the field."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except CaseError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), file=sys.stderr)
@@ -98,7 +105,10 @@ def _pdf(args: argparse.Namespace) -> int:
 
     case = load_case(args.case)
     render = reports.render_summary if args.document == "report" else reports.render_handout
-    data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
+    try:
+        data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
+    except reports.BrandingError as exc:
+        raise ConfigError(str(exc)) from None
     args.output.write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return 0
@@ -125,8 +135,11 @@ def _batch(args: argparse.Namespace) -> int:
     from reports.batch import render_many
 
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    render_many(args.cases, args.output_dir, jobs=args.jobs)
-    return 0
+    result = render_many(args.cases, args.output_dir, jobs=args.jobs)
+    print(f"wrote {len(result.written)} summaries to {args.output_dir}")
+    for path, message in result.failed:
+        print(f"{path}: {message}", file=sys.stderr)
+    return 2 if result.failed else 0
 
 
 def render_text(case: Case, assessment: Assessment) -> str:

@@ -57,3 +57,22 @@ def test_missing_file_is_a_clear_message():
     result = run("assess", "no-such-case.yaml")
     assert result.returncode == 2
     assert "cannot read the file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_report_and_handout_write_pdfs(tmp_path):
+    for command in ("report", "handout"):
+        out = tmp_path / f"{command}.pdf"
+        result = run(command, str(CES), "-o", str(out), "--paper", "letter")
+        assert result.returncode == 0, result.stderr
+        assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_a_bad_branding_file_exits_2_naming_the_field(tmp_path):
+    config = tmp_path / "clinic.toml"
+    config.write_text('accent = "not-a-colour"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "intake", "report", str(CES), "-o", str(tmp_path / "x.pdf")],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, env={**__import__("os").environ, "CLINIC_CONFIG": str(config)},
+    )
+    assert result.returncode == 2
+    assert "accent" in result.stderr and "Traceback" not in result.stderr
