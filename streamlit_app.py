@@ -17,6 +17,7 @@ st.set_page_config(
 from intake import assess  # noqa: E402
 from intake.ui import (  # noqa: E402
     drafts,
+    fields,
     navigation,
     reasoning,
     state,
@@ -28,6 +29,7 @@ from intake.ui import (  # noqa: E402
     step_reports,
     step_review,
     step_spine,
+    style,
 )
 from intake.ui.evaluation import evaluate  # noqa: E402
 
@@ -36,6 +38,7 @@ STEP_PAGES = {
     "spine": step_spine, "palpation": step_palpation, "review": step_review, "reports": step_reports,
 }
 
+style.apply()
 state.init_session()
 ev = evaluate(st.session_state.answers, assess)
 
@@ -63,3 +66,12 @@ else:
     STEP_PAGES[st.session_state.step].render(ev)
     navigation.back_next()
     reasoning.disclaimer()
+    navigation.scroll_to_top_on_step_change()
+
+# A widget caught up with an answer whose callback Streamlit dropped: redraw once with it.
+if st.session_state.pop(fields.RESYNC_KEY, False):
+    st.session_state.resyncs = st.session_state.get("resyncs", 0) + 1
+    if st.session_state.resyncs <= 2:
+        st.rerun()
+else:
+    st.session_state.resyncs = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from pathlib import Path
 
 import yaml
@@ -14,11 +16,26 @@ EMERGENCY_CASE = "example-10-cauda-equina-syndrome.yaml"
 TIMEOUT = 30
 
 
-def new_app(query: dict | None = None) -> AppTest:
+def new_app(query: dict | None = None, answers: dict | None = None, step: str | None = None) -> AppTest:
+    """A fresh browser session; `answers` seeds the answers store as a resumed draft would."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if query:
         at.query_params.update(query)
+    if answers is not None:
+        at.session_state["answers"] = answers
+    if step is not None:
+        at.session_state["step"] = step
     return at.run()
+
+
+def answers_of(name: str) -> dict:
+    """A shared example case as the wizard's answers (case_format aside, every section present)."""
+    data = case_data(name)
+    data.pop("case_format")
+    for part in ("patient", "history", "red_flags"):
+        data.setdefault(part, {})
+    data.setdefault("exam", {}).setdefault("tests", {})
+    return data
 
 
 def case_data(name: str) -> dict:
@@ -43,3 +60,22 @@ def texts(at: AppTest) -> str:
     for kind in ("text_input", "text_area", "number_input"):
         parts.extend(str(w.value) for w in getattr(at, kind))
     return "\n".join(parts)
+
+
+def svg_from_data_url(url: str) -> str:
+    head, _, body = url.partition(",")
+    assert head.startswith("data:image/svg+xml"), head
+    return base64.b64decode(body).decode("utf-8") if head.endswith(";base64") else body
+
+
+def chart_svg(at: AppTest) -> str:
+    images = at.get("image")
+    assert images, "no body chart on screen"
+    return svg_from_data_url(images[0].value[0])
+
+
+def shaded(svg: str, region: str) -> bool:
+    """True when some shape of `region` is filled (unchosen regions have fill="none")."""
+    fills = re.findall(r'<polygon[^>]*fill="([^"]+)"[^>]*data-region="' + re.escape(region) + '"', svg)
+    assert fills, f"region {region} not drawn"
+    return any(f != "none" for f in fills)

@@ -18,6 +18,7 @@ from intake.ui import state
 from intake.ui.evaluation import Evaluation
 
 __all__ = [
+    "RESYNC_KEY",
     "choice",
     "flag",
     "humanise",
@@ -36,6 +37,7 @@ FLAG_VALUES: dict[str, bool | None] = {"unasked": None, "no": False, "yes": True
 TEST_OPTIONS = ("untested", "negative", "positive")
 TEST_WORDS = {"untested": "Not tested", "negative": "Negative", "positive": "Positive"}
 TEST_VALUES: dict[str, str | None] = {"untested": None, "negative": "negative", "positive": "positive"}
+RESYNC_KEY = "ui:resync"
 
 
 def kb() -> KnowledgeBase:
@@ -77,21 +79,62 @@ def _seed(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
-# ---------------------------------------------------------------- callbacks
+# ---------------------------------------------------------------- widget value -> answer
+#
+# Each widget's value is turned into an answer by one function, used twice: by the widget's
+# on_change callback, and again after the widget is drawn, against what it returned. The second
+# use is the safety net: Streamlit can drop a callback when a new click arrives while callbacks
+# are being dispatched (fast clicking), and an answer must never be lost to that.
+
+
+def _flag_answer(picked: str | None) -> bool | None:
+    return FLAG_VALUES[picked or "unasked"]
+
+
+def _test_answer(picked: str | None) -> str | None:
+    return TEST_VALUES[picked or "untested"]
+
+
+def _number_answer(value: Any, integer: bool) -> Any:
+    if value is not None and (integer or float(value).is_integer()):
+        return int(value)
+    return value
+
+
+def _text_answer(value: str | None) -> str | None:
+    return value if value else None
+
+
+def _multi_answer(chosen: Any, none_ticked: bool, options: Sequence[str]) -> list[str] | None:
+    picked = set(chosen or [])
+    ordered = [o for o in options if o in picked]
+    if ordered:
+        return ordered
+    return [] if none_ticked else None
+
+
+def _reconcile(path: str, answer: Any) -> None:
+    """Record what the widget shows if its callback was lost; ask for one more rerun."""
+    current = state.get_answer(path)
+    if current == "":
+        current = None
+    if answer != current:
+        state.set_answer(path, answer)
+        st.session_state[RESYNC_KEY] = True
 
 
 def _on_flag(path: str) -> None:
     key = state.widget_key(path)
     picked = st.session_state.get(key) or "unasked"
     st.session_state[key] = picked
-    state.set_answer(path, FLAG_VALUES[picked])
+    state.set_answer(path, _flag_answer(picked))
 
 
 def _on_test(path: str) -> None:
     key = state.widget_key(path)
     picked = st.session_state.get(key) or "untested"
     st.session_state[key] = picked
-    state.set_answer(path, TEST_VALUES[picked])
+    state.set_answer(path, _test_answer(picked))
 
 
 def _on_choice(path: str) -> None:
@@ -99,26 +142,19 @@ def _on_choice(path: str) -> None:
 
 
 def _on_number(path: str, integer: bool) -> None:
-    value = st.session_state.get(state.widget_key(path))
-    if value is not None and (integer or float(value).is_integer()):
-        value = int(value)
-    state.set_answer(path, value)
+    state.set_answer(path, _number_answer(st.session_state.get(state.widget_key(path)), integer))
 
 
 def _on_text(path: str) -> None:
-    value = st.session_state.get(state.widget_key(path))
-    state.set_answer(path, value if value else None)
+    state.set_answer(path, _text_answer(st.session_state.get(state.widget_key(path))))
 
 
 def _on_multi(path: str, options: Sequence[str]) -> None:
     key = state.widget_key(path)
-    chosen = set(st.session_state.get(key) or [])
-    ordered = [o for o in options if o in chosen]
-    if ordered:
+    answer = _multi_answer(st.session_state.get(key), bool(st.session_state.get(key + ":none")), options)
+    if answer:
         st.session_state[key + ":none"] = False
-        state.set_answer(path, ordered)
-    else:
-        state.set_answer(path, [] if st.session_state.get(key + ":none") else None)
+    state.set_answer(path, answer)
 
 
 def _on_multi_none(path: str) -> None:
@@ -139,10 +175,11 @@ def flag(ev: Evaluation, path: str, *, label: str | None = None, help: str | Non
     key = state.widget_key(path)
     value = state.get_answer(path)
     _seed(key, "unasked" if value is None else ("yes" if value else "no"))
-    st.segmented_control(
+    picked = st.segmented_control(
         label or question, FLAG_OPTIONS, format_func=FLAG_WORDS.__getitem__, key=key,
         on_change=_on_flag, args=(path,), help=help or kb_help,
     )
+    _reconcile(path, _flag_answer(picked))
     problems_for(ev, path)
 
 
@@ -155,10 +192,11 @@ def test_result(ev: Evaluation, path: str) -> None:
     key = state.widget_key(path)
     value = state.get_answer(path)
     _seed(key, "untested" if value is None else value)
-    st.segmented_control(
+    picked = st.segmented_control(
         label, TEST_OPTIONS, format_func=TEST_WORDS.__getitem__, key=key,
         on_change=_on_test, args=(path,), help=hint,
     )
+    _reconcile(path, _test_answer(picked))
     problems_for(ev, path, label)
 
 
@@ -167,21 +205,27 @@ def choice(ev: Evaluation, path: str, options: Sequence[str], *, format_func: Ca
     question, kb_help = _question(_case_key(path))
     key = state.widget_key(path)
     _seed(key, state.get_answer(path))
-    st.segmented_control(question, list(options), format_func=format_func, key=key,
-                         on_change=_on_choice, args=(path,), help=kb_help)
+    picked = st.segmented_control(question, list(options), format_func=format_func, key=key,
+                                  on_change=_on_choice, args=(path,), help=kb_help)
+    _reconcile(path, picked)
     problems_for(ev, path)
 
 
 def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, placeholder: str = "Not asked") -> None:
     """A number; left empty means not asked. The case format, not the widget, sets the range,
-    so a value it refuses stays on screen with the reason next to it."""
-    question, kb_help = _question(_case_key(path))
+    so a value it refuses stays on screen with the reason next to it. The short label is shown
+    (numbers sit side by side); the full question is the help text."""
+    name = _case_key(path)
+    finding = kb().findings.get(name)
+    question = finding.label if finding else humanise(name)
+    kb_help = (finding.question or finding.help) if finding else None
     key = state.widget_key(path)
     _seed(key, state.get_answer(path))
-    st.number_input(
+    value = st.number_input(
         question, value=None, step=int(step) if integer else float(step), format="%d" if integer else "%.1f",
         key=key, on_change=_on_number, args=(path, integer), help=kb_help, placeholder=placeholder,
     )
+    _reconcile(path, _number_answer(value, integer))
     problems_for(ev, path)
 
 
@@ -190,7 +234,8 @@ def text(ev: Evaluation, path: str, label: str, *, area: bool = False, help: str
     key = state.widget_key(path)
     _seed(key, state.get_answer(path) or "")
     widget = st.text_area if area else st.text_input
-    widget(label, key=key, on_change=_on_text, args=(path,), help=help, max_chars=max_chars, placeholder=placeholder)
+    value = widget(label, key=key, on_change=_on_text, args=(path,), help=help, max_chars=max_chars, placeholder=placeholder)
+    _reconcile(path, _text_answer(value))
     problems_for(ev, path, label)
 
 
@@ -201,7 +246,8 @@ def multi(ev: Evaluation, path: str, options: Sequence[str], *, label: str, form
     value = state.get_answer(path)
     _seed(key, list(value or []))
     _seed(key + ":none", value == [])
-    st.pills(label, list(options), selection_mode="multi", format_func=format_func, key=key,
-             on_change=_on_multi, args=(path, tuple(options)), help=help)
-    st.checkbox(none_label, key=key + ":none", on_change=_on_multi_none, args=(path,))
+    chosen = st.pills(label, list(options), selection_mode="multi", format_func=format_func, key=key,
+                      on_change=_on_multi, args=(path, tuple(options)), help=help, wrap=True)
+    none_ticked = st.checkbox(none_label, key=key + ":none", on_change=_on_multi_none, args=(path,))
+    _reconcile(path, _multi_answer(chosen, none_ticked, options))
     problems_for(ev, path, label)

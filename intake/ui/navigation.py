@@ -30,13 +30,35 @@ def progress() -> None:
 def back_next() -> None:
     index = state.STEPS.index(st.session_state.step)
     st.divider()
-    back, _, forward = st.columns([1, 3, 1])
+    row = st.container(horizontal=True, horizontal_alignment="distribute" if index > 0 else "right", key="nav-row")
     if index > 0:
         previous = state.STEPS[index - 1]
-        back.button(f"Back: {state.STEP_TITLES[previous]}", on_click=state.go_to, args=(previous,),
-                    icon=":material/arrow_back:", key="nav:back", width="stretch")
+        row.button(f"Back: {state.STEP_TITLES[previous]}", on_click=state.go_to, args=(previous,),
+                   icon=":material/arrow_back:", key="nav:back")
     if index < len(state.STEPS) - 1:
         following = state.STEPS[index + 1]
-        forward.button(f"Next: {state.STEP_TITLES[following]}", on_click=state.go_to, args=(following,),
-                       icon=":material/arrow_forward:", icon_position="right", type="primary", key="nav:next",
-                       width="stretch")
+        row.button(f"Next: {state.STEP_TITLES[following]}", on_click=state.go_to, args=(following,),
+                   icon=":material/arrow_forward:", icon_position="right", type="primary", key="nav:next")
+
+
+# Streamlit keeps the scroll position between reruns; a new step should start at its top,
+# with keyboard focus on its heading. A fixed script (no user data), emitted only on a step change.
+_TO_TOP = """<script>
+setTimeout(() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main) { main.scrollTo({top: 0}); }
+  window.scrollTo(0, 0);
+  const heading = document.querySelector('[data-testid="stMain"] h2');
+  if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({preventScroll: true}); }
+}, 60);
+</script><span hidden data-step="%s"></span>"""
+
+
+def scroll_to_top_on_step_change() -> None:
+    ss = st.session_state
+    shown = ss.get("nav:shown")
+    if shown != ss.step:
+        ss["nav:moves"] = ss.get("nav:moves", 0) + 1
+        ss["nav:shown"] = ss.step
+        if shown is not None:
+            st.html(_TO_TOP % f"{ss.step}-{ss['nav:moves']}", unsafe_allow_javascript=True)

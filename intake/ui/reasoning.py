@@ -11,6 +11,7 @@ import streamlit as st
 from intake.models import RED_FLAG_KEYS
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
+from intake.ui.style import BANNER_KEY
 
 __all__ = ["disclaimer", "red_flag_banner", "save_status", "sidebar_panel"]
 
@@ -27,6 +28,9 @@ def red_flag_banner(ev: Evaluation) -> None:
         return
     raised = [rf for rf in assessment.red_flags if rf.urgency in BANNER_URGENCIES]
     raised.sort(key=lambda rf: BANNER_URGENCIES.index(rf.urgency))
+    if not raised:
+        return
+    banner = st.container(key=BANNER_KEY)  # sticky (style.py): it stays in view while scrolling
     for rf in raised:
         findings = ", ".join(kb().label(k) for k in rf.findings)
         body = (
@@ -35,9 +39,9 @@ def red_flag_banner(ev: Evaluation) -> None:
             f"**Refer to:** {rf.refer_to}"
         )
         if rf.urgency == "emergency":
-            st.error(body, title="EMERGENCY — stop the assessment and refer now", icon=":material/emergency:")
+            banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=":material/emergency:")
         else:
-            st.warning(body, title="URGENT referral needed", icon=":material/warning:")
+            banner.warning(body, title="URGENT referral needed", icon=":material/warning:")
 
 
 def disclaimer() -> None:

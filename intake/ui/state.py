@@ -71,13 +71,12 @@ def _empty_answers() -> dict[str, Any]:
 def init_session() -> None:
     """Set up this browser session once: resume the draft named in the address, or start empty."""
     ss = st.session_state
-    if "answers" not in ss:
-        ss.answers = _empty_answers()
-        ss.step = STEPS[0]
-        ss.view = "wizard"
-        ss.draft_id = None
-        ss.consent = False
-        ss.flash = None
+    fresh = "answers" not in ss
+    for key, value in (("answers", None), ("step", STEPS[0]), ("view", "wizard"), ("draft_id", None),
+                       ("consent", False), ("flash", None)):
+        if key not in ss:
+            ss[key] = _empty_answers() if key == "answers" else value
+    if fresh:
         wanted = st.query_params.get(DRAFT_PARAM)
         if wanted:
             draft = store().get(wanted)

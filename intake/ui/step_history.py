@@ -13,7 +13,8 @@ HISTORY_FLAGS = ("limp", "paraesthesia", "back_pain", "clicking_or_locking", "ni
 
 
 def region_label(region: str) -> str:
-    return fields.label_of(f"pain_sites.{region}").split(": ", 1)[-1].capitalize()
+    words = fields.label_of(f"pain_sites.{region}").split(": ", 1)[-1]
+    return words[:1].upper() + words[1:]
 
 
 def activity_label(activity: str) -> str:

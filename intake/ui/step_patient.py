@@ -19,11 +19,14 @@ def _on_consent() -> None:
 def render(ev: Evaluation) -> None:
     if CONSENT_KEY not in st.session_state:
         st.session_state[CONSENT_KEY] = bool(st.session_state.consent)
-    st.checkbox(
+    agreed = st.checkbox(
         "The patient agrees to this assessment being recorded",
         key=CONSENT_KEY, on_change=_on_consent,
         help="Answers are kept as a draft on this computer only once consent is recorded.",
     )
+    if agreed != st.session_state.consent:  # the callback was lost to a fast click: catch up
+        state.set_consent(agreed)
+        st.session_state[fields.RESYNC_KEY] = True
     if not st.session_state.consent:
         st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
     fields.text(ev, "patient.name", "Patient name (optional, printed on the PDFs only)", max_chars=200,

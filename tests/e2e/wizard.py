@@ -1,0 +1,125 @@
+"""Driving the wizard in Chromium the way a practitioner does: by labels, with real clicks."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+
+from playwright.sync_api import Page, expect
+
+STEP_TITLES = {
+    "patient": "Patient and consent", "red_flags": "Red-flag screen", "history": "Pain history",
+    "hip": "Hip examination", "spine": "Lumbar, neural and sacroiliac", "palpation": "Muscle palpation",
+    "review": "Review", "reports": "Reports",
+}
+
+
+def idle(page: Page, timeout: float = 15_000) -> None:
+    """Wait until Streamlit has finished the rerun (its status widget is gone)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+        "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') !== 'running'",
+        timeout=timeout,
+    )
+
+
+def open_app(page: Page, url: str) -> float:
+    started = time.perf_counter()
+    page.goto(url)
+    expect(page.get_by_role("heading", name=re.compile("Patient and consent|Red-flag|Pain history|Hip examination|Lumbar|Muscle|Review|Reports"))).to_be_visible(timeout=20_000)
+    usable = time.perf_counter() - started
+    idle(page)
+    return usable
+
+
+def heading(page: Page, title: str) -> None:
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=10_000)
+
+
+def choose(page: Page, group: str, option: str) -> None:
+    """Pick an option in a segmented control named `group` (its visible label)."""
+    radio = page.get_by_role("radiogroup", name=group, exact=True).get_by_role("radio", name=option, exact=True)
+    radio.click()
+    expect(radio).to_have_attribute("aria-checked", "true", timeout=10_000)
+    idle(page)
+
+
+def pill(page: Page, group: str, option: str) -> None:
+    """Toggle one pill on in a multi-select named `group`."""
+    button = page.get_by_role("toolbar", name=group, exact=True).get_by_role("button", name=option, exact=True)
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true", timeout=10_000)
+    idle(page)
+
+
+def number(page: Page, label: str, value: str) -> None:
+    field = page.get_by_role("spinbutton", name=label, exact=True)
+    field.fill(value)
+    field.press("Enter")
+    idle(page)
+
+
+def tick(page: Page, label: str) -> None:
+    box = page.get_by_role("checkbox", name=label, exact=True)
+    if not box.is_checked():
+        page.locator("[data-testid='stCheckbox']").filter(has=box).locator("label").first.click()
+    expect(box).to_be_checked(timeout=10_000)
+    idle(page)
+
+
+def textbox(page: Page, label: str):
+    return page.get_by_role("textbox", name=label, exact=True)
+
+
+def next_step(page: Page, title: str) -> None:
+    page.get_by_role("button", name=f"Next: {title}").click()
+    heading(page, title)
+    idle(page)
+
+
+def back_step(page: Page, title: str) -> None:
+    page.get_by_role("button", name=f"Back: {title}").click()
+    heading(page, title)
+    idle(page)
+
+
+def chart_svg(page: Page) -> str:
+    """The body chart's SVG, read back from its <img> (named by its alt text)."""
+    img = page.get_by_role("img", name=re.compile("^Body chart"))
+    expect(img).to_be_visible()
+    src = img.get_attribute("src") or ""
+    if src.startswith("data:"):
+        head, _, body = src.partition(",")
+        return base64.b64decode(body).decode() if head.endswith(";base64") else body
+    return page.request.get(src).text()
+
+
+def chart_shows(page: Page, region: str, want: bool = True, timeout: float = 10) -> str:
+    """Wait until the body chart shades `region` (or not); returns the SVG."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        svg = chart_svg(page)
+        if shaded(svg, region) == want or time.perf_counter() > deadline:
+            assert shaded(svg, region) == want, f"{region} shaded should be {want}"
+            return svg
+        page.wait_for_timeout(100)
+
+
+def shaded(svg: str, region: str) -> bool:
+    fills = re.findall(r'<polygon[^>]*fill="([^"]+)"[^>]*data-region="' + re.escape(region) + '"', svg)
+    assert fills, region
+    return any(f != "none" for f in fills)
+
+
+def shot(page: Page, directory, name: str) -> None:
+    """The whole step: the window is stretched to the content's height for the picture, then restored."""
+    size = page.viewport_size or {"width": 1280, "height": 800}
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent'].map(id => document.querySelector(`[data-testid='${id}']`))"
+        ".filter(Boolean).map(e => e.scrollHeight), document.body.scrollHeight)"
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 40, 5000))})
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(directory / f"{name}.png"))
+    page.set_viewport_size(size)
