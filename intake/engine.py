@@ -44,7 +44,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     origins = _origins(facts, kb, expansions)
     muscles, palpation_gaps = _muscles(facts, kb, expansions)
     withheld, cautions = _withholding(facts, kb, expansions)
-    therapies = _therapies(origins, muscles, withheld, cautions, kb)
+    therapies = _therapies(origins, muscles, withheld, cautions, kb, facts, expansions)
     gaps = _red_flag_gaps(facts, kb) + _test_gaps(facts, origins, kb) + palpation_gaps
     gaps = list({g.key: g for g in gaps}.values())
     precautions = [q.key for q in kb.screening.values() if q.kind == "precaution" and facts.get(q.key) is True]
@@ -278,7 +278,13 @@ def _withholding(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str
 
 
 def _therapies(
-    origins: list[OriginFinding], muscles: list[MuscleFinding], withheld: list[Withholding], cautions: dict[str, list[str]], kb: KnowledgeBase
+    origins: list[OriginFinding],
+    muscles: list[MuscleFinding],
+    withheld: list[Withholding],
+    cautions: dict[str, list[str]],
+    kb: KnowledgeBase,
+    facts: Facts,
+    expansions: dict[str, list[str]],
 ) -> list[TherapySuggestion]:
     likelihood = {o.id: LIKELIHOOD_ORDER[o.likelihood] for o in origins}
     suspected = {m.id for m in muscles}
@@ -292,6 +298,12 @@ def _therapies(
         if not targets:
             continue
         block = next((blocking[c] for c in therapy.classes if c in blocking), None)
+        own = next((r for r in therapy.withhold_when if kb.compiled[r.id](facts) is True), None)
+        if block is None and own is not None:
+            block = Withholding(
+                id=therapy.classes[0], because=_findings(own.when, facts, expansions), reason=own.reason, rule=own.id,
+                sources=list(own.sources), citations=kb.citations(own.sources),
+            )
         caution_texts = [t for c in therapy.classes for t in cautions.get(c, [])]
         out.append(
             TherapySuggestion(

@@ -162,6 +162,15 @@ class SelfCare(_Record):
     drawing: str
 
 
+class TherapyContraindication(_Record):
+    """A reason that rules out one therapy only (e.g. deep self-pressure on anticoagulants)."""
+
+    id: str
+    when: dict[str, Any]
+    reason: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Therapy(_Record):
     id: str
     label: str
@@ -171,6 +180,7 @@ class Therapy(_Record):
     suggest_for_muscles: list[str] = Field(default_factory=list)
     evidence_note: str
     sources: list[str] = Field(min_length=1)
+    withhold_when: list[TherapyContraindication] = Field(default_factory=list)
     self_care: SelfCare | None = None
 
 
@@ -362,6 +372,9 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         for m in therapy.suggest_for_muscles:
             if m not in muscles:
                 raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'suggest_for_muscles': unknown muscle {m!r}")
+        for rule in therapy.withhold_when:
+            compile_rule("therapies.yaml", rule.id, rule.when)
+            check_sources("therapies.yaml", f"therapy {therapy.id} rule {rule.id}", rule.sources)
         if therapy.kind == "self_care" and therapy.self_care is None:
             raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'self_care': a self-care item needs patient wording")
     for rule in withholding:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from intake.knowledge import load_knowledge
 
@@ -22,3 +23,21 @@ def vignette_paths() -> list[Path]:
 @pytest.fixture(scope="session")
 def kb():
     return load_knowledge()
+
+
+DISAGREEMENTS_FILE = Path(__file__).with_name("known_disagreements.yaml")
+
+
+def known_disagreements() -> dict[str, str]:
+    """Vignettes judged clinically right where the engine is not yet: strict xfail until fixed."""
+    data = yaml.safe_load(DISAGREEMENTS_FILE.read_text(encoding="utf-8")) if DISAGREEMENTS_FILE.exists() else None
+    return {str(k): str(v) for k, v in (data or {}).items()}
+
+
+def pytest_collection_modifyitems(config, items):
+    listed = known_disagreements()
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        path = callspec.params.get("path") if callspec else None
+        if item.originalname == "test_vignette_meets_expected" and isinstance(path, Path) and path.stem in listed:
+            item.add_marker(pytest.mark.xfail(reason=f"known disagreement: {listed[path.stem]}", strict=True))

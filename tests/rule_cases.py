@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from intake.facts import LIST_FIELDS
+from intake.knowledge import KEY_KINDS
 from intake.models import RED_FLAG_KEYS, TESTS
 
 ENUMS = {
@@ -35,14 +36,32 @@ class Conflict(ValueError):
     pass
 
 
+class Range(tuple):
+    """A numeric answer known only to lie in [low, high]; merged by intersection."""
+
+    def __new__(cls, low: float, high: float):
+        return super().__new__(cls, (low, high))
+
+
 def merge(*parts: dict) -> dict:
     out: dict = {}
     for part in parts:
         for key, value in part.items():
-            if key in out and out[key] != value:
+            if key in out and isinstance(out[key], Range) and isinstance(value, Range):
+                low, high = max(out[key][0], value[0]), min(out[key][1], value[1])
+                if low > high:
+                    raise Conflict(key)
+                out[key] = Range(low, high)
+            elif key in out and out[key] != value:
                 raise Conflict(key)
-            out[key] = value
+            else:
+                out[key] = value
     return out
+
+
+def resolve(facts: dict) -> dict:
+    """Pick a concrete value inside every numeric range."""
+    return {k: (int(v[0]) if isinstance(v, Range) else v) for k, v in facts.items()}
 
 
 def satisfy(spec: dict, want: bool = True) -> dict[str, Any]:
@@ -65,26 +84,31 @@ def satisfy(spec: dict, want: bool = True) -> dict[str, Any]:
         value = want if op == "present" else not want
         return DERIVED.get((arg, value), {arg: value}) if arg in {"tender_muscle_any", "tender_muscle_matches_pain"} else {arg: value}
     if op in ("answered", "missing"):
-        return {arg: True} if (op == "answered") == want else {}
+        if (op == "answered") != want:
+            return {}
+        kind = KEY_KINDS[arg]
+        return {arg: True if kind == "bool" else 1 if kind == "number" else ENUMS[arg][0]}
     (key, target), = arg.items()
     if op in ("equals", "in"):
         options = [target] if op == "equals" else list(target)
         value = options[0] if want else next(v for v in ENUMS[key] if v not in options)
         return DERIVED[(key, value)] if key == "referral" else {key: value}
     low, high = RANGES.get(key, (0, 10_000))
-    value = {
-        ("at_most", True): target, ("at_most", False): target + 1,
-        ("at_least", True): target, ("at_least", False): target - 1,
-        ("above", True): target + 1, ("above", False): target,
-        ("below", True): target - 1, ("below", False): target,
+    bounds = {
+        ("at_most", True): (low, target), ("at_most", False): (target + 1, high),
+        ("at_least", True): (target, high), ("at_least", False): (low, target - 1),
+        ("above", True): (target + 1, high), ("above", False): (low, target),
+        ("below", True): (low, target - 1), ("below", False): (target, high),
     }[(op, want)]
-    if not low <= value <= high:
+    if bounds[0] > bounds[1]:
         raise Conflict(key)
+    value = Range(*bounds)
     return {key: value}
 
 
 def case_from_facts(facts: dict[str, Any]) -> dict:
     """The v1 case that produces these facts (everything else not asked)."""
+    facts = resolve(facts)
     case: dict = {"case_format": 1, "patient": {"age": facts.get("age", 40)}, "history": {}, "red_flags": {}, "exam": {"tests": {}}}
     lists: dict[str, list[str]] = {}
     for key, value in facts.items():

@@ -1,7 +1,4 @@
 """The student case library (intake/cases) meets its coverage rules.
-
-Also home of the small hook that reads tests/known_disagreements.yaml: library vignettes listed
-there run as strict xfail in tests/test_vignettes.py until the lead resolves them.
 """
 
 from __future__ import annotations
@@ -12,36 +9,16 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-import yaml
 
 from intake import assess, load_knowledge, load_vignette
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, RED_FLAG_KEYS
+from tests.conftest import known_disagreements
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "intake" / "cases"
-DISAGREEMENTS_FILE = Path(__file__).with_name("known_disagreements.yaml")
 ID_PATTERN = re.compile(r"^lib-(foundation|intermediate|advanced)-(\d{2})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 DIFFICULTIES = ("foundation", "intermediate", "advanced")
 CLINICIAN_DELIVERED = {"dry_needling", "manipulation", "manual_therapy"}
-
-# Register this module as a plugin so pytest calls the collection hook below.
-pytest_plugins = [__name__]
-
-
-def known_disagreements() -> dict[str, str]:
-    data = yaml.safe_load(DISAGREEMENTS_FILE.read_text(encoding="utf-8")) if DISAGREEMENTS_FILE.exists() else None
-    return {str(k): str(v) for k, v in (data or {}).items()}
-
-
-def pytest_collection_modifyitems(config, items):
-    """Mark the vignette test of each listed library case as a strict xfail naming the reason."""
-    listed = known_disagreements()
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        path = callspec.params.get("path") if callspec else None
-        if item.originalname == "test_vignette_meets_expected" and isinstance(path, Path) and path.stem in listed:
-            item.add_marker(pytest.mark.xfail(reason=f"known disagreement: {listed[path.stem]}", strict=True))
-
 
 @cache
 def library() -> dict[Path, tuple]:

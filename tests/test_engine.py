@@ -171,3 +171,29 @@ def test_the_engine_never_states_serious_pathology_is_absent():
     assert result.red_flags == [] and result.referral == "none"
     assert "not the same as no serious pathology" in result.red_flag_note
     assert "not a diagnosis" in result.disclaimer
+
+
+def test_floor_ball_release_is_withheld_on_anticoagulants_but_the_wall_version_is_not():
+    result = run(red_flags={"anticoagulant_use": True}, history={"pain_sites": ["buttock"]}, exam={"tender_muscles": ["piriformis"]})
+    floor = next(t for t in result.therapies if t.id == "ball_release_floor")
+    wall = next(t for t in result.therapies if t.id == "ball_release_wall")
+    assert floor.withheld == "anticoagulant_use" and "bruise" in floor.withheld_reason
+    assert wall.withheld is None
+
+
+def test_long_standing_bilateral_claudication_is_monitored_but_new_bilateral_symptoms_are_urgent():
+    stable = run(red_flags={"bilateral_leg_symptoms": True}, history={"onset": "gradual", "duration_weeks": 100})
+    assert [(f.id, f.urgency) for f in stable.red_flags] == [("cauda_equina", "monitor")] and stable.referral == "none"
+    assert run(red_flags={"bilateral_leg_symptoms": True}, history={"onset": "gradual", "duration_weeks": 3}).referral == "urgent"
+    # an unknown course fails safe
+    assert run(red_flags={"bilateral_leg_symptoms": True}).referral == "urgent"
+
+
+def test_an_adolescent_with_a_limp_and_lost_rotation_is_an_emergency_not_osteoarthritis():
+    child = run(patient={"age": 13, "sex": "male"}, history={"pain_sites": ["knee"], "limp": True}, exam={"hip_internal_rotation_deg": 5})
+    assert child.referral == "emergency" and child.red_flags[0].id == "fracture"
+    assert "slipped capital femoral epiphysis" in child.red_flags[0].refer_to
+    hip = origin(child, "hip_joint")
+    assert not {"hip.sutlive_4_of_5", "hip.sutlive_3_of_5", "hip.acr_rotation_branch"} & {r.rule for r in hip.because}
+    adult = run(patient={"age": 40}, history={"pain_sites": ["knee"], "limp": True}, exam={"hip_internal_rotation_deg": 5})
+    assert adult.referral == "none"
