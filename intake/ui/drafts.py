@@ -87,4 +87,5 @@ def render() -> None:
     data = case.to_data()
     st.success(f"A valid case: age {case.patient.age}. Starting from it replaces what is open in this tab "
                "(the open draft stays in the list).")
-    st.button("Start from this case", on_click=_start_from, args=(data,), type="primary", icon=":material/upload_file:")
+    st.button("Start from this case", on_click=_start_from, args=(data,), type="primary", icon=":material/upload_file:",
+              key="drafts:start")
