@@ -8,11 +8,12 @@ clinic's contact details.
 
 from __future__ import annotations
 
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
 from reports.content import Handout
 from reports.exercises import exercise_drawing
 from reports.pages import MARGIN, Letterhead, P, build_pdf
+from reports.para import Para
 from reports.styles import PAPER, URGENCY_COLOURS, palette, styles
 from reports.text import markup
 
@@ -67,7 +68,7 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
     for item in h.self_care:
         text = [P(item.title, st.body_bold)]
         for n, step in enumerate(item.steps, start=1):
-            text.append(Paragraph(markup(step), st.step, bulletText=f"{n}."))
+            text.append(Para(markup(step), st.step, bulletText=f"{n}."))
         text.append(P(item.dose, st.step, prefix='<font color="#1e6b35"><b>How long and how often:</b></font> '))
         row = Table([[exercise_drawing(item.drawing, drawing_w, hd.clinic.accent), text]],
                     colWidths=[drawing_w + 12, width - drawing_w - 12])
@@ -128,5 +129,5 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
     )
 
 
-def _bullet(text: str, style) -> Paragraph:
-    return Paragraph(markup(text), style, bulletText="\u2022")
+def _bullet(text: str, style) -> Para:
+    return Para(markup(text), style, bulletText="\u2022")

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Table, TableStyle
 
 from reports.branding import Branding
 from reports.content import Header
+from reports.para import Para
 from reports.styles import BOLD, ITALIC, PAPER, Styles, palette
 from reports.text import markup, plain
 
@@ -28,11 +29,11 @@ TOP = 44.0
 BOTTOM = 58.0
 
 
-def P(text: str | None, style, *, prefix: str = "", suffix: str = "") -> Paragraph:
+def P(text: str | None, style, *, prefix: str = "", suffix: str = "") -> Para:
     """A Paragraph of typed or product text printed as written; `prefix`/`suffix` are trusted markup."""
     face = style.fontName if style.fontName in (BOLD, ITALIC) else None
     body = markup(text, face) if face else markup(text)
-    return Paragraph(f"{prefix}{body}{suffix}", style)
+    return Para(f"{prefix}{body}{suffix}", style)
 
 
 @lru_cache(maxsize=8)
@@ -141,7 +142,7 @@ def build_pdf(
     footer_para = P(disclaimer, st.footer)
     _, footer_h = footer_para.wrap(width - 80, BOTTOM)
     who = header.patient_name or (f"Case {header.case_ref}" if header.case_ref else "Patient")
-    running = Paragraph(" · ".join(markup(x) for x in (b.name, running_title, who, header.date)), st.small_muted)
+    running = Para(" · ".join(markup(x) for x in (b.name, running_title, who, header.date)), st.small_muted)
     running.wrap(width, TOP)
 
     def furniture(canv: Canvas, page: int, total: int) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from reports.bodychart import body_chart
 from reports.content import FindingGroup, Letter, Step, Summary
 from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
+from reports.para import Para
 from reports.styles import BOLD, COVERAGE, ITALIC, PAPER, REGULAR, URGENCY_COLOURS, Styles, palette, styles
 from reports.text import markup
 
@@ -78,7 +79,7 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
         ucol = URGENCY_COLOURS[flag.urgency]
         inner = Table(
             [
-                [Paragraph(f"<b>{markup(flag.label)}</b>&nbsp;&nbsp;&nbsp;{_badge(flag.urgency_text, ucol)}", st.body), ""],
+                [Para(f"<b>{markup(flag.label)}</b>&nbsp;&nbsp;&nbsp;{_badge(flag.urgency_text, ucol)}", st.body), ""],
                 [P("Raised by", st.cell_bold), P(", ".join(flag.findings), st.cell)],
                 [P("Refer to", st.cell_bold), P(flag.refer_to, st.cell_bold)],
                 [P("Why", st.cell_bold), P(flag.note, st.cell)],
@@ -152,7 +153,7 @@ def _differential(s: Summary, st: Styles, width: float) -> list:
         head = (f'<b>{origin.rank}. {markup(origin.label)}</b>   '
                 f'<font name="{BOLD}" color="{lc}">{origin.likelihood.upper()}</font>'
                 f'<font color="#5b6570">   estimated probability {origin.probability}</font>')
-        rows.append([Paragraph(head, st.body), "", "", ""])
+        rows.append([Para(head, st.body), "", "", ""])
         n = len(rows) - 1
         style += [("SPAN", (0, n), (-1, n)), ("BACKGROUND", (0, n), (-1, n), p.accent_light),
                   ("TOPPADDING", (0, n), (-1, n), 4), ("LINEABOVE", (0, n), (-1, n), 0.6, p.accent)]
@@ -162,9 +163,9 @@ def _differential(s: Summary, st: Styles, width: float) -> list:
         for sign, colour, step in steps:
             grey = "" if step.counted else ' color="#8a939c"'
             rows.append([
-                Paragraph(f'<font name="{BOLD}" color="{colour}">{sign}</font>', st.cell),
-                Paragraph(_step_markup(step), st.cell),
-                Paragraph(f"<font{grey}>{markup(step.weight)}</font>", st.cell),
+                Para(f'<font name="{BOLD}" color="{colour}">{sign}</font>', st.cell),
+                Para(_step_markup(step), st.cell),
+                Para(f"<font{grey}>{markup(step.weight)}</font>", st.cell),
                 P(_cites(step.citations), st.small_muted),
             ])
     table = Table(rows, colWidths=w, repeatRows=1)
@@ -227,7 +228,7 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
             label = r.label if _fits(r.label, lw) else P(r.label, st.cell)
             if r.state == "value" and len(r.value) > 22:
                 open_, close = _STATE_STYLE[r.state]
-                value = Paragraph(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
+                value = Para(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
                 rows.append([label, value, "", ""])  # long lists get the full width
                 spans.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
             else:
@@ -268,7 +269,7 @@ def _muscles(s: Summary, st: Styles, width: float) -> list:
         return out
     rows: list[list] = [[P("Muscle", st.cell_head), P("Refers pain to", st.cell_head), P("Why suspected", st.cell_head)]]
     for m in s.muscles:
-        reasons = [Paragraph(f"• {_step_markup(x)} <font color='#5b6570'>[{markup(_cites(x.citations))}]</font>", st.cell)
+        reasons = [Para(f"• {_step_markup(x)} <font color='#5b6570'>[{markup(_cites(x.citations))}]</font>", st.cell)
                    for x in m.steps] or [P("Listed by the engine without a recorded reason.", st.cell)]
         rows.append([P(m.label, st.cell_bold), P(m.referral_description or ", ".join(m.zones), st.cell), reasons])
     table = Table(rows, colWidths=[width * 0.18, width * 0.34, width * 0.48], repeatRows=1)
@@ -304,7 +305,7 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
             if t.caution:
                 detail.append(P(t.caution, st.cell, prefix='<font color="#8a6d00"><b>Caution:</b></font> '))
             if t.withheld:
-                name.insert(0, Paragraph(_badge("Withheld", p.danger), st.cell))
+                name.insert(0, Para(_badge("Withheld", p.danger), st.cell))
                 detail.insert(0, P(t.withheld_reason, st.cell, prefix='<font color="#b3261e"><b>Withheld:</b></font> '))
             rows.append([name, P(", ".join(t.for_) or "general", st.cell), detail, P(_cites(t.citations), st.small_muted)])
             if t.withheld:
@@ -320,7 +321,7 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
         rows = []
         for w in s.withheld:
             rows.append([
-                Paragraph(_badge(w.label, p.danger), st.cell),
+                Para(_badge(w.label, p.danger), st.cell),
                 [P(w.reason, st.cell), P(", ".join(w.because), st.small_muted, prefix="Because of: ")],
                 P(_cites(w.citations), st.small_muted),
             ])
@@ -372,7 +373,7 @@ def _references(s: Summary, st: Styles) -> list:
     out: list = [CondPageBreak(60), P("References", st.h1)]
     for r in s.references:
         flag = ' <font color="#b3261e">[figure or detail not yet verified against the original]</font>' if not r.verified else ""
-        out.append(Paragraph(
+        out.append(Para(
             f"<b>{markup(r.cite)}</b>. {markup(r.authors)}. {markup(r.title)}. <i>{markup(r.published)}</i>.{flag}",
             st.reference,
         ))
@@ -400,7 +401,7 @@ def _letter(s: Summary, letter: Letter, st: Styles, width: float) -> list:
     meta = Table(
         [
             [P("To", st.cell_bold), P(letter.refer_to, st.body_bold)],
-            [P("Urgency", st.cell_bold), Paragraph(_badge(letter.urgency_text, colour), st.body)],
+            [P("Urgency", st.cell_bold), Para(_badge(letter.urgency_text, colour), st.body)],
             [P("Patient", st.cell_bold), P(h.patient_name or "Name not recorded", st.body, suffix=f" <font color='#5b6570'>({markup(h.patient_line)})</font>")],
         ] + ([[P("Reference", st.cell_bold), P(h.case_ref, st.body)]] if h.case_ref else []),
         colWidths=[70, width - 70],
@@ -421,7 +422,7 @@ def _letter(s: Summary, letter: Letter, st: Styles, width: float) -> list:
     ))
     out.append(P("Findings that raised the concern:", st.letter, prefix="<b>", suffix="</b>"))
     for f in letter.findings:
-        out.append(Paragraph(markup(f), st.bullet, bulletText="\u2022"))
+        out.append(Para(markup(f), st.bullet, bulletText="\u2022"))
     for flag in letter.flags:
         out.append(P(flag.note, st.bullet, prefix=f"<i>{markup(flag.label)}:</i> ",
                      suffix=f" <font color='#5b6570'>({markup(_cites(flag.citations))})</font>"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 import arabic_reshaper
@@ -35,6 +36,11 @@ PLACEHOLDER = "\u25a1"  # WHITE SQUARE
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _SPACES = {"\t", "\u2028", "\u2029", "\u000b", "\u000c"}
+#: A line of printable ASCII only: nothing to shape, drop or substitute in any of our faces.
+_PRINTABLE_ASCII = re.compile("[\x20-\x7e]*")
+_ASCII_FACES = frozenset(
+    face for face, cover in COVERAGE.items() if all(code in cover for code in range(0x20, 0x7F))
+)
 
 
 def _visual(line: str) -> str:
@@ -45,6 +51,8 @@ def _visual(line: str) -> str:
 
 
 def _runs(line: str, face: str) -> str:
+    if face in _ASCII_FACES and _PRINTABLE_ASCII.fullmatch(line):
+        return escape(line)  # the common case, same result as the loop below
     own = COVERAGE[face]
     regular = COVERAGE[REGULAR]
     fallback = COVERAGE[FALLBACK]
@@ -97,6 +105,12 @@ def markup(text: str | None, face: str = REGULAR) -> str:
     """
     if not text:
         return ""
+    return _markup(text, face)
+
+
+@lru_cache(maxsize=16384)
+def _markup(text: str, face: str) -> str:
+    """`markup` proper: a pure function of its arguments, so equal text (knowledge-base wording) is done once."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     return "<br/>".join(_runs(_visual(line), face) for line in text.split("\n"))
 
