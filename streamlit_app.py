@@ -53,10 +53,11 @@ with st.sidebar:
     reasoning.sidebar_panel(ev)
 
 reasoning.red_flag_banner(ev)
-if st.session_state.flash:
-    kind, message = st.session_state.flash
-    getattr(st, kind)(message)
-    st.session_state.flash = None
+with st.container():  # always drawn, so nothing below moves when a message comes and goes
+    if st.session_state.flash:
+        kind, message = st.session_state.flash
+        getattr(st, kind)(message)
+        st.session_state.flash = None
 
 if st.session_state.view == "drafts":
     drafts.render()

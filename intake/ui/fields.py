@@ -8,6 +8,7 @@ Every helper takes the answer's dotted path in the case (``history.limp``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -169,6 +170,20 @@ def _on_multi_none(path: str) -> None:
 # ---------------------------------------------------------------- widgets
 
 
+def _stable(draw: Callable[..., None]) -> Callable[..., None]:
+    """Draw the widget and its messages in a block of their own: a message that comes or goes
+    then never shifts the widgets after it, so the browser keeps them (and keyboard focus)."""
+
+    @functools.wraps(draw)
+    def drawn(*args: Any, **kwargs: Any) -> None:
+        with st.container():
+            draw(*args, **kwargs)
+
+    return drawn
+
+
+
+@_stable
 def flag(ev: Evaluation, path: str, *, label: str | None = None, help: str | None = None) -> None:
     """A yes/no question with 'Not asked' as its own, default answer."""
     question, kb_help = _question(_case_key(path))
@@ -183,6 +198,7 @@ def flag(ev: Evaluation, path: str, *, label: str | None = None, help: str | Non
     problems_for(ev, path)
 
 
+@_stable
 def test_result(ev: Evaluation, path: str) -> None:
     """A physical test: Not tested / Negative / Positive."""
     name = _case_key(path)
@@ -200,6 +216,7 @@ def test_result(ev: Evaluation, path: str) -> None:
     problems_for(ev, path, label)
 
 
+@_stable
 def choice(ev: Evaluation, path: str, options: Sequence[str], *, format_func: Callable[[str], str] = humanise) -> None:
     """One of a list (sex, side, onset); nothing selected means not asked."""
     question, kb_help = _question(_case_key(path))
@@ -211,6 +228,7 @@ def choice(ev: Evaluation, path: str, options: Sequence[str], *, format_func: Ca
     problems_for(ev, path)
 
 
+@_stable
 def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, placeholder: str = "Not asked") -> None:
     """A number; left empty means not asked. The case format, not the widget, sets the range,
     so a value it refuses stays on screen with the reason next to it. The short label is shown
@@ -229,6 +247,7 @@ def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, 
     problems_for(ev, path)
 
 
+@_stable
 def text(ev: Evaluation, path: str, label: str, *, area: bool = False, help: str | None = None,
          max_chars: int | None = None, placeholder: str | None = None) -> None:
     key = state.widget_key(path)
@@ -239,6 +258,7 @@ def text(ev: Evaluation, path: str, label: str, *, area: bool = False, help: str
     problems_for(ev, path, label)
 
 
+@_stable
 def multi(ev: Evaluation, path: str, options: Sequence[str], *, label: str, format_func: Callable[[str], str],
           none_label: str, help: str | None = None) -> None:
     """Several of a list. Nothing chosen means not asked; 'none of these' is an answer of its own."""

@@ -23,14 +23,14 @@ MAX_GAPS = 5
 
 def red_flag_banner(ev: Evaluation) -> None:
     """An emergency (or urgent) red flag, at the top of every step for as long as it stands."""
+    # Always drawn (empty when nothing is raised) so the page below keeps its place and focus;
+    # sticky (style.py), so it stays in view while a long step scrolls.
+    banner = st.container(key=BANNER_KEY)
     assessment = ev.assessment
     if assessment is None:
         return
     raised = [rf for rf in assessment.red_flags if rf.urgency in BANNER_URGENCIES]
     raised.sort(key=lambda rf: BANNER_URGENCIES.index(rf.urgency))
-    if not raised:
-        return
-    banner = st.container(key=BANNER_KEY)  # sticky (style.py): it stays in view while scrolling
     for rf in raised:
         findings = ", ".join(kb().label(k) for k in rf.findings)
         body = (

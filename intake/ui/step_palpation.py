@@ -20,7 +20,7 @@ def render(ev: Evaluation) -> None:
         fields.multi(ev, "exam.tender_muscles", MUSCLES, label="Which muscles reproduce the familiar pain on palpation?",
                      format_func=muscle_label, none_label="Palpated: none reproduces the pain")
         chosen = state.get_answer("exam.tender_muscles") or []
-        if chosen:
+        if chosen:  # last in its column: nothing after it moves
             st.markdown("**Referral patterns of the chosen muscles**")
             st.markdown("\n".join(f"- **{muscles[m].label}**: {muscles[m].referral_description}" for m in chosen if m in muscles))
     with chart:

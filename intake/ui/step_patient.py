@@ -27,8 +27,9 @@ def render(ev: Evaluation) -> None:
     if agreed != st.session_state.consent:  # the callback was lost to a fast click: catch up
         state.set_consent(agreed)
         st.session_state[fields.RESYNC_KEY] = True
-    if not st.session_state.consent:
-        st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
+    with st.container():  # always there, so the fields below keep their place (and focus)
+        if not st.session_state.consent:
+            st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
     fields.text(ev, "patient.name", "Patient name (optional, printed on the PDFs only)", max_chars=200,
                 help="Never used by the reasoning. Leave empty to keep the reports anonymous.")
     left, right = st.columns(2)

@@ -89,7 +89,8 @@ def _gaps(a: Assessment) -> None:
 
 
 def render(ev: Evaluation) -> None:
-    _problems(ev)
+    with st.container():
+        _problems(ev)
     if ev.assessment is None:
         st.info(ev.engine_error or "Enter the patient's age (step 1) to see the assessment.")
     else:

@@ -236,3 +236,46 @@ def test_two_sessions_side_by_side_stay_apart(server: Server, browser, screensho
     finally:
         a_ctx.close()
         b_ctx.close()
+
+
+def _tab_to(page: Page, target, most: int = 5) -> None:
+    """Press Tab until `target` has the focus (help icons sit between fields)."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError("could not reach the field with Tab")
+
+
+def test_step_one_by_keyboard_alone(server: Server, context, screenshots):
+    """Tab between fields, Space to tick and choose, Enter on Next: no mouse needed."""
+    page = context.new_page()
+    open_app(page, server.url)
+    consent_box = page.get_by_role("checkbox", name="The patient agrees to this assessment being recorded")
+    consent_box.focus()
+    page.keyboard.press("Space")
+    expect(consent_box).to_be_checked()
+    idle(page)
+    name = textbox(page, "Patient name (optional, printed on the PDFs only)")
+    _tab_to(page, name)
+    page.keyboard.type("Kay Board")
+    age = page.get_by_role("spinbutton", name="Age")
+    _tab_to(page, age)
+    idle(page)
+    expect(age).to_be_focused()
+    page.keyboard.type("39")
+    page.keyboard.press("Enter")
+    idle(page)
+    expect(age).to_have_value("39")
+    expect(textbox(page, "Patient name (optional, printed on the PDFs only)")).to_have_value("Kay Board")
+    next_button = page.get_by_role("button", name="Next: Red-flag screen")
+    next_button.focus()
+    page.keyboard.press("Enter")
+    heading(page, STEP_TITLES["red_flags"])
+    idle(page)
+    first = page.locator(".st-key-w-red_flags-saddle_anaesthesia").get_by_role("radio", name="No", exact=True)
+    first.focus()
+    page.keyboard.press("Space")
+    expect(first).to_have_attribute("aria-checked", "true")
+    idle(page)
+    expect(page.get_by_text("1 of 22 asked")).to_be_visible()
