@@ -33,11 +33,7 @@ def red_flag_banner(ev: Evaluation) -> None:
     raised.sort(key=lambda rf: BANNER_URGENCIES.index(rf.urgency))
     for rf in raised:
         findings = ", ".join(kb().label(k) for k in rf.findings)
-        body = (
-            f"**{rf.label}** — raised by: {findings}.\n\n"
-            f"**What to do:** {rf.note}\n\n"
-            f"**Refer to:** {rf.refer_to}"
-        )
+        body = f"**{rf.label}** ({findings}). **What to do:** {rf.note} **Refer to:** {rf.refer_to.rstrip('.')}."
         if rf.urgency == "emergency":
             banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=":material/emergency:")
         else:

@@ -10,7 +10,8 @@ BANNER_KEY = "red-flag-banner"
 
 _CSS = f"""<style>
 .stMainBlockContainer {{ padding-top: 3.75rem; }}
-.st-key-{BANNER_KEY} {{ position: sticky; top: 3rem; z-index: 999; background: var(--st-background-color, #fff); }}
+div:has(> .st-key-{BANNER_KEY}) {{ position: sticky; top: 3rem; z-index: 999; }}
+.st-key-{BANNER_KEY} {{ background: #fff; }}
 </style>"""
 
 
