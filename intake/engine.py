@@ -27,7 +27,7 @@ from intake.models import (
     Withholding,
 )
 
-__all__ = ["assess"]
+__all__ = ["assess", "screening_applies"]
 
 Facts = dict[str, object]
 
@@ -335,13 +335,25 @@ def _red_flag_gaps(facts: Facts, kb: KnowledgeBase) -> list[Gap]:
             screens.setdefault(key, kb.red_flag_conditions[rule.condition].label.lower())
     gaps = []
     for question in kb.screening.values():
-        if facts.get(question.key) is not None:
-            continue
-        if question.ask_when is not None and kb.compiled[f"ask.{question.key}"](facts) is False:
+        if facts.get(question.key) is not None or not _applies(question.key, facts, kb):
             continue
         why = f"Not asked: screens for {screens[question.key]}." if question.kind == "red_flag" else "Not asked: a precaution that can rule out needling and manipulation."
         gaps.append(Gap(key=question.key, label=kb.label(question.key), kind=question.kind, why=why))
     return gaps
+
+
+def _applies(key: str, facts: Facts, kb: KnowledgeBase) -> bool:
+    """A screening question applies unless its `ask_when` is known to be false (e.g. pregnancy in a man)."""
+    return kb.screening[key].ask_when is None or kb.compiled[f"ask.{key}"](facts) is not False
+
+
+def screening_applies(case: Case | None, kb: KnowledgeBase | None = None) -> dict[str, bool]:
+    """Which red-flag and precaution questions apply to this patient (all of them if the case is unknown)."""
+    kb = kb or load_knowledge()
+    if case is None:
+        return dict.fromkeys(kb.screening, True)
+    facts = case_facts(case)
+    return {key: _applies(key, facts, kb) for key in kb.screening}
 
 
 def _test_gaps(facts: Facts, origins: list[OriginFinding], kb: KnowledgeBase) -> list[Gap]:
@@ -361,7 +373,7 @@ def _test_gaps(facts: Facts, origins: list[OriginFinding], kb: KnowledgeBase) ->
     for key, (swing, origin_label) in sorted(candidates.items(), key=lambda kv: -kv[1][0]):
         kind = "test" if key in _TEST_KEYS else "exam" if key in _EXAM_KEYS else "history"
         change = f" (could change the odds up to x{math.exp(swing):.1f})" if swing else ""
-        label = kb.label(key) if key in kb.findings else key.replace("_", " ").capitalize() + " not recorded"
+        label = kb.label(key) if key in kb.findings else f"{kb.field_labels.get(key, key.replace('_', ' '))} (not recorded)"
         gaps.append(Gap(key=key, label=label, kind=kind, why=f"Not done: a key test for {origin_label.lower()}{change}."))
     return gaps
 

@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.conditions import ConditionError, Evaluator, compile_condition, keys_in
-from intake.facts import CASE_KEY_KINDS
+from intake.facts import CASE_KEY_KINDS, LIST_FIELDS
 from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, RED_FLAG_KEYS, REGIONS
 
 __all__ = ["KNOWLEDGE_DIR", "KnowledgeBase", "KnowledgeError", "load_knowledge"]
@@ -214,6 +214,7 @@ class KnowledgeBase(BaseModel):
     settings: Settings
     sources: dict[str, Source]
     findings: dict[str, Finding]
+    field_labels: dict[str, str]
     origins: dict[str, Origin]
     red_flag_conditions: dict[str, RedFlagCondition]
     red_flag_rules: list[RedFlagRule]
@@ -291,6 +292,9 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     sources = {k: _typed(Source, v, f"sources.yaml: {k}") for k, v in raw_sources.get("sources", {}).items()}
     raw_findings = _read_yaml(d / "findings.yaml") or {}
     findings = {k: _typed(Finding, v, f"findings.yaml: {k}") for k, v in raw_findings.get("findings", {}).items()}
+    field_labels = {str(k): str(v) for k, v in (raw_findings.get("lists") or {}).items()}
+    if set(field_labels) != set(LIST_FIELDS):
+        raise KnowledgeError(f"findings.yaml: `lists` must label exactly {sorted(LIST_FIELDS)}")
     origins = _unique(_records(Origin, (_read_yaml(d / "origins.yaml") or {}).get("origins"), "origins.yaml", "origins"), "origins.yaml")
     rf = _read_yaml(d / "red_flags.yaml") or {}
     conditions = _unique(_records(RedFlagCondition, rf.get("conditions"), "red_flags.yaml", "conditions"), "red_flags.yaml")
@@ -393,7 +397,7 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         raise KnowledgeError("settings.yaml: field 'possible_at' must be below 'likely_at'")
 
     return KnowledgeBase(
-        settings=settings, sources=sources, findings=findings, origins=origins,
+        settings=settings, sources=sources, findings=findings, field_labels=field_labels, origins=origins,
         red_flag_conditions=conditions, red_flag_rules=rf_rules, screening=screening,
         muscles=muscles, muscle_palpation=palpation, muscle_referral_map=referral_map, therapies=therapies, withholding=withholding,
         compiled=compiled, rule_keys=rule_keys,

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from test_app_support import ROOT, answers_of, consent, goto, new_app, texts
+from test_app_support import CASES, ROOT, answers_of, consent, goto, new_app, texts
 
 from intake.store import DraftStore, database_url
 
@@ -134,7 +134,7 @@ def test_new_assessment_keeps_the_old_draft(store):
 def test_upload_a_case_file_to_start_from_it(store):
     at = new_app()
     at.button(key="side:drafts").click().run()
-    text = Path("/work/shared/cases/example-06-sacroiliac-joint-pain.yaml")
+    text = CASES / "example-06-sacroiliac-joint-pain.yaml"
     data = text.read_bytes() if text.exists() else (ROOT / "tests" / "cases" / text.name).read_bytes()
     at.file_uploader(key="drafts:upload").set_value(("case.yaml", data, "application/x-yaml")).run()
     assert any("A valid case" in s.value for s in at.success)

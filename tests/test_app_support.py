@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
-CASES = Path("/work/shared/cases") if Path("/work/shared/cases").is_dir() else ROOT / "tests" / "cases"
+CASES = ROOT.parent / "shared" / "cases"
 EMERGENCY_CASE = "example-10-cauda-equina-syndrome.yaml"
 TIMEOUT = 30
 

@@ -211,3 +211,11 @@ def test_an_answer_whose_callback_was_dropped_is_still_recorded():
     at.run()
     assert at.session_state["answers"]["red_flags"]["calf_swelling_or_redness"] is False
     assert not at.exception
+
+
+def test_pregnancy_is_not_asked_of_a_man_but_is_of_a_woman():
+    man = goto(new_app(answers={"patient": {"age": 40, "sex": "male"}}), "red_flags")
+    assert "w:red_flags.pregnant" not in {w.key for w in man.segmented_control}
+    assert "not applicable for this patient" in texts(man)
+    woman = goto(new_app(answers={"patient": {"age": 30, "sex": "female"}}), "red_flags")
+    assert "w:red_flags.pregnant" in {w.key for w in woman.segmented_control}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from intake.engine import screening_applies
 from intake.models import RED_FLAG_KEYS
 from intake.ui import fields
 from intake.ui.evaluation import Evaluation
@@ -21,7 +22,11 @@ def render(ev: Evaluation) -> None:
         with left if n < (len(red) + 1) // 2 else right:
             fields.flag(ev, f"red_flags.{key}")
     st.markdown("#### Precautions for hands-on treatment")
+    applies = screening_applies(ev.case, fields.kb())
     cols = st.columns(2)
     for n, key in enumerate(precautions):
         with cols[n % 2]:
-            fields.flag(ev, f"red_flags.{key}")
+            if applies[key] or ev.data.get("red_flags", {}).get(key) is not None:
+                fields.flag(ev, f"red_flags.{key}")
+            else:
+                st.caption(f"{fields.label_of(key)}: not applicable for this patient (not asked).")
