@@ -4,7 +4,6 @@ privacy: consent before storage, nothing clinical in the address, sessions kept 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from test_app_support import CASES, ROOT, answers_of, consent, goto, new_app, texts
