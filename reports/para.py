@@ -22,6 +22,11 @@ functions of the markup, the style and the width, and neither is changed after i
 
 from __future__ import annotations
 
+from reportlab import rl_config
+from reportlab.lib.colors import CMYKColor, Color
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.rl_accel import escapePDF, fp_str
+from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.platypus import Paragraph
 
 __all__ = ["Para", "clear_caches"]
@@ -33,6 +38,23 @@ _LINES_LIMIT = 40_000
 _parsed: dict[tuple, tuple] = {}
 #: (id(frags), style, first width, later width, bulletText) -> (frags, blPara, height, width_max)
 _lines: dict[tuple, tuple] = {}
+
+
+def _plain_colour(colour) -> bool:
+    """An opaque RGB colour: what the short drawing path can set."""
+    return isinstance(colour, Color) and not isinstance(colour, CMYKColor) and colour.alpha in (None, 1)
+
+
+def _format(out: list[str], font, text: str, doc, tf: str, subset_now: int, tail: str) -> int:
+    """PDFTextObject._textOut for a TrueType font: appends the operators, returns the subset now selected."""
+    ops = []
+    for subset, t in font.splitString(text, doc):
+        if subset != subset_now:
+            ops.append(f"{font.getSubsetInternalName(subset, doc)} {tf}")
+            subset_now = subset
+        ops.append(f"({escapePDF(t)}) Tj")
+    out.append(" ".join(ops) + tail)
+    return subset_now
 
 
 def clear_caches() -> None:
@@ -93,6 +115,123 @@ class Para(Paragraph):
                 _lines.clear()
             _lines[key] = (frags, self.blPara, self.height, getattr(self, "_width_max", 0))
         return result
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        """Flowable.drawOn + Paragraph.drawPara, for the common case written out directly.
+
+        The common case is a left-aligned paragraph without bullet, first-line indent,
+        background, border, underline, link, image or raised text: nearly every paragraph of
+        a summary. For it this appends exactly the operators ReportLab's own code would (the
+        tests compare whole documents with ReportLab's byte for byte), without the per-call
+        overhead of saving and restoring the canvas state twice and building a text object,
+        which was most of the cost of drawing the few hundred small paragraphs of a summary.
+        Anything else is drawn the ordinary way.
+        """
+        ops = self._fast_ops(canvas) if not _sW else None
+        if ops is None:
+            return super().drawOn(canvas, x, y, _sW)
+        code = canvas._code
+        code.append("q")  # Flowable.drawOn: canvas.saveState()
+        code.append(f"{fp_str(1, 0, 0, 1, x, y)} cm")  # canvas.translate(x, y), never merged after "q"
+        if ops:
+            code += ops
+        code.append("Q")  # canvas.restoreState()
+
+    def _fast_ops(self, canvas) -> list[str] | None:
+        """What drawPara would append to the canvas's code, or None when this is not the common case."""
+        blPara = self.__dict__.get("blPara")
+        style = self.style
+        if (
+            blPara is None
+            or blPara.kind not in (0, 1)
+            or self.bulletText
+            or style.alignment != TA_LEFT
+            or style.backColor
+            or (getattr(style, "borderColor", None) and getattr(style, "borderWidth", None))
+            or style.wordWrap
+            or style.endDots
+            or getattr(self, "autoLeading", getattr(style, "autoLeading", "")) not in ("", "off")
+            or getattr(self, "_offsets", None)
+            or getattr(self, "_showBoundary", None)
+            or getattr(canvas, "_enforceColorSpace", None)
+            or not canvas.bottomup
+            or canvas._extgstate.getValue("ca") != 1
+        ):
+            return None
+        lines = blPara.lines
+        if not lines:
+            return []
+        if any((line[0] if blPara.kind == 0 else line.extraSpace) <= -1e-8 for line in lines):
+            return None  # an over-full line: drawPara spreads or squeezes its spaces
+        doc = canvas._doc
+        leading = style.leading
+        indent = style.firstLineIndent  # the first line's offset; drawn only when more than 1e-6 (setXPos)
+        if -1e-6 <= indent <= 1e-6:
+            indent = 0
+        if blPara.kind == 0:
+            colour = blPara.textColor
+            font = getFont(blPara.fontName)
+            if getattr(blPara, "us_lines", None) or getattr(blPara, "link", None) or not _plain_colour(colour) \
+                    or not font._dynamicFont or font.shapable:
+                return None
+            size = blPara.fontSize
+            cur_y = self.height - (size if rl_config.paraFontSizeHeightOffset else getattr(blPara, "ascent", size))
+            out = ["q", f"{fp_str((colour.red, colour.green, colour.blue))} rg"]  # saveState; setFillColor
+            if colour.alpha is not None:
+                doc.ensureMinPdfVersion("transparency")  # all that setFillAlpha(1) does here
+            text = ["BT", f"1 0 0 1 {fp_str(style.leftIndent, cur_y)} Tm"]  # beginText(leftIndent, cur_y)
+            tf = f"{fp_str(size)} Tf {fp_str(leading)} TL"
+            subset_now = -1
+            for i, (_, words) in enumerate(lines):  # _leftDrawParaLine: tx._textOut(" ".join(words), 1)
+                if i == 0 and indent:
+                    text.append(f"{fp_str(indent, 0)} Td")  # setXPos(tx, offset)
+                subset_now = _format(text, font, " ".join(words), doc, tf, subset_now, " T*")
+                if i == 0 and indent:
+                    text.append(f"{fp_str(-indent, 0)} Td")  # setXPos(tx, -offset)
+        else:
+            for line in lines:  # everything checked before anything is written (splitString numbers glyphs)
+                if not line.words:
+                    return None
+                for f in line.words:
+                    if hasattr(f, "cbDefn") or getattr(f, "backColor", None) or getattr(f, "rise", 0) \
+                            or getattr(f, "us_lines", None) or getattr(f, "link", None) or not _plain_colour(f.textColor):
+                        return None
+                    font = getFont(f.fontName)
+                    if not font._dynamicFont or font.shapable:
+                        return None
+            first = lines[0]
+            size = first.fontSize
+            cur_y = self.height - (size if rl_config.paraFontSizeHeightOffset else getattr(first, "ascent", size))
+            out = ["q"]  # saveState; the colours are set inside the text object
+            text = ["BT", f"1 0 0 1 {fp_str(style.leftIndent, cur_y)} Tm"]
+            font_now = size_now = font = colour_now = tf = None
+            subset_now = -1
+            for i, line in enumerate(lines):  # _leftDrawParaLineX -> _putFragLine
+                words = line.words
+                last = words[-1]
+                if i == 0:
+                    if indent:
+                        text.append(f"{fp_str(indent, 0)} Td")  # setXPos(tx, offset)
+                    text.append(f"{fp_str(leading)} TL")  # _putFragLine: tx.setLeading, on the first line only
+                for f in words:
+                    if (font_now, size_now) != (f.fontName, f.fontSize):  # tx._setFont
+                        font_now, size_now = f.fontName, f.fontSize
+                        font = getFont(font_now)
+                        tf = f"{fp_str(size_now)} Tf {fp_str(leading)} TL"
+                        subset_now = -1
+                    colour = f.textColor
+                    if colour_now != colour:  # tx.setFillColor
+                        colour_now = colour
+                        text.append(f"{fp_str((colour.red, colour.green, colour.blue))} rg")
+                        if colour.alpha is not None:
+                            doc.ensureMinPdfVersion("transparency")
+                    subset_now = _format(text, font, f.text, doc, tf, subset_now, " T*" if f is last else "")
+                if i == 0 and indent:
+                    text.append(f"{fp_str(-indent, 0)} Td")  # setXPos(tx, -offset)
+        text.append("ET")
+        out.append(" ".join(text))  # canvas.drawText
+        out.append("Q")  # restoreState
+        return out
 
     def split(self, availWidth, availHeight):
         self.__dict__.pop("_wrapped_at", None)  # split may re-wrap or drop the lines it was given

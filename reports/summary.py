@@ -8,6 +8,9 @@ disclaimer, then one referral letter page per receiving service.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
@@ -176,8 +179,15 @@ def _differential(s: Summary, st: Styles, width: float) -> list:
     return out
 
 
+@lru_cache(maxsize=128)
+def _chart(pain_sites: tuple[str, ...], muscle_zones: tuple[str, ...], side: str | None) -> Drawing:
+    """The body chart for these regions, built once per process: a Drawing is a pure function of them and drawing
+    it (onto any number of documents) only reads it."""
+    return body_chart(pain_sites, muscle_zones, side, height=205)
+
+
 def _body_chart(s: Summary, st: Styles, width: float) -> list:
-    drawing = body_chart(s.pain_sites, s.muscle_zones, s.side, height=205)
+    drawing = _chart(tuple(s.pain_sites), tuple(s.muscle_zones), s.side)
     muscles = ", ".join(m.label for m in s.muscles) or "none suspected"
     side = {"left": "left side", "right": "right side", "bilateral": "both sides"}.get(s.side or "", "side not recorded")
     text = [
