@@ -247,6 +247,15 @@ class KnowledgeBase(BaseModel):
 
 # ---------------------------------------------------------------- loading
 
+WITHHELD_CLASSES = ("dry_needling", "manipulation", "manual_therapy", "self_care")
+
+
+def require_known(file: str, ident: str, field: str, values: list[str], known: Any, what: str) -> None:
+    """Every id a record names must exist; the error names file, record, field and the stray id."""
+    for value in values:
+        if value not in known:
+            raise KnowledgeError(f"{file}: {ident}: field {field!r}: unknown {what} {value!r}")
+
 
 def _read_yaml(path: Path) -> Any:
     try:
@@ -322,9 +331,11 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         rule_keys[rule_id] = frozenset(keys_in(when))
 
     def check_sources(file: str, ident: str, ids: list[str]) -> None:
-        for s in ids:
-            if s not in sources:
-                raise KnowledgeError(f"{file}: {ident}: field 'sources': unknown source {s!r}")
+        require_known(file, ident, "sources", ids, sources, "source")
+
+    def register(file: str, ident: str, rule: Any) -> None:
+        compile_rule(file, rule.id, rule.when)
+        check_sources(file, ident, rule.sources)
 
     check_sources("settings.yaml", "clinical_strength_sources", settings.clinical_strength_sources)
     check_sources("settings.yaml", "coexistence_sources", settings.coexistence_sources)
@@ -332,19 +343,14 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         raise KnowledgeError(f"origins.yaml: origins must be exactly {sorted(ORIGINS)}, got {sorted(origins)}")
     for origin in origins.values():
         check_sources("origins.yaml", f"origin {origin.id} prior", origin.prior.sources)
-        for key in origin.key_tests:
-            if key not in CASE_KEY_KINDS:
-                raise KnowledgeError(f"origins.yaml: origin {origin.id}: field 'key_tests': unknown key {key!r}")
+        require_known("origins.yaml", f"origin {origin.id}", "key_tests", origin.key_tests, CASE_KEY_KINDS, "key")
         for rule in origin.rules:
-            compile_rule("origins.yaml", rule.id, rule.when)
-            check_sources("origins.yaml", f"rule {rule.id}", rule.sources)
+            register("origins.yaml", f"rule {rule.id}", rule)
     if set(conditions) != set(RED_FLAG_CONDITIONS):
         raise KnowledgeError(f"red_flags.yaml: conditions must be exactly {sorted(RED_FLAG_CONDITIONS)}")
     for rule in rf_rules:
-        if rule.condition not in conditions:
-            raise KnowledgeError(f"red_flags.yaml: rule {rule.id}: field 'condition': unknown condition {rule.condition!r}")
-        compile_rule("red_flags.yaml", rule.id, rule.when)
-        check_sources("red_flags.yaml", f"rule {rule.id}", rule.sources)
+        require_known("red_flags.yaml", f"rule {rule.id}", "condition", [rule.condition], conditions, "condition")
+        register("red_flags.yaml", f"rule {rule.id}", rule)
     if set(screening) != set(RED_FLAG_KEYS):
         missing = sorted(set(RED_FLAG_KEYS) - set(screening))
         extra = sorted(set(screening) - set(RED_FLAG_KEYS))
@@ -362,31 +368,20 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     check_sources("muscles.yaml", "referral_map", referral_map.sources)
     for muscle in muscles.values():
         check_sources("muscles.yaml", f"muscle {muscle.id}", muscle.sources)
-        for zone in muscle.referral_zones:
-            if zone not in REGIONS:
-                raise KnowledgeError(f"muscles.yaml: muscle {muscle.id}: field 'referral_zones': unknown region {zone!r}")
+        require_known("muscles.yaml", f"muscle {muscle.id}", "referral_zones", muscle.referral_zones, REGIONS, "region")
         for rule in muscle.rules:
-            compile_rule("muscles.yaml", rule.id, rule.when)
-            check_sources("muscles.yaml", f"rule {rule.id}", rule.sources)
+            register("muscles.yaml", f"rule {rule.id}", rule)
     for therapy in therapies.values():
         check_sources("therapies.yaml", f"therapy {therapy.id}", therapy.sources)
-        for o in therapy.suggest_for_origins:
-            if o not in origins:
-                raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'suggest_for_origins': unknown origin {o!r}")
-        for m in therapy.suggest_for_muscles:
-            if m not in muscles:
-                raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'suggest_for_muscles': unknown muscle {m!r}")
+        require_known("therapies.yaml", f"therapy {therapy.id}", "suggest_for_origins", list(therapy.suggest_for_origins), origins, "origin")
+        require_known("therapies.yaml", f"therapy {therapy.id}", "suggest_for_muscles", therapy.suggest_for_muscles, muscles, "muscle")
         for rule in therapy.withhold_when:
-            compile_rule("therapies.yaml", rule.id, rule.when)
-            check_sources("therapies.yaml", f"therapy {therapy.id} rule {rule.id}", rule.sources)
+            register("therapies.yaml", f"therapy {therapy.id} rule {rule.id}", rule)
         if therapy.kind == "self_care" and therapy.self_care is None:
             raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'self_care': a self-care item needs patient wording")
     for rule in withholding:
-        compile_rule("therapies.yaml", rule.id, rule.when)
-        check_sources("therapies.yaml", f"withholding {rule.id}", rule.sources)
-        for cls in rule.cautions:
-            if cls not in ("dry_needling", "manipulation", "manual_therapy", "self_care"):
-                raise KnowledgeError(f"therapies.yaml: withholding {rule.id}: field 'cautions': unknown class {cls!r}")
+        register("therapies.yaml", f"withholding {rule.id}", rule)
+        require_known("therapies.yaml", f"withholding {rule.id}", "cautions", list(rule.cautions), WITHHELD_CLASSES, "class")
     for key in findings:
         if key not in CASE_KEY_KINDS:
             raise KnowledgeError(f"findings.yaml: {key}: not a key of the case format")
