@@ -1,0 +1,91 @@
+"""The practice case library: which vignettes a student can pick, by title and difficulty, never by answer.
+
+Three shelves: the student library in ``intake/cases`` (difficulty in the id:
+``lib-<foundation|intermediate|advanced>-NN-slug``), the shared examples beside the repository
+(``../shared/cases``) and the vignettes instructors upload (kept in the database by
+``intake.store``, never in the repository). Pure functions: the caller passes the uploaded
+vignettes in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from intake.loader import load_vignette
+from intake.models import Case, Expected
+
+__all__ = [
+    "DIFFICULTIES",
+    "LIBRARY_DIR",
+    "SHARED_DIR",
+    "UPLOAD_PREFIX",
+    "CaseEntry",
+    "catalogue",
+    "difficulty_from_id",
+    "file_entries",
+    "load_entry",
+]
+
+LIBRARY_DIR = Path(__file__).with_name("cases")
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "cases"
+DIFFICULTIES: tuple[str, ...] = ("foundation", "intermediate", "advanced", "example", "uploaded")
+UPLOAD_PREFIX = "uploaded-"
+_DIFFICULTY_IN_ID = re.compile(r"^lib-(foundation|intermediate|advanced)-")
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    """One pickable case: its key (stored with each attempt), title and difficulty; no answer."""
+
+    key: str
+    title: str
+    difficulty: str
+    path: Path | None = None
+    data: Mapping[str, Any] | None = None
+
+
+def difficulty_from_id(case_id: str | None, default: str = "uploaded") -> str:
+    match = _DIFFICULTY_IN_ID.match(case_id or "")
+    if match:
+        return match.group(1)
+    return "example" if (case_id or "").startswith("example-") else default
+
+
+@lru_cache(maxsize=4)
+def _entries_in(directory: Path) -> tuple[CaseEntry, ...]:
+    """The vignettes in a folder of the repository (read-only files: read once per process)."""
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        case, _ = load_vignette(path)
+        key = case.id or path.stem
+        out.append(CaseEntry(key=key, title=case.title or key, difficulty=difficulty_from_id(key), path=path))
+    return tuple(out)
+
+
+def file_entries() -> tuple[CaseEntry, ...]:
+    """The student library, then the shared examples (when that folder exists)."""
+    entries = _entries_in(LIBRARY_DIR)
+    if SHARED_DIR.is_dir():
+        entries += _entries_in(SHARED_DIR)
+    return entries
+
+
+def catalogue(uploaded: Iterable[Any] = ()) -> list[CaseEntry]:
+    """Every pickable case: the files, then the uploaded vignettes (records with id, title, difficulty, data)."""
+    entries = list(file_entries())
+    for record in uploaded:
+        entries.append(CaseEntry(key=UPLOAD_PREFIX + record.id, title=record.title or "Uploaded vignette",
+                                 difficulty=record.difficulty or "uploaded", data=record.data))
+    return entries
+
+
+def load_entry(entry: CaseEntry) -> tuple[Case, Expected]:
+    """The case and its answer; an uploaded vignette was validated when it was stored."""
+    case, expected = load_vignette(entry.path if entry.path is not None else dict(entry.data or {}))
+    assert expected is not None  # load_vignette requires the block
+    return case, expected

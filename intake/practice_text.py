@@ -1,0 +1,98 @@
+"""Words for practice mode, shared by the screen and the feedback PDF: labels from the knowledge base.
+
+Pure functions; no Streamlit, no ReportLab.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intake.knowledge import KnowledgeBase
+from intake.models import MUSCLES, RED_FLAG_KEYS, TESTS
+from intake.practice import EXAM_KEYS, NOT_RECORDED
+
+__all__ = ["answer_words", "ask_label", "exam_options", "history_lines", "patient_line", "question_options", "value_words"]
+
+_DEGREES = ("hip_internal_rotation_deg", "hip_flexion_deg")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def question_options(kb: KnowledgeBase) -> list[str]:
+    """Every red-flag and precaution question, in the knowledge base's screening order."""
+    ordered = [k for k in kb.screening if k in RED_FLAG_KEYS]
+    return ordered + [k for k in RED_FLAG_KEYS if k not in ordered]
+
+
+def exam_options() -> list[str]:
+    """Every named test, then range of movement, neurology and palpation (all muscles, or one)."""
+    return [*TESTS, *EXAM_KEYS]
+
+
+def ask_label(key: str, kb: KnowledgeBase) -> str:
+    """How a question or test is offered: its label (and, for a question, how it is asked)."""
+    if key == "tender_muscles":
+        return "Palpate every muscle (which reproduce the familiar pain?)"
+    if key.startswith("tender_muscles."):
+        muscle = key.partition(".")[2]
+        return f"Palpate {kb.muscles[muscle].label.lower() if muscle in kb.muscles else muscle.replace('_', ' ')}"
+    finding = kb.findings.get(key)
+    if key in RED_FLAG_KEYS and finding is not None and finding.question:
+        return f"{finding.label}: {finding.question}"
+    return kb.label(key)
+
+
+def value_words(key: str, value: Any, kb: KnowledgeBase) -> str:
+    """The case's answer as a clinician would say it; "not recorded" stays exactly that."""
+    if value == NOT_RECORDED:
+        return NOT_RECORDED
+    if isinstance(value, bool):
+        if key.startswith("tender_muscles."):
+            return "reproduces the familiar pain" if value else "does not reproduce the pain"
+        return "yes" if value else "no"
+    if key == "tender_muscles":
+        names = [kb.muscles[m].label if m in kb.muscles else m for m in value if m in MUSCLES]
+        return ", ".join(names) if names else "none reproduces the pain"
+    if key in _DEGREES:
+        return f"{value}°"
+    return str(value)
+
+
+def answer_words(key: str, value: Any, kb: KnowledgeBase) -> str:
+    """``label: answer`` for the list of what the student found out."""
+    if key == "tender_muscles":
+        label = kb.field_labels.get(key, "Palpation of the muscles")
+    elif key.startswith("tender_muscles."):
+        label = f"Palpation, {ask_label(key, kb).removeprefix('Palpate ')}"
+    elif key in RED_FLAG_KEYS:
+        label = ask_label(key, kb).split(": ", 1)[0]
+    else:
+        label = ask_label(key, kb)
+    return f"{label}: {value_words(key, value, kb)}"
+
+
+def patient_line(shown: dict[str, Any]) -> str:
+    patient = shown.get("patient", {})
+    bits = [f"{patient['age']} years" if "age" in patient else None, patient.get("sex"),
+            f"{patient['side']} side" if patient.get("side") else None]
+    return ", ".join(b for b in bits if b)
+
+
+def history_lines(shown: dict[str, Any], kb: KnowledgeBase) -> list[tuple[str, str]]:
+    """The presenting history as (label, words) pairs, in the case format's order."""
+    out: list[tuple[str, str]] = []
+    for key, value in shown.get("history", {}).items():
+        label = kb.field_labels.get(key) or kb.label(key)
+        if isinstance(value, list):
+            words = [kb.label(f"{key}.{v}").split(": ", 1)[-1] for v in value]
+            text = ", ".join(w.removeprefix("Worse with ").removeprefix("Worse ") for w in words) or "none"
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        else:
+            text = str(value).replace("_", " ")
+        out.append((_sentence(label), text))
+    return out
