@@ -1,7 +1,9 @@
-"""Hip-region pain intake: the Streamlit wizard. Thin: page set-up and navigation only.
+"""Hip-region pain intake: the Streamlit wizard, practice mode and the instructor page. Thin: page
+set-up and navigation only.
 
-Run with ``streamlit run streamlit_app.py`` (see the README). The steps live in ``intake/ui``;
-the reasoning comes from ``intake.assess`` and the PDFs from ``reports``.
+Run with ``streamlit run streamlit_app.py`` (see the README). The steps and pages live in
+``intake/ui``; the reasoning comes from ``intake.assess``, the scoring from ``intake.practice``
+and the PDFs from ``reports``.
 """
 
 import streamlit as st
@@ -18,7 +20,9 @@ from intake import assess  # noqa: E402
 from intake.ui import (  # noqa: E402
     drafts,
     fields,
+    modes,
     navigation,
+    practice_state,
     reasoning,
     state,
     step_hip,
@@ -40,26 +44,33 @@ STEP_PAGES = {
 
 style.apply()
 state.init_session()
-ev = evaluate(st.session_state.answers, assess)
+practice_state.init_session()
+intake_mode = st.session_state.mode == "intake"
+ev = evaluate(st.session_state.answers, assess) if intake_mode else None
 
 with st.sidebar:
     st.markdown("### Hip pain intake")
-    left, right = st.columns(2)
-    left.button("New", on_click=state.start_new, icon=":material/add:", key="side:new", width="stretch",
-                help="Start a new assessment; this one stays in Drafts.")
-    right.button("Drafts", on_click=lambda: st.session_state.update(view="drafts"), icon=":material/folder_open:",
-                 key="side:drafts", width="stretch", help="Resume or delete a draft, or start from a case file.")
-    reasoning.save_status()
-    reasoning.sidebar_panel(ev)
+    modes.switch()
+    if intake_mode:
+        left, right = st.columns(2)
+        left.button("New", on_click=state.start_new, icon=":material/add:", key="side:new", width="stretch",
+                    help="Start a new assessment; this one stays in Drafts.")
+        right.button("Drafts", on_click=lambda: st.session_state.update(view="drafts"), icon=":material/folder_open:",
+                     key="side:drafts", width="stretch", help="Resume or delete a draft, or start from a case file.")
+        reasoning.save_status()
+        reasoning.sidebar_panel(ev)
 
-reasoning.red_flag_banner(ev)
+if intake_mode:
+    reasoning.red_flag_banner(ev)
 with st.container():  # always drawn, so nothing below moves when a message comes and goes
     if st.session_state.flash:
         kind, message = st.session_state.flash
         getattr(st, kind)(message)
         st.session_state.flash = None
 
-if st.session_state.view == "drafts":
+if not intake_mode:
+    modes.render()  # practice (case list, case, feedback) or the instructor page
+elif st.session_state.view == "drafts":
     drafts.render()
 else:
     navigation.progress()

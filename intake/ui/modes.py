@@ -1,0 +1,35 @@
+"""The app's three modes (Intake, Practice, Instructor): the sidebar switch and the practice pages' router."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from intake.ui import practice_case, practice_feedback, practice_instructor, practice_pick
+from intake.ui.practice_state import MODES, practice, set_mode
+
+__all__ = ["render", "switch"]
+
+_ICONS = {"intake": ":material/assignment:", "practice": ":material/school:", "instructor": ":material/insights:"}
+_HELP = {
+    "intake": "Assess a patient (the intake wizard).",
+    "practice": "Students: work a practice case and get feedback.",
+    "instructor": "Results of every attempt, exports and the case library.",
+}
+_PRACTICE_VIEWS = {"pick": practice_pick, "case": practice_case, "feedback": practice_feedback}
+
+
+def switch() -> None:
+    """Three buttons; the current mode is the highlighted one."""
+    row = st.container(horizontal=True, gap="small", key="mode-switch")
+    for mode, word in MODES.items():
+        current = st.session_state.mode == mode
+        row.button(word, key=f"mode:{mode}", on_click=set_mode, args=(mode,), icon=_ICONS[mode], help=_HELP[mode],
+                   type="primary" if current else "secondary")
+
+
+def render() -> None:
+    """The page of the current mode other than the intake wizard (which streamlit_app draws)."""
+    if st.session_state.mode == "instructor":
+        practice_instructor.render()
+    else:
+        _PRACTICE_VIEWS.get(practice()["view"], practice_pick).render()

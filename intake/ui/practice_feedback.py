@@ -1,0 +1,172 @@
+"""Practice, the feedback: the score against the rubric, each commitment marked with its reasons and
+sources, the red-flag questions not asked, the tests that would have helped, and only now the
+vignette's answer, basis and teaching notes. Everything shown comes from ``score_attempt``'s output
+(stored with the attempt) and the engine's assessment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from intake.models import Assessment, Case, Expected
+from intake.practice import Attempt, Feedback, load_rubric, reveal
+from intake.practice_text import answer_words
+from intake.store import AttemptRecord
+from intake.ui.fields import kb
+from intake.ui.practice_state import WIDGET, current_record, leave_case, md, practice, scenario, start_case
+
+__all__ = ["attempt_of", "render"]
+
+_ATTEMPT_FIELDS = set(Attempt.model_fields)
+
+
+def attempt_of(record: AttemptRecord) -> Attempt:
+    return Attempt.model_validate({k: v for k, v in record.answers.items() if k in _ATTEMPT_FIELDS})
+
+
+def _names(ids, labels: dict[str, str]) -> str:
+    return ", ".join(labels.get(i, i.replace("_", " ")) for i in ids) or "none"
+
+
+def _comparison(attempt: Attempt, expected: Expected, assessment: Assessment) -> pd.DataFrame:
+    base = kb()
+    origins = {k: v.label for k, v in base.origins.items()}
+    flags = {k: v.label for k, v in base.red_flag_conditions.items()}
+    muscles = {k: v.label for k, v in base.muscles.items()}
+    therapies = {k: v.label for k, v in base.therapies.items()}
+    answer = (_names([expected.origin], origins) if expected.origin else "none: a red flag decides the visit")
+    if expected.origin and len(expected.acceptable) > 1:
+        answer += f" (also acceptable: {_names([o for o in expected.acceptable if o != expected.origin], origins)})"
+    engine_origins = "; ".join(f"{o.label} ({o.likelihood})" for o in assessment.origins[:3])
+    rows = [
+        ("Origins, ranked", _names(attempt.ranked_origins, origins), answer, engine_origins),
+        ("Red flags", _names(attempt.red_flags_identified, flags), _names(expected.red_flags, flags),
+         "; ".join(f"{f.label} ({f.urgency})" for f in assessment.red_flags) or "none raised"),
+        ("Referral", attempt.referral, expected.referral, assessment.referral),
+        ("Muscles", _names(attempt.muscles_suspected, muscles), _names(expected.muscles, muscles),
+         _names([m.id for m in assessment.muscles], muscles)),
+        ("Treatment offered", _names(attempt.therapies_chosen, therapies), "—",
+         _names([t.id for t in assessment.therapies if t.withheld is None], therapies)),
+        ("Withheld", _names(attempt.withheld_chosen, {}), _names(expected.withheld, {}),
+         _names(sorted({w.id for w in assessment.withheld}), {})),
+    ]
+    return pd.DataFrame(rows, columns=["Commitment", "Your answer", "The vignette", "The engine's reasoning"])
+
+
+def _rubric_table(feedback: Feedback) -> pd.DataFrame:
+    rubric = load_rubric()
+    marks = {p.part: p for p in feedback.parts}
+    rows = [(part.label, f"{part.max:g}", f"{marks[name].marks:g}" if name in marks else "—")
+            for name, part in rubric.parts.items()]
+    rows.append(("Total", "100", f"{feedback.total:g}"))
+    return pd.DataFrame(rows, columns=["Part", "Weight (marks)", "Your marks"])
+
+
+def _pdf(case: Case, expected: Expected, assessment: Assessment, attempt: Attempt, feedback: Feedback,
+         student: str, date: str) -> Callable[[], bytes]:
+    def make() -> bytes:
+        from reports.feedback import render_feedback
+
+        return render_feedback(case, expected, assessment, attempt, feedback, student, date=date)
+
+    return make
+
+
+def render() -> None:
+    p = practice()
+    record = current_record()
+    found = scenario(p["case_key"])
+    if record is None or not record.is_committed or found is None:
+        st.warning("This feedback is not available.")
+        st.button("Back to the cases", on_click=leave_case, key=WIDGET + "leave")
+        return
+    case, expected, assessment = found
+    feedback = Feedback.model_validate(record.feedback)
+    attempt = attempt_of(record)
+    base = kb()
+
+    st.title("Feedback")
+    st.markdown(f"**{md(record.case_title or case.title or record.case_id)}** · {md(record.student)} · "
+                f"{record.committed:%Y-%m-%d %H:%M} UTC")
+    a, b, c = st.columns(3)
+    a.metric("Score", f"{feedback.total:g} / {feedback.out_of}")
+    b.metric("Time taken (not scored)", feedback.time_note.removeprefix("Time taken: ").split(" (")[0])
+    c.metric("Questions and tests", f"{len(attempt.questions_asked)} + {len(attempt.tests_performed)}")
+    if feedback.unsafe:
+        st.error(feedback.verdict, icon=":material/emergency:")
+    elif feedback.total >= 75:
+        st.success(feedback.verdict, icon=":material/check_circle:")
+    else:
+        st.info(feedback.verdict, icon=":material/school:")
+
+    st.markdown("### Marks by part")
+    st.caption(f"The rubric (version {feedback.rubric_version}): safety first, so red-flag screening and referral "
+               "weigh the most. Time is shown, never scored.")
+    st.table(_rubric_table(feedback), hide_index=True)
+
+    st.markdown("### Your answer, the vignette and the engine")
+    st.table(_comparison(attempt, expected, assessment), hide_index=True)
+
+    st.markdown("### Why: each part")
+    for part in feedback.parts:
+        box = st.container(border=True)
+        box.markdown(f"**{part.label}: {part.marks:g} / {part.max:g}**")
+        box.markdown("\n".join(f"- {md(r)}" for r in part.reasons))
+        if part.sources:
+            box.caption("Sources: " + "; ".join(part.sources))
+
+    st.markdown("### Red-flag questions you did not ask")
+    if not feedback.missed_questions:
+        st.markdown("None: you asked every screening question that applies to this patient.")
+    else:
+        present = [m for m in feedback.missed_questions if m.answer is True]
+        if present:
+            st.error("You did not ask: " + "; ".join(m.label for m in present) + ". The answer was yes.",
+                     icon=":material/warning:")
+        st.markdown("\n".join(f"- **{m.label}**: {m.why}" for m in feedback.missed_questions))
+
+    st.markdown("### Tests that would have changed the picture most")
+    if feedback.tests_that_would_help:
+        st.markdown("\n".join(
+            f"- **{t.label}**, for {t.origin}: its result could change the odds up to ×{t.swing:g}"
+            f" ({'the case holds a result' if t.recorded else 'no result recorded in the case'})."
+            for t in feedback.tests_that_would_help))
+    elif expected.referral in ("urgent", "emergency"):
+        st.markdown("None: a red flag decides this visit, so the next step is the referral, not more tests.")
+    else:
+        st.markdown("None: you did the tests that matter for this picture.")
+    if feedback.tests_adding_nothing:
+        st.caption("Tests that could not change the picture: " + ", ".join(feedback.tests_adding_nothing) + ".")
+
+    st.markdown("### The engine's reasoning")
+    for origin in assessment.origins[:3]:
+        reasons = [r for r in origin.because if r.counted][:4]
+        lines = [f"- {'+' if r.direction == 'for' else '−'} {r.summary} (×{r.effect:g}; {'; '.join(r.citations)})" for r in reasons]
+        st.markdown(f"**{origin.label}**: {origin.likelihood} ({origin.probability:.0%})" + ("\n" + "\n".join(lines) if lines else ""))
+    for flag in assessment.red_flags:
+        st.markdown(f"**{flag.label}** ({flag.urgency}): {flag.note} Refer to: {flag.refer_to}")
+
+    st.markdown("### Teaching notes")
+    notes = st.container(border=True)
+    notes.markdown(f"**Basis:** {md(expected.basis) if expected.basis else 'not given'}")
+    for paragraph in (case.notes or "").split("\n\n"):
+        if paragraph.strip():
+            notes.markdown(md(paragraph))
+
+    st.markdown("### What you asked, in order")
+    asked = [k for k in (record.answers.get("revealed") or [*attempt.questions_asked, *attempt.tests_performed])]
+    st.markdown("\n".join(f"{n}. {md(answer_words(k, reveal(case, k), base))}" for n, k in enumerate(asked, start=1))
+                or "Nothing was asked or examined.")
+
+    st.divider()
+    row = st.container(horizontal=True)
+    row.download_button("Feedback (PDF)", _pdf(case, expected, assessment, attempt, feedback, record.student,
+                                               f"{record.committed:%d %B %Y}"),
+                        file_name="practice-feedback.pdf", mime="application/pdf", on_click="ignore",
+                        icon=":material/picture_as_pdf:", key=WIDGET + "pdf", type="primary")
+    row.button("Try this case again", on_click=start_case, args=(record.case_id,), key=WIDGET + "again",
+               icon=":material/replay:")
+    row.button("Choose another case", on_click=leave_case, key=WIDGET + "another", icon=":material/list:")
+    st.caption(f"**Reasoning aid, not a diagnosis.** {base.settings.disclaimer}")
