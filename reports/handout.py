@@ -8,12 +8,12 @@ clinic's contact details.
 
 from __future__ import annotations
 
-from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Spacer, TableStyle
 
 from reports.content import Handout
 from reports.exercises import exercise_drawing
 from reports.pages import MARGIN, Letterhead, P, build_pdf
-from reports.para import Para
+from reports.para import Grid, Para
 from reports.styles import PAPER, URGENCY_COLOURS, palette, styles
 from reports.text import markup
 
@@ -40,7 +40,7 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
         colour = URGENCY_COLOURS["emergency" if h.referral == "emergency" else "urgent"]
         rows = [[P(h.alert_title, st.box_title)]] + [[P(line, st.body_bold if i == 0 else st.body)]
                                                       for i, line in enumerate(h.alert_body)]
-        box = Table(rows, colWidths=[width])
+        box = Grid(rows, colWidths=[width])
         box.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, 0), colour),
             ("BACKGROUND", (0, 1), (-1, -1), p.danger_light),
@@ -70,7 +70,7 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
         for n, step in enumerate(item.steps, start=1):
             text.append(Para(markup(step), st.step, bulletText=f"{n}."))
         text.append(P(item.dose, st.step, prefix='<font color="#1e6b35"><b>How long and how often:</b></font> '))
-        row = Table([[exercise_drawing(item.drawing, drawing_w, hd.clinic.accent), text]],
+        row = Grid([[exercise_drawing(item.drawing, drawing_w, hd.clinic.accent), text]],
                     colWidths=[drawing_w + 12, width - drawing_w - 12])
         row.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -87,7 +87,7 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
     red, amber = URGENCY_COLOURS["emergency"], URGENCY_COLOURS["urgent"]
     emergency = [_bullet(x, st.bullet) for x in h.emergency_now] + [P(h.emergency_call, st.body_bold)]
     today = [_bullet(x, st.bullet) for x in h.seek_today] + [P(h.today_call, st.small)]
-    safety = Table(
+    safety = Grid(
         [[P(h.emergency_title, st.box_title), P(h.seek_today_title, st.box_title)], [emergency, today]],
         colWidths=[width / 2, width / 2],
     )
@@ -113,7 +113,7 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
     contact += [P(line, st.small) for line in b.contact_lines]
     if b.address:
         contact.append(P(", ".join(b.address), st.small))
-    box = Table([[contact]], colWidths=[width])
+    box = Grid([[contact]], colWidths=[width])
     box.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), p.accent_light), ("LEFTPADDING", (0, 0), (-1, -1), 10),
                              ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
     story += [Spacer(1, 8), KeepTogether([box, Spacer(1, 4), P(h.plain_disclaimer, st.small_muted)])]

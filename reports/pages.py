@@ -16,11 +16,11 @@ from pathlib import Path
 from reportlab.lib.utils import ImageReader, _digester
 from reportlab.pdfbase.pdfdoc import PDFImageXObject, PDFObjectReference
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, TableStyle
 
 from reports.branding import Branding
 from reports.content import Header
-from reports.para import Para
+from reports.para import Grid, Para
 from reports.styles import BOLD, ITALIC, PAPER, Styles, palette
 from reports.text import markup, plain
 
@@ -107,7 +107,7 @@ class _Logo(Flowable):
         canv._formsinuse.append(name)
 
 
-class Letterhead(Table):
+class Letterhead(Grid):
     """The clinic's logo, name, address and contact details beside the document's patient block."""
 
     def __init__(self, header: Header, st: Styles, width: float, right: list[Flowable]):

@@ -27,9 +27,9 @@ from reportlab.lib.colors import CMYKColor, Color
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase.pdfmetrics import getFont
-from reportlab.platypus import Paragraph
+from reportlab.platypus import Paragraph, Table
 
-__all__ = ["Para", "clear_caches"]
+__all__ = ["Grid", "Para", "clear_caches"]
 
 _PARSE_LIMIT = 20_000
 _LINES_LIMIT = 40_000
@@ -45,10 +45,24 @@ def _plain_colour(colour) -> bool:
     return isinstance(colour, Color) and not isinstance(colour, CMYKColor) and colour.alpha in (None, 1)
 
 
+def _split(font, text: str, doc) -> list[tuple[int, bytes]]:
+    """TTFont.splitString, answered from the document's glyph assignments when every character
+    already has a code in the first subset (after the first few paragraphs, nearly always);
+    otherwise ReportLab's own, which also numbers new characters."""
+    state = font.state.get(doc)
+    if state is not None and text:
+        assigned = state.assignments
+        try:
+            return [(0, bytes([assigned[c] for c in map(ord, text)]))]
+        except (KeyError, ValueError):  # a new character, a no-break space, or a code past the first subset
+            pass
+    return font.splitString(text, doc)
+
+
 def _format(out: list[str], font, text: str, doc, tf: str, subset_now: int, tail: str) -> int:
     """PDFTextObject._textOut for a TrueType font: appends the operators, returns the subset now selected."""
     ops = []
-    for subset, t in font.splitString(text, doc):
+    for subset, t in _split(font, text, doc):
         if subset != subset_now:
             ops.append(f"{font.getSubsetInternalName(subset, doc)} {tf}")
             subset_now = subset
@@ -58,9 +72,12 @@ def _format(out: list[str], font, text: str, doc, tf: str, subset_now: int, tail
 
 
 def clear_caches() -> None:
-    """Forget every parsed paragraph and broken line (the benchmark's cold-cache figure uses this)."""
+    """Forget every parsed paragraph, broken line and markup string (for the benchmark's cold figure)."""
+    from reports.text import _markup
+
     _parsed.clear()
     _lines.clear()
+    _markup.cache_clear()
 
 
 class Para(Paragraph):
@@ -236,3 +253,47 @@ class Para(Paragraph):
     def split(self, availWidth, availHeight):
         self.__dict__.pop("_wrapped_at", None)  # split may re-wrap or drop the lines it was given
         return super().split(availWidth, availHeight)
+
+
+class Grid(Table):
+    """A Table whose plain-string cells are drawn with the operators canvas.drawString would write.
+
+    Table._drawCell draws a string cell with canvas.drawString, which measures the string (for
+    bidi/shaping it does not do here), builds a text object and formats it; the findings table
+    has dozens of such cells. Same bytes; anything but a one-line, left/top string in a TrueType
+    font goes the ordinary way.
+    """
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        if (
+            type(cellval) is not str
+            or "\n" in cellval
+            or cellstyle.alignment != "LEFT"
+            or cellstyle.valign != "TOP"
+            or cellstyle.direction
+            or cellstyle.shaping
+            or cellstyle.href
+            or cellstyle.destination
+            or not self.canv.bottomup
+        ):
+            return super()._drawCell(cellval, cellstyle, pos, size)
+        canv = self.canv
+        if self._curcellstyle is not cellstyle:  # as Table._drawCell: set only what changed
+            cur = self._curcellstyle
+            if cur is None or cellstyle.color != cur.color:
+                canv.setFillColor(cellstyle.color)
+            if cur is None or cellstyle.leading != cur.leading or cellstyle.fontname != cur.fontname \
+                    or cellstyle.fontsize != cur.fontsize:
+                canv.setFont(cellstyle.fontname, cellstyle.fontsize, cellstyle.leading)
+            self._curcellstyle = cellstyle
+        colpos, rowpos = pos
+        x = colpos + cellstyle.leftPadding
+        y = rowpos + size[1] - cellstyle.topPadding - cellstyle.fontsize
+        font = getFont(canv._fontname)
+        if not font._dynamicFont or font.shapable:
+            canv.drawString(x, y, cellval)
+            return
+        text = ["BT", f"1 0 0 1 {fp_str(x, y)} Tm"]  # beginText(x, y); textLine(cellval); drawText
+        _format(text, font, cellval, canv._doc, f"{fp_str(canv._fontsize)} Tf {fp_str(canv._leading)} TL", -1, " T*")
+        text.append("ET")
+        canv._code.append(" ".join(text))

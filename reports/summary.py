@@ -13,12 +13,12 @@ from functools import lru_cache
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, TableStyle
 
 from reports.bodychart import body_chart
 from reports.content import FindingGroup, Letter, Step, Summary
 from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
-from reports.para import Para
+from reports.para import Grid, Para
 from reports.styles import BOLD, COVERAGE, ITALIC, PAPER, REGULAR, URGENCY_COLOURS, Styles, palette, styles
 from reports.text import markup
 
@@ -60,7 +60,7 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
             rows.append([P(", ".join(s.red_flag_gaps), st.body,
                            prefix="<b>Red-flag questions not asked</b> (a gap to fill, not a negative): ")])
             style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), p.caution_light))
-        table = Table(rows, colWidths=[width])
+        table = Grid(rows, colWidths=[width])
         table.setStyle(TableStyle(style))
         return [table]
 
@@ -80,7 +80,7 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
     label_w = 92
     for flag in s.red_flags:
         ucol = URGENCY_COLOURS[flag.urgency]
-        inner = Table(
+        inner = Grid(
             [
                 [Para(f"<b>{markup(flag.label)}</b>&nbsp;&nbsp;&nbsp;{_badge(flag.urgency_text, ucol)}", st.body), ""],
                 [P("Raised by", st.cell_bold), P(", ".join(flag.findings), st.cell)],
@@ -113,7 +113,7 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
         rows.append([P(", ".join(s.red_flag_gaps), st.cell,
                        prefix="<b>Red-flag questions not asked</b> (a gap, not a negative): ")])
         style.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), p.caution_light))
-    table = Table(rows, colWidths=[width])
+    table = Grid(rows, colWidths=[width])
     table.setStyle(TableStyle(style))
     return [table]
 
@@ -123,7 +123,7 @@ def _precautions(s: Summary, st: Styles, width: float) -> list:
         return []
     p = palette(s.header.clinic.accent)
     rows = [[P("Precautions", st.body_bold)]] + [[P(x, st.cell, prefix="• ")] for x in s.precautions]
-    table = Table(rows, colWidths=[width])
+    table = Grid(rows, colWidths=[width])
     table.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, -1), p.caution_light),
         ("BOX", (0, 0), (-1, -1), 0.6, URGENCY_COLOURS["routine"]),
@@ -171,7 +171,7 @@ def _differential(s: Summary, st: Styles, width: float) -> list:
                 Para(f"<font{grey}>{markup(step.weight)}</font>", st.cell),
                 P(_cites(step.citations), st.small_muted),
             ])
-    table = Table(rows, colWidths=w, repeatRows=1)
+    table = Grid(rows, colWidths=w, repeatRows=1)
     table.setStyle(TableStyle(style))
     out += [table, Spacer(1, 2),
             P("Weight: LR+ / LR− are published likelihood ratios; × / ÷ are clinical rules without a published figure. "
@@ -200,11 +200,12 @@ def _body_chart(s: Summary, st: Styles, width: float) -> list:
           "marks where the suspected muscles can refer pain (Travell & Simons 1992). Front view: the patient's right "
           "is on your left.", st.small_muted),
     ]
-    table = Table([[drawing, text]], colWidths=[drawing.width + 14, width - drawing.width - 14])
+    table = Grid([[drawing, text]], colWidths=[drawing.width + 14, width - drawing.width - 14])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return [table]
 
 
+@lru_cache(maxsize=4096)
 def _fits(text: str, width: float, font: str = REGULAR, size: float = 8) -> bool:
     """Whether product text can be a plain table cell (one line, every glyph in `font`): much faster than a Paragraph."""
     return "\n" not in text and all(ord(c) in COVERAGE[font] for c in text) and stringWidth(text, font, size) <= width - 8
@@ -245,14 +246,23 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
                 value = r.value if _fits(r.value, vw, font) else P(r.value, st.cell)
                 cells.append((label, value, font, colour, len(cells)))
         half = (len(cells) + 1) // 2
+        faces: dict[int, list[tuple[int, str, str]]] = {1: [], 3: []}  # column -> (row, font, colour) of each value
         for i in range(half):
             left = cells[i]
             right = cells[i + half] if i + half < len(cells) else ("", "", REGULAR, "#1b1f24", -1)
             rows.append([left[0], left[1], right[0], right[1]])
             n = len(rows) - 1
             for col, cell in ((1, left), (3, right)):
-                fonts += [("FONT", (col, n), (col, n), cell[2], 8), ("TEXTCOLOR", (col, n), (col, n), colors.HexColor(cell[3]))]
-        table = Table(rows, colWidths=[lw, vw, lw, vw], repeatRows=1)
+                faces[col].append((n, cell[2], cell[3]))
+        for col, column in faces.items():  # one FONT / TEXTCOLOR command per run of rows alike (the same cells, fewer commands)
+            start = 0
+            for end in range(1, len(column) + 1):
+                if end == len(column) or column[end][1:] != column[start][1:]:
+                    first, last, (_, font, colour) = column[start][0], column[end - 1][0], column[start]
+                    fonts += [("FONT", (col, first), (col, last), font, 8),
+                              ("TEXTCOLOR", (col, first), (col, last), colors.HexColor(colour))]
+                    start = end
+        table = Grid(rows, colWidths=[lw, vw, lw, vw], repeatRows=1)
         table.setStyle(TableStyle([
             ("FONT", (0, 1), (-1, -1), REGULAR, 8),
             ("TEXTCOLOR", (0, 1), (-1, -1), p.ink),
@@ -282,7 +292,7 @@ def _muscles(s: Summary, st: Styles, width: float) -> list:
         reasons = [Para(f"• {_step_markup(x)} <font color='#5b6570'>[{markup(_cites(x.citations))}]</font>", st.cell)
                    for x in m.steps] or [P("Listed by the engine without a recorded reason.", st.cell)]
         rows.append([P(m.label, st.cell_bold), P(m.referral_description or ", ".join(m.zones), st.cell), reasons])
-    table = Table(rows, colWidths=[width * 0.18, width * 0.34, width * 0.48], repeatRows=1)
+    table = Grid(rows, colWidths=[width * 0.18, width * 0.34, width * 0.48], repeatRows=1)
     table.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), p.accent),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, p.shade]),
@@ -321,7 +331,7 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
             if t.withheld:
                 n = len(rows) - 1
                 style.append(("BACKGROUND", (0, n), (-1, n), p.danger_light))
-        table = Table(rows, colWidths=[width * 0.22, width * 0.17, width * 0.43, width * 0.18], repeatRows=1)
+        table = Grid(rows, colWidths=[width * 0.22, width * 0.17, width * 0.43, width * 0.18], repeatRows=1)
         table.setStyle(TableStyle(style))
         out.append(table)
     else:
@@ -335,7 +345,7 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
                 [P(w.reason, st.cell), P(", ".join(w.because), st.small_muted, prefix="Because of: ")],
                 P(_cites(w.citations), st.small_muted),
             ])
-        table = Table(rows, colWidths=[width * 0.22, width * 0.60, width * 0.18])
+        table = Grid(rows, colWidths=[width * 0.22, width * 0.60, width * 0.18])
         table.setStyle(TableStyle([
             ("BACKGROUND", (0, 0), (-1, -1), p.danger_light),
             ("BOX", (0, 0), (-1, -1), 0.8, p.danger),
@@ -356,7 +366,7 @@ def _gaps(s: Summary, st: Styles, width: float) -> list:
     rows: list[list] = [[P("Not asked or not tested", st.cell_head), P("Kind", st.cell_head), P("Why it matters", st.cell_head)]]
     for g in s.gaps:
         rows.append([P(g.label, st.cell), P(g.kind, st.cell), P(g.why, st.cell)])
-    table = Table(rows, colWidths=[width * 0.36, width * 0.14, width * 0.50], repeatRows=1)
+    table = Grid(rows, colWidths=[width * 0.36, width * 0.14, width * 0.50], repeatRows=1)
     table.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), p.accent),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, p.shade]),
@@ -392,7 +402,7 @@ def _references(s: Summary, st: Styles) -> list:
 
 def _closing(s: Summary, st: Styles, width: float) -> list:
     p = palette(s.header.clinic.accent)
-    box = Table([[P("Reasoning aid, not a diagnosis", st.body_bold)], [P(s.disclaimer, st.cell)],
+    box = Grid([[P("Reasoning aid, not a diagnosis", st.body_bold)], [P(s.disclaimer, st.cell)],
                  [P(f"Knowledge base version {s.knowledge_version}.", st.small_muted)]], colWidths=[width])
     box.setStyle(TableStyle([
         ("BOX", (0, 0), (-1, -1), 0.8, p.accent),
@@ -408,7 +418,7 @@ def _letter(s: Summary, letter: Letter, st: Styles, width: float) -> list:
     colour = URGENCY_COLOURS[letter.urgency]
     right = [P("Referral letter", st.title), P(h.date, st.subtitle)]
     out: list = [PageBreak(), NoRunningHeader(), Letterhead(h, st, width, right), Spacer(1, 10)]
-    meta = Table(
+    meta = Grid(
         [
             [P("To", st.cell_bold), P(letter.refer_to, st.body_bold)],
             [P("Urgency", st.cell_bold), Para(_badge(letter.urgency_text, colour), st.body)],
@@ -452,7 +462,7 @@ def _letter(s: Summary, letter: Letter, st: Styles, width: float) -> list:
         [P("Registration", st.cell_bold), P(h.registration, st.body) if h.registration else P("", st.cell)],
         [P("Clinic", st.cell_bold), P(" · ".join([h.clinic.name, *h.clinic.contact_lines]), st.cell)],
     ]
-    sign = Table(signer, colWidths=[80, width * 0.6], hAlign="LEFT")
+    sign = Grid(signer, colWidths=[80, width * 0.6], hAlign="LEFT")
     blank_rows = [0] + [i for i, key in ((1, h.practitioner), (2, h.registration)) if not key]
     sign.setStyle(TableStyle(
         [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 7), ("LEFTPADDING", (0, 0), (-1, -1), 0)]

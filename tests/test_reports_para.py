@@ -1,4 +1,4 @@
-"""`reports.para.Para` must lay out and draw exactly as ReportLab's Paragraph: same bytes, whatever the text."""
+"""`reports.para.Para` and `Grid` must lay out and draw exactly as ReportLab's Paragraph and Table: same bytes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from intake import assess, load_case
 from reports import Branding, render_handout, render_summary
-from reports.para import Para, clear_caches
+from reports.para import Grid, Para, clear_caches
 from reports.styles import styles
 from reports.text import markup
 
@@ -24,10 +24,11 @@ STYLE_NAMES = ["body", "cell", "cell_bold", "cell_right", "small_muted", "refere
 
 
 def _as_plain_paragraph(monkeypatch) -> None:
-    """Make Para behave exactly like ReportLab's Paragraph (no caches, no short drawing path)."""
+    """Make Para and Grid behave exactly like ReportLab's Paragraph and Table (no caches, no short drawing paths)."""
     clear_caches()
     for name in ("__init__", "wrap", "drawOn", "split"):
         monkeypatch.setattr(Para, name, getattr(Paragraph, name))
+    monkeypatch.setattr(Grid, "_drawCell", Table._drawCell)
 
 
 def _story(texts: list[tuple[str, str, str | None]], cls) -> bytes:
@@ -36,9 +37,11 @@ def _story(texts: list[tuple[str, str, str | None]], cls) -> bytes:
     flow = []
     for text, style, bullet in texts:
         flow.append(cls(text, getattr(st, style), bulletText=bullet))
-        cells = [[cls(text, getattr(st, style)), cls(text, st.cell)]]
-        table = Table(cells, colWidths=[120, 90])
-        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        plain = text.replace("<", " ").replace(">", " ").replace("&", " ")
+        cells = [[cls(text, getattr(st, style)), cls(text, st.cell)], [plain, ""]]
+        table = (Table if cls is Paragraph else Grid)(cells, colWidths=[120, 90])
+        table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 1), (0, 1), st.cell.fontName, 8),
+                                   ("TEXTCOLOR", (0, 1), (0, 1), st.cell.textColor)]))
         flow.append(table)
     SimpleDocTemplate(buf, invariant=1).build(flow)
     return buf.getvalue()
