@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, TableStyle
@@ -19,6 +18,7 @@ from reports.bodychart import body_chart
 from reports.content import FindingGroup, Letter, Step, Summary
 from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
 from reports.para import Grid, Para
+from reports.recorded import Recorded
 from reports.styles import BOLD, COVERAGE, ITALIC, PAPER, REGULAR, URGENCY_COLOURS, Styles, palette, styles
 from reports.text import markup
 
@@ -180,10 +180,10 @@ def _differential(s: Summary, st: Styles, width: float) -> list:
 
 
 @lru_cache(maxsize=128)
-def _chart(pain_sites: tuple[str, ...], muscle_zones: tuple[str, ...], side: str | None) -> Drawing:
-    """The body chart for these regions, built once per process: a Drawing is a pure function of them and drawing
-    it (onto any number of documents) only reads it."""
-    return body_chart(pain_sites, muscle_zones, side, height=205)
+def _chart(pain_sites: tuple[str, ...], muscle_zones: tuple[str, ...], side: str | None) -> Recorded:
+    """The body chart for these regions, built (and its drawing recorded) once per process: a Drawing is a pure
+    function of them and drawing it onto any number of documents only reads it."""
+    return Recorded(body_chart(pain_sites, muscle_zones, side, height=205))
 
 
 def _body_chart(s: Summary, st: Styles, width: float) -> list:

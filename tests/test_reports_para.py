@@ -1,4 +1,5 @@
-"""`reports.para.Para` and `Grid` must lay out and draw exactly as ReportLab's Paragraph and Table: same bytes."""
+"""`reports.para.Para`, `Grid` and `reports.recorded.Recorded` must draw exactly as ReportLab's Paragraph, Table
+and Drawing: same bytes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 from intake import assess, load_case
 from reports import Branding, render_handout, render_summary
 from reports.para import Grid, Para, clear_caches
+from reports.recorded import Recorded
 from reports.styles import styles
 from reports.text import markup
 
@@ -29,6 +31,7 @@ def _as_plain_paragraph(monkeypatch) -> None:
     for name in ("__init__", "wrap", "drawOn", "split"):
         monkeypatch.setattr(Para, name, getattr(Paragraph, name))
     monkeypatch.setattr(Grid, "_drawCell", Table._drawCell)
+    monkeypatch.setattr(Recorded, "draw", Recorded.draw_plain)
 
 
 def _story(texts: list[tuple[str, str, str | None]], cls) -> bytes:
@@ -100,3 +103,23 @@ def test_example_summaries_identical_to_plain_paragraphs(path, monkeypatch):
         _as_plain_paragraph(m)
         theirs = render_summary(case, a, date=DATE, branding=NEUTRAL)
     assert ours == theirs
+
+
+def test_recorded_body_chart_identical_to_the_drawing():
+    from reportlab.platypus import SimpleDocTemplate
+
+    from reports.bodychart import REGIONS, body_chart
+
+    for pain, zones, side in ((["groin", "low_back"], ["buttock"], "left"), (list(REGIONS)[:5], list(REGIONS)[5:9], None),
+                              ([], [], "bilateral")):
+        docs = []
+        for flowable in (body_chart(pain, zones, side, height=205), Recorded(body_chart(pain, zones, side, height=205))):
+            buf = io.BytesIO()
+            story = [Paragraph("Before the chart", styles().body), flowable, Paragraph("After", styles().body)]
+            if isinstance(flowable, Recorded):
+                story.insert(2, flowable)  # drawn a second time: replayed from the recording
+            else:
+                story.insert(2, body_chart(pain, zones, side, height=205))
+            SimpleDocTemplate(buf, invariant=1).build(story)
+            docs.append(buf.getvalue())
+        assert docs[0] == docs[1]
