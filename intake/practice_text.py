@@ -75,8 +75,8 @@ def answer_words(key: str, value: Any, kb: KnowledgeBase) -> str:
 
 def patient_line(shown: dict[str, Any]) -> str:
     patient = shown.get("patient", {})
-    bits = [f"{patient['age']} years" if "age" in patient else None, patient.get("sex"),
-            f"{patient['side']} side" if patient.get("side") else None]
+    side = {"left": "symptoms on the left", "right": "symptoms on the right", "bilateral": "symptoms on both sides"}
+    bits = [f"{patient['age']} years" if "age" in patient else None, patient.get("sex"), side.get(patient.get("side", ""))]
     return ", ".join(b for b in bits if b)
 
 

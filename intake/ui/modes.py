@@ -20,11 +20,12 @@ _PRACTICE_VIEWS = {"pick": practice_pick, "case": practice_case, "feedback": pra
 
 def switch() -> None:
     """Three buttons; the current mode is the highlighted one."""
-    row = st.container(horizontal=True, gap="small", key="mode-switch")
+    row = st.container(gap="small", key="mode-switch")
     for mode, word in MODES.items():
         current = st.session_state.mode == mode
         row.button(word, key=f"mode:{mode}", on_click=set_mode, args=(mode,), icon=_ICONS[mode], help=_HELP[mode],
-                   type="primary" if current else "secondary")
+                   type="primary" if current else "secondary", width="stretch")
+    st.divider()
 
 
 def render() -> None:

@@ -148,7 +148,7 @@ def render() -> None:
                  ":material/help:")
         _ask_row("Test or examination item to perform", exam_options(), TEST_KEY, "Perform",
                  ":material/accessibility_new:")
-    with right:
+    with right, st.container(key="practice-found"):
         _found_out(case)
     st.divider()
     _commitment()

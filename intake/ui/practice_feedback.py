@@ -143,7 +143,8 @@ def render() -> None:
     st.markdown("### The engine's reasoning")
     for origin in assessment.origins[:3]:
         reasons = [r for r in origin.because if r.counted][:4]
-        lines = [f"- {'+' if r.direction == 'for' else '−'} {r.summary} (×{r.effect:g}; {'; '.join(r.citations)})" for r in reasons]
+        lines = [f"- *{'for' if r.direction == 'for' else 'against'}:* {r.summary} (×{r.effect:g}; {'; '.join(r.citations)})"
+                 for r in reasons]
         st.markdown(f"**{origin.label}**: {origin.likelihood} ({origin.probability:.0%})" + ("\n" + "\n".join(lines) if lines else ""))
     for flag in assessment.red_flags:
         st.markdown(f"**{flag.label}** ({flag.urgency}): {flag.note} Refer to: {flag.refer_to}")

@@ -9,6 +9,8 @@ from intake.ui.practice_state import md, open_attempt
 
 __all__ = ["duration", "render"]
 
+RECENT = 5  # shown at once; older attempts fold away
+
 
 def duration(seconds: float | None) -> str:
     minutes, secs = divmod(round(seconds or 0), 60)
@@ -23,8 +25,10 @@ def render(student: str) -> None:
         return
     scores = [a.score for a in attempts if a.score is not None]
     st.caption(f"{len(attempts)} attempt(s); mean score {sum(scores) / len(scores):.0f} / 100." if scores else "")
-    for record in attempts:
-        row = st.container(border=True)
+    for n, record in enumerate(attempts):
+        if n == RECENT:
+            older = st.expander(f"Earlier attempts ({len(attempts) - RECENT})")
+        row = (older if n >= RECENT else st).container(border=True)
         text, button = row.columns([6, 1.2], vertical_alignment="center")
         flag = " · :red[unsafe]" if record.unsafe else ""
         text.markdown(f"**{md(record.case_title or record.case_id)}**  \n{record.created:%Y-%m-%d %H:%M} UTC · "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -25,6 +26,15 @@ MAX_UPLOAD_MB = 1
 
 def _export(make: Callable[[pd.DataFrame], bytes], frame: pd.DataFrame) -> Callable[[], bytes]:
     return lambda: make(frame)
+
+
+def _bars(frame: pd.DataFrame, category: str, value: str, title: str) -> alt.Chart:
+    """Horizontal bars on a 0-100 scale, full labels (a red flag's name is long)."""
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X(value, title=title, scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y(category, title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+        tooltip=list(frame.columns),
+    )
 
 
 def _add(data: dict, title: str, difficulty: str) -> None:
@@ -62,8 +72,7 @@ def _results() -> None:
         if origin.empty:
             st.markdown("No attempts on cases with an origin to find yet.")
         else:
-            st.bar_chart(origin, x="origin", y="mean_score", horizontal=True, x_label="Mean score (/100)", y_label="",
-                         sort=False, alt="Mean score by the case's origin")
+            st.altair_chart(_bars(origin, "origin", "mean_score", "Mean score (out of 100)"))
             st.dataframe(origin, hide_index=True, column_config={
                 "origin": "Origin", "attempts": "Attempts", "mean_score": "Mean score",
                 "first_origin_right_pct": "First origin right (%)"})
@@ -72,8 +81,7 @@ def _results() -> None:
         if flags.empty:
             st.markdown("No attempts on cases with a red flag yet.")
         else:
-            st.bar_chart(flags, x="red_flag", y="identified_pct", horizontal=True, x_label="Identified (%)", y_label="",
-                         sort=False, alt="How often each red flag was identified")
+            st.altair_chart(_bars(flags, "red_flag", "identified_pct", "Identified (% of attempts)"))
             st.dataframe(flags, hide_index=True, column_config={
                 "red_flag": "Red flag", "attempts": "Attempts", "identified_pct": "Identified (%)",
                 "referral_right_pct": "Referral right (%)", "mean_score": "Mean score"})

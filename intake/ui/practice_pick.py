@@ -38,7 +38,10 @@ def render() -> None:
     name = st.text_input("Your name or pseudonym", key=STUDENT_KEY, on_change=_on_student, max_chars=100,
                          help="Your attempts and your history are kept under this name. A pseudonym is fine.")
     p["student"] = (name or "").strip()
+    if p["student"]:
+        practice_history.render(p["student"])
 
+    st.markdown("### Cases")
     library = entries()
     present = [d for d in DIFFICULTIES if any(e.difficulty == d for e in library)]
     if DIFFICULTY_KEY not in st.session_state:
@@ -48,7 +51,7 @@ def render() -> None:
     p["difficulty"] = list(chosen or [])
 
     shown = [e for e in library if not p["difficulty"] or e.difficulty in p["difficulty"]]
-    st.markdown(f"### Cases ({len(shown)})")
+    st.caption(f"{len(shown)} of {len(library)} cases.")
     if not p["student"]:
         st.info("Enter your name or a pseudonym above to start a case.", icon=":material/badge:")
     for entry in shown:
@@ -58,5 +61,3 @@ def render() -> None:
         button.button("Start", key=f"p:start:{entry.key}", on_click=start_case, args=(entry.key,),
                       disabled=not p["student"], icon=":material/play_arrow:",
                       help=f"Start: {entry.title}")
-    if p["student"]:
-        practice_history.render(p["student"])

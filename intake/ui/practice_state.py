@@ -179,9 +179,7 @@ def open_attempt(attempt_id: str) -> None:
 def leave_case() -> None:
     """Back to the case list; an uncommitted attempt stays unscored (and out of the results)."""
     p = practice()
-    student = p["student"]
-    st.session_state.practice = _empty()
-    st.session_state.practice["student"] = student
+    st.session_state.practice = {**_empty(), "student": p["student"], "difficulty": p["difficulty"]}
     _clear_widgets()
 
 
