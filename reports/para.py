@@ -252,6 +252,10 @@ class Para(Paragraph):
 
     def split(self, availWidth, availHeight):
         self.__dict__.pop("_wrapped_at", None)  # split may re-wrap or drop the lines it was given
+        if self._shared and availWidth >= 1e-8:
+            # ReportLab's split edits the lines it splits (a space after the last word of each line,
+            # _split_blParaHard): give it lines of this paragraph's own, as a plain Paragraph has
+            Paragraph.wrap(self, availWidth, availHeight)
         return super().split(availWidth, availHeight)
 
 

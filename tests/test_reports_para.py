@@ -123,3 +123,22 @@ def test_recorded_body_chart_identical_to_the_drawing():
             SimpleDocTemplate(buf, invariant=1).build(story)
             docs.append(buf.getvalue())
         assert docs[0] == docs[1]
+
+
+def test_paragraphs_split_over_pages_identical_and_cache_unharmed():
+    """A paragraph broken over a page, then the same paragraph elsewhere (whole, or broken at another line)."""
+    from reportlab.platypus import Spacer
+
+    st = styles()
+    text = " ".join(f"<b>word{i}</b>" if i % 3 == 0 else f"<i>plain{i}</i> and" for i in range(400))
+
+    def doc(cls, lead: float) -> bytes:
+        buf = io.BytesIO()
+        plain = "Patient reports the pain eases with a walk and returns after sitting. " * 60
+        SimpleDocTemplate(buf, invariant=1).build([Spacer(1, lead), cls(text, st.body), cls(text, st.reference),
+                                                   cls(plain, st.notes), cls(plain, st.bullet, bulletText="\u2022")])
+        return buf.getvalue()
+
+    clear_caches()
+    for lead in (600, 300, 10, 600, 450, 10):
+        assert doc(Para, lead) == doc(Paragraph, lead)
