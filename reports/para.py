@@ -31,8 +31,9 @@ from reportlab.platypus import Paragraph, Table
 
 __all__ = ["Grid", "Para", "clear_caches"]
 
-_PARSE_LIMIT = 20_000
-_LINES_LIMIT = 40_000
+_PARSE_LIMIT = 8_000  # entries; a summary has about 200 paragraphs, most of them knowledge-base wording
+_LINES_LIMIT = 16_000
+_LONGEST = 2_000  # characters of markup: longer text (typed notes) is one patient's, never seen again
 
 #: (markup, style, bulletText) -> (text, frags, style, bulletText) as Paragraph._setup leaves them.
 _parsed: dict[tuple, tuple] = {}
@@ -84,7 +85,8 @@ class Para(Paragraph):
     """A Paragraph whose parse and line breaking are shared between equal paragraphs."""
 
     def __init__(self, text, style=None, bulletText=None, frags=None, caseSensitive=1, encoding="utf8"):
-        if frags is not None or text is None or style is None or not (bulletText is None or isinstance(bulletText, str)):
+        if (frags is not None or text is None or style is None or len(text) > _LONGEST
+                or not (bulletText is None or isinstance(bulletText, str))):
             # a split's second half (pre-broken fragments) and anything unusual: ReportLab's own way
             super().__init__(text, style, bulletText, frags, caseSensitive, encoding)
             self._shared = False

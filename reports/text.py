@@ -105,10 +105,10 @@ def markup(text: str | None, face: str = REGULAR) -> str:
     """
     if not text:
         return ""
-    return _markup(text, face)
+    return _markup(text, face) if len(text) <= 2_000 else _markup.__wrapped__(text, face)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _markup(text: str, face: str) -> str:
     """`markup` proper: a pure function of its arguments, so equal text (knowledge-base wording) is done once."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
