@@ -184,7 +184,8 @@ def _aware(value: datetime) -> datetime:
 
 
 class DraftStore:
-    """Create, save, find, list and delete drafts. Safe to share between sessions (one engine)."""
+    """Drafts (create, save, find, list, delete), practice attempts and uploaded vignettes. Safe to share
+    between sessions (one engine)."""
 
     def __init__(self, url: str | None = None):
         self.url = url or database_url()
