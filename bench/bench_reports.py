@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -157,11 +158,16 @@ def main() -> None:
                 dst = inputs / f"{n:04d}-{src.name}"
                 shutil.copyfile(src, dst)
                 paths.append(dst)
+            cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             result = render_many(paths, tmp / "out", jobs=args.jobs, date="21 November 2026")
             elapsed = time.perf_counter() - t
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            worker_cpu = (after.ru_utime + after.ru_stime) - (cpu.ru_utime + cpu.ru_stime)
             print(f"batch: {len(result.written)} summaries in {elapsed:.1f} s with {args.jobs} processes "
                   f"({elapsed * 1000 / max(1, len(result.written)):.1f} ms each, including load and assess; goal: 1,000 in under 30 s)")
+            print(f"  the workers used {worker_cpu:.1f} s of CPU ({worker_cpu * 1000 / max(1, len(result.written)):.1f} ms per "
+                  f"summary); on an otherwise idle machine the wall time is about that over {args.jobs}")
             if result.failed:
                 print(f"  {len(result.failed)} failed, first: {result.failed[0][1]}")
         finally:
