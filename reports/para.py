@@ -105,6 +105,21 @@ class Para(Paragraph):
         self.text, self.frags, self.style, self.bulletText = hit
         self.debug = 0
 
+    def wrapOn(self, canv, aW, aH):
+        d = self.__dict__
+        if d.get("_wrapped_at") == aW and "blPara" in d:
+            return self.width, self.height  # Flowable.wrapOn, without setting and deleting self.canv around it
+        return super().wrapOn(canv, aW, aH)
+
+    def getSpaceBefore(self):
+        """Flowable.getSpaceBefore without its two failing hasattr calls (a Para has no spaceBefore of its own)."""
+        d = self.__dict__
+        return d["spaceBefore"] if "spaceBefore" in d else getattr(self.style, "spaceBefore", 0)
+
+    def getSpaceAfter(self):
+        d = self.__dict__
+        return d["spaceAfter"] if "spaceAfter" in d else getattr(self.style, "spaceAfter", 0)
+
     def wrap(self, availWidth, availHeight):
         d = self.__dict__
         if d.get("_wrapped_at") == availWidth and "blPara" in d:
