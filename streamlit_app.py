@@ -80,6 +80,9 @@ else:
     reasoning.disclaimer()
     navigation.scroll_to_top_on_step_change()
 
+if intake_mode:
+    state.settle()  # whatever a cut-short callback left unsaved reaches the draft now
+
 # A widget caught up with an answer whose callback Streamlit dropped: redraw once with it.
 if st.session_state.pop(fields.RESYNC_KEY, False):
     st.session_state.resyncs = st.session_state.get("resyncs", 0) + 1

@@ -13,6 +13,7 @@ Nothing here caches anything derived from a patient: the one shared object is th
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import streamlit as st
@@ -30,11 +31,13 @@ __all__ = [
     "load_answers",
     "set_answer",
     "set_consent",
+    "settle",
     "start_new",
     "store",
     "widget_key",
 ]
 
+_SAVED_KEY = "_saved_fingerprint"  # what the draft last received, to spot unsaved answers cheaply
 STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "review", "reports")
 STEP_TITLES: dict[str, str] = {
     "patient": "Patient and consent",
@@ -157,32 +160,57 @@ def _split_notes(answers: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return data, notes
 
 
+def _fingerprint() -> str:
+    ss = st.session_state
+    return json.dumps([ss.answers, ss.step, ss.consent], sort_keys=True, default=str)
+
+
 def _create_draft() -> None:
     ss = st.session_state
     data, notes = _split_notes(ss.answers)
     draft = store().create(data, step=ss.step, consent=True, notes=notes)
     ss.draft_id = draft.id
+    ss[_SAVED_KEY] = _fingerprint()
+    # Put the id in the address now, not on the next run: a refresh in between must resume it.
+    st.query_params[DRAFT_PARAM] = draft.id
 
 
 def _save(answers: bool = False, step: bool = False, consent: bool = False) -> None:
-    """Write through to the draft, but only once the patient has agreed to the record."""
+    """Write the whole draft through, but only once the patient has agreed to the record.
+
+    The flags say what changed; the draft is always written whole (one small row), so what is
+    stored never lags behind the session, whichever callback ran last.
+    """
+    del answers, step  # kept for call sites that say what changed
     ss = st.session_state
-    if not ss.draft_id:
+    if not ss.draft_id or not (ss.consent or consent):
         return
-    if not ss.consent and not consent:
-        return
-    fields: dict[str, Any] = {}
-    if answers:
-        fields["answers"], fields["notes"] = _split_notes(ss.answers)
-    if step:
-        fields["step"] = ss.step
-    if consent:
-        fields["consent"] = ss.consent
-    if not store().save(ss.draft_id, **fields):
+    data, notes = _split_notes(ss.answers)
+    if store().save(ss.draft_id, answers=data, notes=notes, step=ss.step, consent=ss.consent):
+        ss[_SAVED_KEY] = _fingerprint()
+    else:
         # Deleted from the drafts list in another tab: keep working, start a fresh draft.
         ss.draft_id = None
         if ss.consent:
             _create_draft()
+
+
+def settle() -> None:
+    """End of every run: make the draft match the answers, whatever callback was cut short.
+
+    Streamlit can interrupt a callback half-way when the next input arrives quickly (consent
+    recorded but the draft not yet created, say). Every answer is in the session store, so the
+    last step of each run writes whatever has not reached the draft and puts its id in the address.
+    """
+    ss = st.session_state
+    if not ss.consent:
+        return
+    if not ss.draft_id:
+        _create_draft()
+    elif ss.get(_SAVED_KEY) != _fingerprint():
+        _save()
+    if st.query_params.get(DRAFT_PARAM) != ss.draft_id:
+        st.query_params[DRAFT_PARAM] = ss.draft_id
 
 
 def start_new() -> None:

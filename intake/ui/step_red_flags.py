@@ -14,15 +14,17 @@ def render(ev: Evaluation) -> None:
     screening = fields.kb().screening
     red = [k for k in RED_FLAG_KEYS if screening[k].kind == "red_flag"]
     precautions = [k for k in RED_FLAG_KEYS if screening[k].kind == "precaution"]
-    answered = sum(1 for k in RED_FLAG_KEYS if ev.data.get("red_flags", {}).get(k) is not None)
-    st.caption(f"{answered} of {len(RED_FLAG_KEYS)} asked. An answer you have not asked stays 'Not asked': it is a gap, not a no.")
+    applies = screening_applies(ev.case, fields.kb())
+    given = ev.data.get("red_flags", {})
+    relevant = [k for k in RED_FLAG_KEYS if applies[k] or given.get(k) is not None]
+    answered = sum(1 for k in relevant if given.get(k) is not None)
+    st.caption(f"{answered} of {len(relevant)} asked. An answer you have not asked stays 'Not asked': it is a gap, not a no.")
     st.markdown("#### Screening questions")
     left, right = st.columns(2)
     for n, key in enumerate(red):
         with left if n < (len(red) + 1) // 2 else right:
             fields.flag(ev, f"red_flags.{key}")
     st.markdown("#### Precautions for hands-on treatment")
-    applies = screening_applies(ev.case, fields.kb())
     cols = st.columns(2)
     for n, key in enumerate(precautions):
         with cols[n % 2]:
