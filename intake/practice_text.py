@@ -11,7 +11,7 @@ from intake.knowledge import KnowledgeBase
 from intake.models import MUSCLES, RED_FLAG_KEYS, TESTS
 from intake.practice import EXAM_KEYS, NOT_RECORDED
 
-__all__ = ["answer_words", "ask_label", "exam_options", "history_lines", "patient_line", "question_options", "value_words"]
+__all__ = ["answer_words", "ask_label", "comparison_rows", "exam_options", "history_lines", "patient_line", "question_options", "value_words"]
 
 _DEGREES = ("hip_internal_rotation_deg", "hip_flexion_deg")
 
@@ -96,3 +96,31 @@ def history_lines(shown: dict[str, Any], kb: KnowledgeBase) -> list[tuple[str, s
             text = str(value).replace("_", " ")
         out.append((_sentence(label), text))
     return out
+
+
+def _names(ids: Any, labels: dict[str, str]) -> str:
+    return ", ".join(labels.get(i, i.replace("_", " ")) for i in ids) or "none"
+
+
+def comparison_rows(attempt: Any, expected: Any, assessment: Any, kb: KnowledgeBase) -> list[tuple[str, str, str, str]]:
+    """Each commitment beside the vignette's answer and the engine's: one table for screen and PDF."""
+    origins = {k: v.label for k, v in kb.origins.items()}
+    flags = {k: v.label for k, v in kb.red_flag_conditions.items()}
+    muscles = {k: v.label for k, v in kb.muscles.items()}
+    therapies = {k: v.label for k, v in kb.therapies.items()}
+    answer = _names([expected.origin], origins) if expected.origin else "none: a red flag decides the visit"
+    if expected.origin and len(expected.acceptable) > 1:
+        answer += f" (also acceptable: {_names([o for o in expected.acceptable if o != expected.origin], origins)})"
+    return [
+        ("Origins, ranked", _names(attempt.ranked_origins, origins), answer,
+         "; ".join(f"{o.label} ({o.likelihood})" for o in assessment.origins[:3])),
+        ("Red flags", _names(attempt.red_flags_identified, flags), _names(expected.red_flags, flags),
+         "; ".join(f"{f.label} ({f.urgency})" for f in assessment.red_flags) or "none raised"),
+        ("Referral", attempt.referral, expected.referral, assessment.referral),
+        ("Muscles", _names(attempt.muscles_suspected, muscles), _names(expected.muscles, muscles),
+         _names([m.id for m in assessment.muscles], muscles)),
+        ("Treatment offered", _names(attempt.therapies_chosen, therapies), "—",
+         _names([t.id for t in assessment.therapies if t.withheld is None], therapies)),
+        ("Withheld", _names(attempt.withheld_chosen, {}), _names(expected.withheld, {}),
+         _names(sorted({w.id for w in assessment.withheld}), {})),
+    ]

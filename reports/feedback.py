@@ -19,17 +19,13 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
-from intake.practice_text import answer_words
+from intake.practice_text import answer_words, comparison_rows
 from reports.branding import Branding
 from reports.content import Header
 from reports.pages import MARGIN, P, build_pdf
 from reports.styles import BOLD, PAPER, palette, styles
 
 __all__ = ["render_feedback"]
-
-
-def _names(ids, labels: dict[str, str]) -> str:
-    return ", ".join(labels.get(i, str(i).replace("_", " ")) for i in ids) or "none"
 
 
 def _table(rows: list[list], widths: list[float], accent: str, *, head: bool = True) -> Table:
@@ -87,10 +83,6 @@ def render_feedback(
     width = PAPER[paper][0] - 2 * MARGIN
     when = date if isinstance(date, str) else (date or dt.date.today()).strftime("%d %B %Y")
     title = case.title or case.id or "Practice case"
-    origins = {k: v.label for k, v in kb.origins.items()}
-    flags = {k: v.label for k, v in kb.red_flag_conditions.items()}
-    muscles = {k: v.label for k, v in kb.muscles.items()}
-    therapies = {k: v.label for k, v in kb.therapies.items()}
 
     story: list[Flowable] = [
         P("Practice feedback", st.title),
@@ -114,20 +106,7 @@ def render_feedback(
     story += [P("Marks by part (the rubric)", st.h1), _table(rows, [width * 0.6, width * 0.2, width * 0.2], accent)]
 
     # The commitments beside the vignette and the engine.
-    answer = _names([expected.origin], origins) if expected.origin else "none: a red flag decides the visit"
-    compare = [
-        ("Origins, ranked", _names(attempt.ranked_origins, origins), answer,
-         "; ".join(f"{o.label} ({o.likelihood})" for o in assessment.origins[:3])),
-        ("Red flags", _names(attempt.red_flags_identified, flags), _names(expected.red_flags, flags),
-         "; ".join(f"{f.label} ({f.urgency})" for f in assessment.red_flags) or "none raised"),
-        ("Referral", attempt.referral, expected.referral, assessment.referral),
-        ("Muscles", _names(attempt.muscles_suspected, muscles), _names(expected.muscles, muscles),
-         _names([m.id for m in assessment.muscles], muscles)),
-        ("Treatment offered", _names(attempt.therapies_chosen, therapies), "—",
-         _names([t.id for t in assessment.therapies if t.withheld is None], therapies)),
-        ("Withheld", _names(attempt.withheld_chosen, {}), _names(expected.withheld, {}),
-         _names(sorted({w.id for w in assessment.withheld}), {})),
-    ]
+    compare = comparison_rows(attempt, expected, assessment, kb)
     rows = [[P(h, st.cell_head) for h in ("Commitment", "Your answer", "The vignette", "The engine")]]
     rows += [[P(a, st.cell_bold), P(b, st.cell), P(c, st.cell), P(d, st.cell)] for a, b, c, d in compare]
     story += [P("Your answer, the vignette and the engine", st.h1),

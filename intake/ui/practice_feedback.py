@@ -12,7 +12,7 @@ import streamlit as st
 
 from intake.models import Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
-from intake.practice_text import answer_words
+from intake.practice_text import answer_words, comparison_rows
 from intake.store import AttemptRecord
 from intake.ui.fields import kb
 from intake.ui.practice_state import WIDGET, current_record, leave_case, md, practice, scenario, start_case
@@ -26,32 +26,8 @@ def attempt_of(record: AttemptRecord) -> Attempt:
     return Attempt.model_validate({k: v for k, v in record.answers.items() if k in _ATTEMPT_FIELDS})
 
 
-def _names(ids, labels: dict[str, str]) -> str:
-    return ", ".join(labels.get(i, i.replace("_", " ")) for i in ids) or "none"
-
-
 def _comparison(attempt: Attempt, expected: Expected, assessment: Assessment) -> pd.DataFrame:
-    base = kb()
-    origins = {k: v.label for k, v in base.origins.items()}
-    flags = {k: v.label for k, v in base.red_flag_conditions.items()}
-    muscles = {k: v.label for k, v in base.muscles.items()}
-    therapies = {k: v.label for k, v in base.therapies.items()}
-    answer = (_names([expected.origin], origins) if expected.origin else "none: a red flag decides the visit")
-    if expected.origin and len(expected.acceptable) > 1:
-        answer += f" (also acceptable: {_names([o for o in expected.acceptable if o != expected.origin], origins)})"
-    engine_origins = "; ".join(f"{o.label} ({o.likelihood})" for o in assessment.origins[:3])
-    rows = [
-        ("Origins, ranked", _names(attempt.ranked_origins, origins), answer, engine_origins),
-        ("Red flags", _names(attempt.red_flags_identified, flags), _names(expected.red_flags, flags),
-         "; ".join(f"{f.label} ({f.urgency})" for f in assessment.red_flags) or "none raised"),
-        ("Referral", attempt.referral, expected.referral, assessment.referral),
-        ("Muscles", _names(attempt.muscles_suspected, muscles), _names(expected.muscles, muscles),
-         _names([m.id for m in assessment.muscles], muscles)),
-        ("Treatment offered", _names(attempt.therapies_chosen, therapies), "—",
-         _names([t.id for t in assessment.therapies if t.withheld is None], therapies)),
-        ("Withheld", _names(attempt.withheld_chosen, {}), _names(expected.withheld, {}),
-         _names(sorted({w.id for w in assessment.withheld}), {})),
-    ]
+    rows = comparison_rows(attempt, expected, assessment, kb())
     return pd.DataFrame(rows, columns=["Commitment", "Your answer", "The vignette", "The engine's reasoning"])
 
 
