@@ -20,6 +20,20 @@ def vignette_paths() -> list[Path]:
     return paths
 
 
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path, monkeypatch):
+    """Every test gets its own empty data folder: no test reads or writes ./data."""
+    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
+@pytest.fixture
+def store():
+    from intake.store import DraftStore, database_url
+
+    return DraftStore(database_url())
+
+
 @pytest.fixture(scope="session")
 def kb():
     return load_knowledge()

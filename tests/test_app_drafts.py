@@ -5,21 +5,8 @@ from __future__ import annotations
 
 import logging
 
-import pytest
-from test_app_support import CASES, ROOT, answers_of, consent, goto, new_app, texts
-
-from intake.store import DraftStore, database_url
-
-
-@pytest.fixture(autouse=True)
-def _data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
-@pytest.fixture
-def store() -> DraftStore:
-    return DraftStore(database_url())
+from streamlit.testing.v1 import AppTest
+from test_app_support import APP, CASES, ROOT, answers_of, consent, goto, new_app, texts
 
 
 def test_nothing_is_stored_before_consent(store):
@@ -214,13 +201,9 @@ def test_nothing_patient_derived_is_cached_across_sessions():
     assert cached == ["state.py"]
 
 
-def test_a_cut_short_consent_callback_is_healed_by_the_end_of_the_run(tmp_path, monkeypatch):
+def test_a_cut_short_consent_callback_is_healed_by_the_end_of_the_run(store):
     """Streamlit can stop a callback half-way when input arrives fast: consent stored, no draft yet.
     Whatever the callback left undone is written at the end of the next run (seen in Chromium)."""
-    from streamlit.testing.v1 import AppTest
-    from test_app_support import APP
-
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path))
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["answers"] = {"patient": {"name": "Bob Beta", "age": 71}, "history": {}, "red_flags": {}, "exam": {"tests": {}}}
     at.session_state["consent"] = True
@@ -228,10 +211,9 @@ def test_a_cut_short_consent_callback_is_healed_by_the_end_of_the_run(tmp_path, 
     at.run()
     draft_id = at.session_state["draft_id"]
     assert draft_id and at.query_params["draft"] in (draft_id, [draft_id])
-    stored = DraftStore(database_url({"INTAKE_DATA_DIR": str(tmp_path)})).get(draft_id)
+    stored = store.get(draft_id)
     assert stored.answers["patient"] == {"name": "Bob Beta", "age": 71} and stored.consent
     # and a save that was cut short (the stored row lags behind the session) is repaired
-    store = DraftStore(database_url({"INTAKE_DATA_DIR": str(tmp_path)}))
     store.save(draft_id, answers={"patient": {}})
     at.session_state["_saved_fingerprint"] = "stale"
     at.run()

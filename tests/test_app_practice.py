@@ -7,7 +7,6 @@ import io
 import logging
 
 import pandas as pd
-import pytest
 import yaml
 from test_app_support import ROOT, new_app, texts
 
@@ -15,22 +14,10 @@ from intake import assess, load_vignette
 from intake.library import LIBRARY_DIR
 from intake.practice import Attempt, load_rubric, score_attempt
 from intake.progress import attempts_frame, by_origin, by_red_flag, to_csv, to_excel
-from intake.store import DraftStore, database_url
 
 CES = "lib-foundation-08-cauda-equina-retention"
 OA = "lib-foundation-01-hip-osteoarthritis-retired-postman"
 STUDENT = "O'Brien <b>& Zoë"
-
-
-@pytest.fixture(autouse=True)
-def _data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
-@pytest.fixture
-def store() -> DraftStore:
-    return DraftStore(database_url())
 
 
 def vignette(name: str):

@@ -9,12 +9,6 @@ from intake.models import RED_FLAG_KEYS
 from intake.ui.state import STEP_TITLES, STEPS
 
 
-@pytest.fixture(autouse=True)
-def _data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
 def test_first_screen_is_step_one_with_consent_and_disclaimer():
     at = new_app()
     assert not at.exception
