@@ -19,10 +19,10 @@ Evaluation is three-valued (True, False, None = unknown) so that "not asked" nev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["ConditionError", "Evaluator", "compile_condition", "explain", "keys_in"]
+__all__ = ["ConditionError", "Evaluator", "compile_condition", "explain", "keys_in", "kleene_all", "kleene_any"]
 
 Facts = Mapping[str, Any]
 Evaluator = Callable[[Facts], bool | None]
@@ -97,32 +97,32 @@ def _key(arg: Any, op: str, key_kinds: Mapping[str, str], kind: str | None) -> s
     return arg
 
 
-def _all(parts: list[Evaluator]) -> Evaluator:
-    def evaluate(facts: Facts) -> bool | None:
-        unknown = False
-        for part in parts:
-            value = part(facts)
-            if value is False:
-                return False
-            if value is None:
-                unknown = True
-        return None if unknown else True
+def kleene_all(values: Iterable[bool | None]) -> bool | None:
+    """False if any is false, else unknown if any is unknown, else true (stops at the first false)."""
+    unknown = False
+    for value in values:
+        if value is False:
+            return False
+        unknown = unknown or value is None
+    return None if unknown else True
 
-    return evaluate
+
+def kleene_any(values: Iterable[bool | None]) -> bool | None:
+    """True if any is true, else unknown if any is unknown, else false (stops at the first true)."""
+    unknown = False
+    for value in values:
+        if value is True:
+            return True
+        unknown = unknown or value is None
+    return None if unknown else False
+
+
+def _all(parts: list[Evaluator]) -> Evaluator:
+    return lambda facts: kleene_all(part(facts) for part in parts)
 
 
 def _any(parts: list[Evaluator]) -> Evaluator:
-    def evaluate(facts: Facts) -> bool | None:
-        unknown = False
-        for part in parts:
-            value = part(facts)
-            if value is True:
-                return True
-            if value is None:
-                unknown = True
-        return None if unknown else False
-
-    return evaluate
+    return lambda facts: kleene_any(part(facts) for part in parts)
 
 
 def _count(arg: Any, key_kinds: Mapping[str, str]) -> Evaluator:
@@ -184,10 +184,10 @@ def explain(spec: Any, facts: Facts) -> tuple[bool | None, list[str]]:
         results = [explain(a, facts) for a in arg]
         values = [v for v, _ in results]
         if op == "all":
-            value = False if False in values else (None if None in values else True)
+            value = kleene_all(values)
             keys = [k for _, ks in results for k in ks] if value else []
         else:
-            value = True if True in values else (None if None in values else False)
+            value = kleene_any(values)
             keys = [k for v, ks in results if v for k in ks]
         return value, _dedupe(keys)
     if op == "not":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from intake.conditions import explain
+from intake.conditions import explain, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
 from intake.models import (
@@ -72,32 +72,23 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
 def _derive_muscle_facts(facts: Facts, kb: KnowledgeBase) -> dict[str, list[str]]:
     """Which tender muscles refer to a reported pain site; returns how derived keys expand."""
     expansions: dict[str, list[str]] = {}
-    any_tender: bool | None = None if facts.get(f"tender_muscles.{next(iter(kb.muscles))}") is None else False
-    any_match: bool | None = any_tender
+    tenders: list[bool | None] = []
+    matches: list[bool | None] = []
     matched_keys: list[str] = []
     for muscle in kb.muscles.values():
         tender = facts.get(f"tender_muscles.{muscle.id}")
         sites = [f"pain_sites.{z}" for z in muscle.referral_zones if facts.get(f"pain_sites.{z}")]
-        match: bool | None
-        if tender is None:
-            match = None
-        elif not tender:
-            match = False
-        elif sites:
-            match = True
-        else:
-            match = None if facts.get(f"pain_sites.{muscle.referral_zones[0]}") is None else False
+        # A tender muscle matches when a reported site is in its map; unknown while sites are unasked.
+        pain_asked = facts.get(f"pain_sites.{muscle.referral_zones[0]}") is not None
+        match = kleene_all([tender, True if sites else (False if pain_asked else None)])
         facts[f"referral_map.{muscle.id}"] = match
         expansions[f"referral_map.{muscle.id}"] = [f"tender_muscles.{muscle.id}", *sites]
-        if tender:
-            any_tender = True
+        tenders.append(tender)
+        matches.append(match)
         if match:
-            any_match = True
             matched_keys += [f"tender_muscles.{muscle.id}", *sites]
-        elif match is None and any_match is False and tender:
-            any_match = None
-    facts["tender_muscle_any"] = any_tender
-    facts["tender_muscle_matches_pain"] = any_match
+    facts["tender_muscle_any"] = kleene_any(tenders)
+    facts["tender_muscle_matches_pain"] = kleene_any(matches)
     # When nothing matched, the finding is the palpation (and pain map) answer as a whole.
     expansions["tender_muscle_matches_pain"] = list(dict.fromkeys(matched_keys)) or ["tender_muscles", "pain_sites"]
     expansions["tender_muscle_any"] = [f"tender_muscles.{m}" for m in kb.muscles if facts.get(f"tender_muscles.{m}")] or ["tender_muscles"]
