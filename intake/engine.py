@@ -319,16 +319,14 @@ def _therapies(
 
 
 def _red_flag_gaps(facts: Facts, kb: KnowledgeBase) -> list[Gap]:
-    screens: dict[str, str] = {}
-    for rule in kb.red_flag_rules:
-        key = rule.when.get("present")
-        if len(rule.when) == 1 and isinstance(key, str):
-            screens.setdefault(key, kb.red_flag_conditions[rule.condition].label.lower())
     gaps = []
     for question in kb.screening.values():
         if facts.get(question.key) is not None or not _applies(question.key, facts, kb):
             continue
-        why = f"Not asked: screens for {screens[question.key]}." if question.kind == "red_flag" else "Not asked: a precaution that can rule out needling and manipulation."
+        if question.kind == "red_flag":
+            why = f"Not asked: screens for {kb.red_flag_conditions[kb.screens_for[question.key]].label.lower()}."
+        else:
+            why = "Not asked: a precaution that can rule out needling and manipulation."
         gaps.append(Gap(key=question.key, label=kb.label(question.key), kind=question.kind, why=why))
     return gaps
 

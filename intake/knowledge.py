@@ -219,6 +219,7 @@ class KnowledgeBase(BaseModel):
     red_flag_conditions: dict[str, RedFlagCondition]
     red_flag_rules: list[RedFlagRule]
     screening: dict[str, ScreeningQuestion]
+    screens_for: dict[str, str]  # red-flag key -> the condition its fires-alone rule raises
     muscles: dict[str, MuscleRecord]
     muscle_palpation: SharedMuscleReason
     muscle_referral_map: SharedMuscleReason
@@ -310,6 +311,7 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     rf_rules = _records(RedFlagRule, rf.get("rules"), "red_flags.yaml", "rules")
     screening_list = [_typed(ScreeningQuestion, v, f"red_flags.yaml: screening {v.get('key', n)}") for n, v in enumerate(rf.get("screening") or [])]
     screening = {q.key: q for q in screening_list}
+    screens_for: dict[str, str] = {}
     raw_muscles = _read_yaml(d / "muscles.yaml") or {}
     muscles = _unique(_records(MuscleRecord, raw_muscles.get("muscles"), "muscles.yaml", "muscles"), "muscles.yaml")
     palpation = _typed(SharedMuscleReason, raw_muscles.get("palpation"), "muscles.yaml: palpation")
@@ -359,9 +361,10 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         if q.ask_when is not None:
             compile_rule("red_flags.yaml", f"ask.{q.key}", q.ask_when, "ask_when")
         if q.kind == "red_flag":
-            alone = [r for r in rf_rules if r.when == {"present": q.key}]
-            if not alone:
+            alone = next((r for r in rf_rules if r.when == {"present": q.key}), None)
+            if alone is None:
                 raise KnowledgeError(f"red_flags.yaml: red-flag key {q.key!r} has no rule that fires on it alone ({{present: {q.key}}})")
+            screens_for[q.key] = alone.condition
     if set(muscles) != set(MUSCLES):
         raise KnowledgeError(f"muscles.yaml: muscles must be exactly {sorted(MUSCLES)}")
     check_sources("muscles.yaml", "palpation", palpation.sources)
@@ -393,7 +396,7 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
 
     return KnowledgeBase(
         settings=settings, sources=sources, findings=findings, field_labels=field_labels, origins=origins,
-        red_flag_conditions=conditions, red_flag_rules=rf_rules, screening=screening,
+        red_flag_conditions=conditions, red_flag_rules=rf_rules, screening=screening, screens_for=screens_for,
         muscles=muscles, muscle_palpation=palpation, muscle_referral_map=referral_map, therapies=therapies, withholding=withholding,
         compiled=compiled, rule_keys=rule_keys,
     )
