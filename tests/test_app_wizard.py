@@ -211,5 +211,8 @@ def test_pregnancy_is_not_asked_of_a_man_but_is_of_a_woman():
     man = goto(new_app(answers={"patient": {"age": 40, "sex": "male"}}), "red_flags")
     assert "w:red_flags.pregnant" not in {w.key for w in man.segmented_control}
     assert "not applicable for this patient" in texts(man)
+    assert "0 of 21 asked" in texts(man)
+    assert "21 of 21 screening questions not asked yet." in texts(man)
     woman = goto(new_app(answers={"patient": {"age": 30, "sex": "female"}}), "red_flags")
+    assert "0 of 22 asked" in texts(woman)
     assert "w:red_flags.pregnant" in {w.key for w in woman.segmented_control}

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from intake.engine import screening_applies
 from intake.loader import CaseError, validate_case
-from intake.models import Assessment, Case
+from intake.models import RED_FLAG_KEYS, Assessment, Case
 
 __all__ = ["Evaluation", "build_case_data", "evaluate", "problem_path"]
 
@@ -31,6 +32,14 @@ class Evaluation:
     case: Case | None = None                               # what the engine saw (refused fields left out)
     assessment: Assessment | None = None
     engine_error: str | None = None
+
+    def screening_progress(self) -> tuple[int, int]:
+        """(asked, applicable) red-flag and precaution questions; a question asked counts even if
+        it no longer applies (its answer is kept and shown)."""
+        applies = screening_applies(self.case)
+        given = self.data.get("red_flags", {})
+        relevant = [k for k in RED_FLAG_KEYS if applies[k] or given.get(k) is not None]
+        return sum(1 for k in relevant if given.get(k) is not None), len(relevant)
 
     @property
     def valid(self) -> bool:

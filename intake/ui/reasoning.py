@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.models import RED_FLAG_KEYS
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
 from intake.ui.style import BANNER_KEY
@@ -56,7 +55,8 @@ def sidebar_panel(ev: Evaluation) -> None:
         return
 
     referral = assessment.referral
-    unasked = sum(1 for k in RED_FLAG_KEYS if ev.data.get("red_flags", {}).get(k) is None)
+    asked, applicable = ev.screening_progress()
+    unasked = applicable - asked
     flagged = list(assessment.red_flags)
     if referral == "emergency":
         st.error("**Red flags: EMERGENCY referral**", icon=":material/emergency:")
@@ -71,7 +71,7 @@ def sidebar_panel(ev: Evaluation) -> None:
     for rf in flagged:
         st.caption(f"{rf.label} ({rf.urgency})")
     if unasked:
-        st.caption(f"{unasked} of {len(RED_FLAG_KEYS)} screening questions not asked yet.")
+        st.caption(f"{unasked} of {applicable} screening questions not asked yet.")
 
     st.markdown("**Leading origins**")
     for origin in assessment.origins[:MAX_ORIGINS]:

@@ -14,21 +14,20 @@ def render(ev: Evaluation) -> None:
     screening = fields.kb().screening
     red = [k for k in RED_FLAG_KEYS if screening[k].kind == "red_flag"]
     precautions = [k for k in RED_FLAG_KEYS if screening[k].kind == "precaution"]
-    applies = screening_applies(ev.case, fields.kb())
-    given = ev.data.get("red_flags", {})
-    relevant = [k for k in RED_FLAG_KEYS if applies[k] or given.get(k) is not None]
-    answered = sum(1 for k in relevant if given.get(k) is not None)
-    st.caption(f"{answered} of {len(relevant)} asked. An answer you have not asked stays 'Not asked': it is a gap, not a no.")
+    answered, applicable = ev.screening_progress()
+    st.caption(f"{answered} of {applicable} asked. An answer you have not asked stays 'Not asked': it is a gap, not a no.")
     st.markdown("#### Screening questions")
     left, right = st.columns(2)
     for n, key in enumerate(red):
         with left if n < (len(red) + 1) // 2 else right:
             fields.flag(ev, f"red_flags.{key}")
     st.markdown("#### Precautions for hands-on treatment")
+    applies = screening_applies(ev.case, fields.kb())
+    given = ev.data.get("red_flags", {})
     cols = st.columns(2)
     for n, key in enumerate(precautions):
         with cols[n % 2]:
-            if applies[key] or ev.data.get("red_flags", {}).get(key) is not None:
+            if applies[key] or given.get(key) is not None:
                 fields.flag(ev, f"red_flags.{key}")
             else:
                 st.caption(f"{fields.label_of(key)}: not applicable for this patient (not asked).")
