@@ -42,7 +42,9 @@ def test_a_student_completes_a_case_and_gets_feedback(server: Server, context, s
     name.press("Enter")
     idle(page)
     pill(page, "Difficulty", "Foundation")
-    expect(page.get_by_text("A retired postman whose hip has stiffened over two years")).to_be_visible()
+    listed = page.get_by_text("A retired postman whose hip has stiffened over two years")
+    expect(listed).to_have_count(1)  # waits out the stale copy Streamlit shows while it reruns
+    expect(listed).to_be_visible()
     expect(page.get_by_text("A 13-year-old with knee pain")).to_have_count(0)  # advanced, filtered out
     shot(page, screenshots, "practice-01-cases")
 
