@@ -1,37 +1,43 @@
-"""Drafts, practice attempts and uploaded vignettes: the only module that touches the database.
+"""Drafts, practice attempts and uploaded vignettes, seen through one clinic.
 
 Every answer the form receives is written here at once, so a refresh, a closed tab or a server
 restart loses nothing. A draft is found again by its id, a random, unguessable token that the
 form keeps in the page address (``?draft=...``); no clinical field ever goes in the address.
+A draft of another clinic is, to every method here, a draft that does not exist.
 
 Practice mode stores each student's attempt (``attempts``: what they asked, what they
 committed, the score and the marks per part) and the vignettes instructors upload
 (``vignettes``); a practice attempt in progress is found again by its id (``?practice=...``).
 
-The database is SQLite in ``$INTAKE_DATA_DIR/intake.sqlite3`` (``./data`` by default), or
-whatever ``$DATABASE_URL`` names. Nothing here logs the answers it stores.
+``Store`` is one per database (a connection pool, shared by every session); ``store.scoped(principal)``
+is what a signed-in session works with: its drafts, attempts and vignettes, its clinic's records
+(``intake.records``), accounts and the audit log. Nothing here logs the answers it stores.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, String, Text, create_engine, delete, event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import delete, select
+
+from intake import audit
+from intake.accounts import Accounts, Principal
+from intake.audit import AuditLog
+from intake.db import DB_FILE_NAME, DEFAULT_DATA_DIR, Database, database_url
+from intake.db.schema import AttemptRow, DraftRow, PractitionerRow, VignetteRow
+from intake.records import Records
 
 __all__ = [
+    "DB_FILE_NAME",
     "DEFAULT_DATA_DIR",
     "AttemptRecord",
+    "ClinicStore",
     "Draft",
-    "DraftStore",
     "DraftSummary",
     "Store",
     "VignetteRecord",
@@ -40,58 +46,7 @@ __all__ = [
     "student_key",
 ]
 
-DEFAULT_DATA_DIR = "data"
-DB_FILE_NAME = "intake.sqlite3"
 MAX_ANSWERS_BYTES = 1_000_000
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class _DraftRow(_Base):
-    __tablename__ = "drafts"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    step: Mapped[str] = mapped_column(String(40), default="")
-    consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    answers: Mapped[str] = mapped_column(Text, default="{}")
-    notes: Mapped[str] = mapped_column(Text, default="")
-
-
-class _AttemptRow(_Base):
-    """One student's go at one case: started when the case opens, scored when they commit."""
-
-    __tablename__ = "attempts"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    student: Mapped[str] = mapped_column(String(200))
-    student_key: Mapped[str] = mapped_column(String(200), index=True)
-    case_id: Mapped[str] = mapped_column(String(100), index=True)
-    case_title: Mapped[str] = mapped_column(String(200), default="")
-    answers: Mapped[str] = mapped_column(Text, default="{}")
-    expected: Mapped[str] = mapped_column(Text, default="{}")
-    score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    marks: Mapped[str] = mapped_column(Text, default="{}")
-    feedback: Mapped[str] = mapped_column(Text, default="{}")
-    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
-    unsafe: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    committed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class _VignetteRow(_Base):
-    """A vignette an instructor uploaded: the whole file's data (case + `expected`) as JSON."""
-
-    __tablename__ = "vignettes"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    title: Mapped[str] = mapped_column(String(200), default="")
-    difficulty: Mapped[str] = mapped_column(String(40), default="")
-    data: Mapped[str] = mapped_column(Text)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 @dataclass(frozen=True)
@@ -105,6 +60,8 @@ class Draft:
     consent: bool
     answers: dict[str, Any]
     notes: str
+    follows_id: str | None = None
+    amends_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +75,9 @@ class DraftSummary:
     age: Any
     sex: str | None
     side: str | None
+    practitioner: str = ""
+    follows_id: str | None = None
+    amends_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,16 +124,6 @@ def new_draft_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def database_url(environ: dict[str, str] | None = None) -> str:
-    """``$DATABASE_URL`` if set, else SQLite in ``$INTAKE_DATA_DIR`` (default ``./data``)."""
-    env = os.environ if environ is None else environ
-    url = env.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    data_dir = Path(env.get("INTAKE_DATA_DIR", "").strip() or DEFAULT_DATA_DIR)
-    return f"sqlite:///{(data_dir / DB_FILE_NAME).resolve()}"
-
-
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -183,33 +133,59 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-class DraftStore:
-    """Drafts (create, save, find, list, delete), practice attempts and uploaded vignettes. Safe to share
-    between sessions (one engine)."""
+class Store:
+    """One per database: the connection, accounts, records and the audit log."""
 
     def __init__(self, url: str | None = None):
-        self.url = url or database_url()
-        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(self.url, echo=False, future=True)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        _Base.metadata.create_all(self.engine)
+        self.db = Database(url)
+        self.url = self.db.url
+        self.engine = self.db.engine
+        self.accounts = Accounts(self.db)
+        self.records = Records(self.db)
+        self.audit = AuditLog(self.db)
 
-    def create(self, answers: dict[str, Any] | None = None, step: str = "", consent: bool = False, notes: str = "") -> Draft:
+    def scoped(self, principal: Principal) -> ClinicStore:
+        return ClinicStore(self, principal)
+
+    def dispose(self) -> None:
+        self.db.dispose()
+
+
+class ClinicStore:
+    """What one signed-in practitioner can reach: their clinic's drafts, attempts and vignettes.
+
+    Every query here is filtered by the principal's clinic; there is no unscoped method.
+    """
+
+    def __init__(self, root: Store, principal: Principal):
+        self.root = root
+        self.db = root.db
+        self.principal = principal
+        self.clinic_id = principal.clinic_id
+        self.records = root.records
+        self.accounts = root.accounts
+        self.audit = root.audit
+
+    # ------------------------------------------------------------ drafts
+
+    def create(self, answers: dict[str, Any] | None = None, step: str = "", consent: bool = False, notes: str = "", *,
+               follows_id: str | None = None, amends_id: str | None = None, pseudonym: str | None = None) -> Draft:
         now = _now()
-        draft_id = new_draft_id()
-        row = _DraftRow(id=draft_id, created=now, updated=now, step=step, consent=consent,
-                        answers=_dump(answers or {}), notes=notes)
-        with Session(self.engine) as session, session.begin():
+        row = DraftRow(id=new_draft_id(), created=now, updated=now, step=step, consent=consent, answers=_dump(answers or {}),
+                       notes=notes, clinic_id=self.clinic_id, practitioner_id=self.principal.user_id,
+                       follows_id=follows_id, amends_id=amends_id, pseudonym=pseudonym)
+        with self.db.transaction() as session:
             session.add(row)
+            audit.write(session, actor=self.principal, action="create", kind="draft", record_id=row.id,
+                        detail={"follows": follows_id, "amends": amends_id} if follows_id or amends_id else None)
+            draft_id = row.id
         return self.get(draft_id)  # type: ignore[return-value]
 
     def save(self, draft_id: str, *, answers: dict[str, Any] | None = None, step: str | None = None,
              consent: bool | None = None, notes: str | None = None) -> bool:
-        """Write what changed; False when the draft no longer exists (deleted elsewhere)."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(_DraftRow, draft_id)
+        """Write what changed; False when the draft no longer exists (deleted elsewhere) or is not this clinic's."""
+        with self.db.transaction() as session:
+            row = self._own_draft(session, draft_id)
             if row is None:
                 return False
             if answers is not None:
@@ -224,30 +200,51 @@ class DraftStore:
         return True
 
     def get(self, draft_id: str) -> Draft | None:
-        if not draft_id or len(draft_id) > 64:
-            return None
-        with Session(self.engine) as session:
-            row = session.get(_DraftRow, draft_id)
+        with self.db.reading() as session:
+            row = self._own_draft(session, draft_id)
             if row is None:
                 return None
             return Draft(id=row.id, created=_aware(row.created), updated=_aware(row.updated), step=row.step,
-                         consent=bool(row.consent), answers=_load(row.answers), notes=row.notes or "")
+                         consent=bool(row.consent), answers=_load(row.answers), notes=row.notes or "",
+                         follows_id=row.follows_id, amends_id=row.amends_id)
 
     def list(self, limit: int = 200) -> list[DraftSummary]:
-        """Most recently updated first."""
-        with Session(self.engine) as session:
-            rows = session.scalars(select(_DraftRow).order_by(_DraftRow.updated.desc()).limit(limit)).all()
+        """The clinic's drafts, most recently updated first."""
+        query = (select(DraftRow, PractitionerRow.display_name).outerjoin(PractitionerRow, PractitionerRow.id == DraftRow.practitioner_id)
+                 .where(DraftRow.clinic_id == self.clinic_id).order_by(DraftRow.updated.desc()).limit(limit))
+        with self.db.reading() as session:
             out = []
-            for row in rows:
+            for row, practitioner in session.execute(query):
                 patient = _load(row.answers).get("patient") or {}
                 out.append(DraftSummary(id=row.id, created=_aware(row.created), updated=_aware(row.updated), step=row.step,
-                                        age=patient.get("age"), sex=patient.get("sex"), side=patient.get("side")))
+                                        age=patient.get("age"), sex=patient.get("sex"), side=patient.get("side"),
+                                        practitioner=practitioner or "", follows_id=row.follows_id, amends_id=row.amends_id))
             return out
 
     def delete(self, draft_id: str) -> bool:
-        with Session(self.engine) as session, session.begin():
-            result = session.execute(delete(_DraftRow).where(_DraftRow.id == draft_id))
-            return bool(result.rowcount)
+        with self.db.transaction() as session:
+            if self._own_draft(session, draft_id) is None:
+                return False
+            session.execute(delete(DraftRow).where(DraftRow.id == draft_id))
+            audit.write(session, actor=self.principal, action="delete", kind="draft", record_id=draft_id)
+            return True
+
+    def log_view(self, draft_id: str) -> None:
+        """Audit that a draft was opened (resumed from the list or the address)."""
+        with self.db.transaction() as session:
+            audit.write(session, actor=self.principal, action="view", kind="draft", record_id=draft_id)
+
+    def file(self, draft_id: str | None, case, assessment):
+        """File the finished assessment as a record and remove its draft, in one transaction."""
+        draft = self.get(draft_id) if draft_id else None
+        return self.records.file(self.principal, case, assessment, draft_id=draft.id if draft else None,
+                                 follows_id=draft.follows_id if draft else None, amends_id=draft.amends_id if draft else None)
+
+    def _own_draft(self, session, draft_id: str) -> DraftRow | None:
+        if not draft_id or len(draft_id) > 64:
+            return None
+        row = session.get(DraftRow, draft_id)
+        return row if row is not None and row.clinic_id == self.clinic_id else None
 
     # ------------------------------------------------------------ practice attempts
 
@@ -256,17 +253,17 @@ class DraftStore:
         student = student.strip()
         if not student:
             raise ValueError("a student name or pseudonym is needed")
-        row = _AttemptRow(id=new_draft_id(), student=student[:200], student_key=student_key(student)[:200],
-                          case_id=case_id, case_title=case_title[:200], answers=_dump(answers or {}), created=_now())
-        with Session(self.engine) as session, session.begin():
+        row = AttemptRow(id=new_draft_id(), student=student[:200], student_key=student_key(student)[:200], case_id=case_id,
+                         case_title=case_title[:200], answers=_dump(answers or {}), created=_now(), clinic_id=self.clinic_id)
+        with self.db.transaction() as session:
             session.add(row)
             attempt_id = row.id
         return self.get_attempt(attempt_id)  # type: ignore[return-value]
 
     def save_attempt_answers(self, attempt_id: str, answers: dict[str, Any]) -> bool:
         """Record the questions and tests asked so far; False when the attempt is gone or already committed."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(_AttemptRow, attempt_id)
+        with self.db.transaction() as session:
+            row = self._own_attempt(session, attempt_id)
             if row is None or row.committed is not None:
                 return False
             row.answers = _dump(answers)
@@ -275,8 +272,8 @@ class DraftStore:
     def commit_attempt(self, attempt_id: str, *, answers: dict[str, Any], expected: dict[str, Any], score: float,
                        marks: dict[str, Any], feedback: dict[str, Any], seconds: float, unsafe: bool) -> bool:
         """Store the committed answer and its score, once; False when gone or already committed."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(_AttemptRow, attempt_id)
+        with self.db.transaction() as session:
+            row = self._own_attempt(session, attempt_id)
             if row is None or row.committed is not None:
                 return False
             row.answers, row.expected = _dump(answers), _dump(expected)
@@ -285,21 +282,19 @@ class DraftStore:
         return True
 
     def get_attempt(self, attempt_id: str) -> AttemptRecord | None:
-        if not attempt_id or len(attempt_id) > 64:
-            return None
-        with Session(self.engine) as session:
-            row = session.get(_AttemptRow, attempt_id)
+        with self.db.reading() as session:
+            row = self._own_attempt(session, attempt_id)
             return None if row is None else _attempt(row)
 
     def list_attempts(self, student: str | None = None, *, committed_only: bool = True, limit: int = 10_000) -> list[AttemptRecord]:
         """Most recent first; `student` matches the name as typed (case and spacing aside)."""
-        query = select(_AttemptRow)
+        query = select(AttemptRow).where(AttemptRow.clinic_id == self.clinic_id)
         if student is not None:
-            query = query.where(_AttemptRow.student_key == student_key(student))
+            query = query.where(AttemptRow.student_key == student_key(student))
         if committed_only:
-            query = query.where(_AttemptRow.committed.is_not(None))
-        query = query.order_by(_AttemptRow.created.desc()).limit(limit)
-        with Session(self.engine) as session:
+            query = query.where(AttemptRow.committed.is_not(None))
+        query = query.order_by(AttemptRow.created.desc()).limit(limit)
+        with self.db.reading() as session:
             return [_attempt(row) for row in session.scalars(query).all()]
 
     def elapsed_seconds(self, attempt_id: str) -> float | None:
@@ -307,12 +302,19 @@ class DraftStore:
         record = self.get_attempt(attempt_id)
         return None if record is None else max(0.0, (_now() - record.created).total_seconds())
 
+    def _own_attempt(self, session, attempt_id: str) -> AttemptRow | None:
+        if not attempt_id or len(attempt_id) > 64:
+            return None
+        row = session.get(AttemptRow, attempt_id)
+        return row if row is not None and row.clinic_id == self.clinic_id else None
+
     # ------------------------------------------------------------ uploaded vignettes
 
     def add_vignette(self, data: dict[str, Any], *, title: str = "", difficulty: str = "") -> VignetteRecord:
         """Keep an uploaded vignette (already validated by the caller) under a new random id."""
-        row = _VignetteRow(id=new_draft_id(), title=title[:200], difficulty=difficulty[:40], data=_dump(data), created=_now())
-        with Session(self.engine) as session, session.begin():
+        row = VignetteRow(id=new_draft_id(), title=title[:200], difficulty=difficulty[:40], data=_dump(data), created=_now(),
+                          clinic_id=self.clinic_id)
+        with self.db.transaction() as session:
             session.add(row)
             vignette_id = row.id
         return self.get_vignette(vignette_id)  # type: ignore[return-value]
@@ -320,28 +322,23 @@ class DraftStore:
     def get_vignette(self, vignette_id: str) -> VignetteRecord | None:
         if not vignette_id or len(vignette_id) > 64:
             return None
-        with Session(self.engine) as session:
-            row = session.get(_VignetteRow, vignette_id)
-            return None if row is None else _vignette(row)
+        with self.db.reading() as session:
+            row = session.get(VignetteRow, vignette_id)
+            return None if row is None or row.clinic_id != self.clinic_id else _vignette(row)
 
     def list_vignettes(self) -> list[VignetteRecord]:
         """Oldest first, so the case picker keeps its order as vignettes are added."""
-        with Session(self.engine) as session:
-            return [_vignette(row) for row in session.scalars(select(_VignetteRow).order_by(_VignetteRow.created)).all()]
+        query = select(VignetteRow).where(VignetteRow.clinic_id == self.clinic_id).order_by(VignetteRow.created)
+        with self.db.reading() as session:
+            return [_vignette(row) for row in session.scalars(query).all()]
 
     def delete_vignette(self, vignette_id: str) -> bool:
-        with Session(self.engine) as session, session.begin():
-            return bool(session.execute(delete(_VignetteRow).where(_VignetteRow.id == vignette_id)).rowcount)
-
-    def dispose(self) -> None:
-        self.engine.dispose()
+        with self.db.transaction() as session:
+            return bool(session.execute(delete(VignetteRow).where(VignetteRow.id == vignette_id,
+                                                                  VignetteRow.clinic_id == self.clinic_id)).rowcount)
 
 
-#: The store holds drafts, practice attempts and uploaded vignettes; the old name stays.
-Store = DraftStore
-
-
-def _attempt(row: _AttemptRow) -> AttemptRecord:
+def _attempt(row: AttemptRow) -> AttemptRecord:
     return AttemptRecord(
         id=row.id, student=row.student, case_id=row.case_id, case_title=row.case_title or "",
         answers=_load(row.answers), expected=_load(row.expected), score=row.score, marks=_load(row.marks),
@@ -350,17 +347,9 @@ def _attempt(row: _AttemptRow) -> AttemptRecord:
     )
 
 
-def _vignette(row: _VignetteRow) -> VignetteRecord:
+def _vignette(row: VignetteRow) -> VignetteRecord:
     return VignetteRecord(id=row.id, title=row.title or "", difficulty=row.difficulty or "", data=_load(row.data),
                           created=_aware(row.created))
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer (two sessions)
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 def _dump(answers: dict[str, Any]) -> str:

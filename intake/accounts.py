@@ -1,0 +1,275 @@
+"""Clinics and the practitioners who sign in to them.
+
+Passwords are hashed with Argon2id (``argon2-cffi``); a clinic is the boundary of every record,
+draft and export. A signed-in session carries a ``Principal``: who, which clinic, which role.
+When Streamlit's OpenID Connect sign-in (``st.login``) is configured, the identity provider's
+e-mail address is matched to a practitioner here, so the clinic still comes from this database.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+
+from intake import audit
+from intake.db import Database
+from intake.db.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
+
+__all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Principal", "normalise_username"]
+
+Role = Literal["admin", "practitioner", "student"]
+ROLES: tuple[str, ...] = ("admin", "practitioner", "student")
+MIN_PASSWORD_LENGTH = 10
+_HASHER = PasswordHasher()
+# Verifying against this when the username is unknown takes as long as a real check, so the time
+# a failed sign-in takes does not tell whether the username exists.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be met; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in practitioner: everything access control needs, nothing clinical."""
+
+    user_id: str
+    username: str
+    display_name: str
+    clinic_id: str
+    clinic_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def sees_patients(self) -> bool:
+        return self.role in ("admin", "practitioner")
+
+
+@dataclass(frozen=True)
+class Clinic:
+    id: str
+    name: str
+    retention_days: int | None
+
+
+@dataclass(frozen=True)
+class Practitioner:
+    id: str
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    active: bool
+    last_sign_in: datetime | None
+
+
+def normalise_username(username: str) -> str:
+    return unicodedata.normalize("NFC", username).strip().casefold()
+
+
+def _new_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+
+
+class Accounts:
+    def __init__(self, db: Database):
+        self.db = db
+
+    # ---------------------------------------------------------------- set-up
+
+    def has_practitioners(self) -> bool:
+        with self.db.reading() as session:
+            return session.scalar(select(func.count()).select_from(PractitionerRow)) > 0
+
+    def create_clinic(self, name: str, *, claim_unowned: bool = False) -> Clinic:
+        """A new clinic. `claim_unowned` gives it the drafts, attempts and vignettes saved before
+        sign-in existed (used when the first clinic is set up on an existing database)."""
+        name = " ".join(name.split())
+        if not name:
+            raise AccountError("The clinic needs a name.")
+        with self.db.transaction() as session:
+            if session.scalar(select(ClinicRow).where(func.lower(ClinicRow.name) == name.lower())):
+                raise AccountError(f"A clinic called {name!r} already exists.")
+            row = ClinicRow(id=_new_id(), name=name[:200], created=_now())
+            session.add(row)
+            if claim_unowned:
+                for table in (DraftRow, AttemptRow, VignetteRow):
+                    session.execute(update(table).where(table.clinic_id.is_(None)).values(clinic_id=row.id))
+            audit.write(session, actor=None, action="account", kind="clinic", record_id=row.id, clinic_id=row.id,
+                        detail={"created": "clinic"})
+            return Clinic(row.id, row.name, None)
+
+    def clinic(self, clinic_id: str) -> Clinic | None:
+        with self.db.reading() as session:
+            row = session.get(ClinicRow, clinic_id)
+            return None if row is None else Clinic(row.id, row.name, row.retention_days)
+
+    def clinic_by_name(self, name: str) -> Clinic | None:
+        with self.db.reading() as session:
+            row = session.scalar(select(ClinicRow).where(func.lower(ClinicRow.name) == " ".join(name.split()).lower()))
+            return None if row is None else Clinic(row.id, row.name, row.retention_days)
+
+    def clinics(self) -> list[Clinic]:
+        with self.db.reading() as session:
+            return [Clinic(r.id, r.name, r.retention_days) for r in session.scalars(select(ClinicRow).order_by(ClinicRow.name))]
+
+    def add_practitioner(self, clinic_id: str, username: str, display_name: str, *, password: str | None = None,
+                         email: str | None = None, role: str = "practitioner", actor: Principal | None = None) -> Practitioner:
+        """A new account in `clinic_id`. It needs a password, an e-mail for single sign-on, or both."""
+        key = normalise_username(username)
+        if not key or len(key) > 100 or any(c.isspace() for c in key):
+            raise AccountError("The username must be 1 to 100 characters with no spaces.")
+        if role not in ROLES:
+            raise AccountError(f"The role must be one of: {', '.join(ROLES)}.")
+        if password is None and not email:
+            raise AccountError("The account needs a password or an e-mail address for single sign-on.")
+        if password is not None:
+            _check_password(password)
+        if actor is not None and (not actor.is_admin or actor.clinic_id != clinic_id):
+            raise AccountError("Only an administrator of this clinic can add practitioners to it.")
+        email_key = email.strip().casefold() if email else None
+        with self.db.transaction() as session:
+            if session.get(ClinicRow, clinic_id) is None:
+                raise AccountError("That clinic does not exist.")
+            if session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == key)):
+                raise AccountError(f"The username {key!r} is taken.")
+            if email_key and session.scalar(select(PractitionerRow.id).where(PractitionerRow.email == email_key)):
+                raise AccountError("That e-mail address already belongs to an account.")
+            row = PractitionerRow(id=_new_id(), clinic_id=clinic_id, username=key,
+                                  display_name=(" ".join(display_name.split()) or key)[:200], email=email_key,
+                                  password_hash=_HASHER.hash(password) if password is not None else None,
+                                  role=role, active=True, created=_now())
+            session.add(row)
+            audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id, clinic_id=clinic_id,
+                        detail={"created": key, "role": role})
+            return _practitioner(row)
+
+    def practitioners(self, clinic_id: str) -> list[Practitioner]:
+        with self.db.reading() as session:
+            query = select(PractitionerRow).where(PractitionerRow.clinic_id == clinic_id).order_by(PractitionerRow.display_name)
+            return [_practitioner(row) for row in session.scalars(query)]
+
+    def set_active(self, actor: Principal, practitioner_id: str, active: bool) -> None:
+        self._admin_update(actor, practitioner_id, {"active": active}, {"active": active})
+
+    def set_password(self, actor: Principal | None, practitioner_id: str, password: str) -> None:
+        """A new password, set by the practitioner themself, their clinic's admin, or the command line."""
+        _check_password(password)
+        with self.db.transaction() as session:
+            row = session.get(PractitionerRow, practitioner_id)
+            if row is None or (actor is not None and actor.user_id != row.id
+                               and (not actor.is_admin or actor.clinic_id != row.clinic_id)):
+                raise AccountError("No such account in your clinic.")
+            row.password_hash = _HASHER.hash(password)
+            audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id,
+                        clinic_id=row.clinic_id, detail={"password": "changed"})
+
+    def set_retention(self, actor: Principal, days: int | None) -> None:
+        """How long the clinic keeps records (None: until deleted by hand). Admins only."""
+        if not actor.is_admin:
+            raise AccountError("Only a clinic administrator can change the retention period.")
+        if days is not None and not 1 <= days <= 365 * 100:
+            raise AccountError("The retention period must be between 1 day and 100 years.")
+        with self.db.transaction() as session:
+            row = session.get(ClinicRow, actor.clinic_id)
+            if row is None:
+                raise AccountError("Your clinic no longer exists.")
+            row.retention_days = days
+            audit.write(session, actor=actor, action="settings", kind="clinic", record_id=row.id,
+                        detail={"retention_days": days})
+
+    def _admin_update(self, actor: Principal, practitioner_id: str, values: dict, detail: dict) -> None:
+        if not actor.is_admin:
+            raise AccountError("Only a clinic administrator can change accounts.")
+        if practitioner_id == actor.user_id and values.get("active") is False:
+            raise AccountError("You cannot deactivate your own account.")
+        with self.db.transaction() as session:
+            row = session.get(PractitionerRow, practitioner_id)
+            if row is None or row.clinic_id != actor.clinic_id:
+                raise AccountError("No such account in your clinic.")
+            for key, value in values.items():
+                setattr(row, key, value)
+            audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id, detail=detail)
+
+    # ---------------------------------------------------------------- sign-in
+
+    def authenticate(self, username: str, password: str) -> Principal | None:
+        """The principal for a correct username and password of an active account, else None.
+
+        Every attempt, failed or not, is in the audit log (the username as typed, never the password).
+        """
+        key = normalise_username(username)
+        with self.db.transaction() as session:
+            row = session.scalar(select(PractitionerRow).where(PractitionerRow.username == key)) if key else None
+            stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+            try:
+                ok = _HASHER.verify(stored, password) and row is not None and row.password_hash is not None and row.active
+            except (VerificationError, InvalidHashError):
+                ok = False
+            if not ok or row is None:
+                audit.write(session, actor=None, action="sign_in_failed", kind="session", username=key[:100],
+                            clinic_id=row.clinic_id if row is not None else None)
+                return None
+            if _HASHER.check_needs_rehash(row.password_hash):
+                row.password_hash = _HASHER.hash(password)
+            row.last_sign_in = _now()
+            principal = _principal(session, row)
+            audit.write(session, actor=principal, action="sign_in", kind="session", detail={"method": "password"})
+            return principal
+
+    def principal_for_email(self, email: str) -> Principal | None:
+        """Single sign-on: the active practitioner registered with this e-mail address, if any."""
+        if not email:
+            return None
+        with self.db.transaction() as session:
+            row = session.scalar(select(PractitionerRow).where(PractitionerRow.email == email.strip().casefold()))
+            if row is None or not row.active:
+                audit.write(session, actor=None, action="sign_in_failed", kind="session", username=email[:100],
+                            detail={"method": "oidc"})
+                return None
+            row.last_sign_in = _now()
+            principal = _principal(session, row)
+            audit.write(session, actor=principal, action="sign_in", kind="session", detail={"method": "oidc"})
+            return principal
+
+    def still_valid(self, principal: Principal) -> bool:
+        """The account still exists, is active, and is in the same clinic with the same role."""
+        with self.db.reading() as session:
+            row = session.get(PractitionerRow, principal.user_id)
+            return bool(row and row.active and row.clinic_id == principal.clinic_id and row.role == principal.role)
+
+    def sign_out(self, principal: Principal, *, timed_out: bool = False) -> None:
+        with self.db.transaction() as session:
+            audit.write(session, actor=principal, action="timeout" if timed_out else "sign_out", kind="session")
+
+
+def _principal(session, row: PractitionerRow) -> Principal:
+    clinic = session.get(ClinicRow, row.clinic_id)
+    return Principal(user_id=row.id, username=row.username, display_name=row.display_name, clinic_id=row.clinic_id,
+                     clinic_name=clinic.name if clinic else "", role=row.role)
+
+
+def _practitioner(row: PractitionerRow) -> Practitioner:
+    return Practitioner(id=row.id, username=row.username, display_name=row.display_name, email=row.email, role=row.role,
+                        active=bool(row.active), last_sign_in=row.last_sign_in)

@@ -1,0 +1,178 @@
+"""Every table, in one metadata so Alembic can compare it with the migrations.
+
+Clinical content is stored as JSON text (the case and the assessment exactly as the format
+defines them); the few columns the records page filters on are copied out beside it when a
+record is filed, so a filtered list never parses JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints, so migrations can alter them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ClinicRow(Base):
+    __tablename__ = "clinics"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PractitionerRow(Base):
+    __tablename__ = "practitioners"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    role: Mapped[str] = mapped_column(String(20), default="practitioner")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sign_in: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DraftRow(Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    step: Mapped[str] = mapped_column(String(40), default="")
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    answers: Mapped[str] = mapped_column(Text, default="{}")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    clinic_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    practitioner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: A follow-up names the record it follows; an amendment names the record it replaces.
+    follows_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    amends_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pseudonym: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class AttemptRow(Base):
+    """One student's go at one case: started when the case opens, scored when they commit."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    student: Mapped[str] = mapped_column(String(200))
+    student_key: Mapped[str] = mapped_column(String(200), index=True)
+    case_id: Mapped[str] = mapped_column(String(100), index=True)
+    case_title: Mapped[str] = mapped_column(String(200), default="")
+    answers: Mapped[str] = mapped_column(Text, default="{}")
+    expected: Mapped[str] = mapped_column(Text, default="{}")
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    marks: Mapped[str] = mapped_column(Text, default="{}")
+    feedback: Mapped[str] = mapped_column(Text, default="{}")
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unsafe: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    committed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    clinic_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+
+
+class VignetteRow(Base):
+    """A vignette an instructor uploaded: the whole file's data (case + `expected`) as JSON."""
+
+    __tablename__ = "vignettes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    difficulty: Mapped[str] = mapped_column(String(40), default="")
+    data: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    clinic_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+
+
+class RecordRow(Base):
+    """A filed assessment: the case and its assessment as JSON, plus the columns the list filters on.
+
+    `origins`, `red_flags` and `muscles` are ``|``-delimited tokens (``|hip_joint|lumbar_referred|``,
+    red flags as ``|cauda_equina:emergency|``) so one indexed scan per clinic answers any filter
+    on either database without a join.
+    """
+
+    __tablename__ = "records"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id"))
+    practitioner_id: Mapped[str] = mapped_column(ForeignKey("practitioners.id"), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(32))
+    patient_name: Mapped[str] = mapped_column(String(200), default="")
+    patient_key: Mapped[str] = mapped_column(String(200), default="")
+    assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    follows_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    origins: Mapped[str] = mapped_column(String(400), default="|")
+    red_flags: Mapped[str] = mapped_column(String(1000), default="|")
+    referral: Mapped[str] = mapped_column(String(20), default="none")
+    muscles: Mapped[str] = mapped_column(String(400), default="|")
+    knowledge_version: Mapped[str] = mapped_column(String(40), default="")
+    case_data: Mapped[str] = mapped_column(Text)
+    assessment_data: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_records_clinic_assessed", "clinic_id", "assessed_at"),
+        Index("ix_records_clinic_pseudonym", "clinic_id", "pseudonym"),
+    )
+
+
+class RecordVersionRow(Base):
+    """Every version a record has had (the first filing and each amendment), append-only."""
+
+    __tablename__ = "record_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    practitioner_id: Mapped[str] = mapped_column(String(64))
+    case_data: Mapped[str] = mapped_column(Text)
+    assessment_data: Mapped[str] = mapped_column(Text)
+
+
+class AuditRow(Base):
+    """Who did what to which record, when. Never holds a patient's name or answers; never purged
+    with the records it names (the trail must outlive them)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    clinic_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    practitioner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    username: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
