@@ -18,6 +18,7 @@ st.set_page_config(
 
 from intake import assess  # noqa: E402
 from intake.ui import (  # noqa: E402
+    auth,
     drafts,
     fields,
     modes,
@@ -43,6 +44,7 @@ STEP_PAGES = {
 }
 
 style.apply()
+principal = auth.require()  # the sign-in page stops the run here until someone signs in
 state.init_session()
 practice_state.init_session()
 intake_mode = st.session_state.mode == "intake"
@@ -50,6 +52,9 @@ ev = evaluate(st.session_state.answers, assess) if intake_mode else None
 
 with st.sidebar:
     st.markdown("### Hip pain intake")
+    account, leave = st.columns([3, 1], vertical_alignment="center")
+    account.caption(f"**{principal.display_name}** · {principal.clinic_name}")
+    leave.button("", on_click=auth.sign_out, icon=":material/logout:", key="side:signout", help="Sign out")
     modes.switch()
     if intake_mode:
         left, right = st.columns(2)

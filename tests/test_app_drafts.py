@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from streamlit.testing.v1 import AppTest
-from test_app_support import APP, CASES, ROOT, answers_of, consent, goto, new_app, texts
+from test_app_support import APP, CASES, ROOT, answers_of, consent, goto, new_app, signed_in_principal, texts
 
 
 def test_nothing_is_stored_before_consent(store):
@@ -205,6 +205,7 @@ def test_a_cut_short_consent_callback_is_healed_by_the_end_of_the_run(store):
     """Streamlit can stop a callback half-way when input arrives fast: consent stored, no draft yet.
     Whatever the callback left undone is written at the end of the next run (seen in Chromium)."""
     at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state["principal"] = signed_in_principal()
     at.session_state["answers"] = {"patient": {"name": "Bob Beta", "age": 71}, "history": {}, "red_flags": {}, "exam": {"tests": {}}}
     at.session_state["consent"] = True
     at.session_state["draft_id"] = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from intake.store import DB_FILE_NAME, DraftStore, database_url
+from test_app_support import clinic_store
+
+from intake.store import DB_FILE_NAME, database_url
 
 
 def test_default_database_is_sqlite_in_the_data_folder(tmp_path):
@@ -12,7 +14,7 @@ def test_default_database_is_sqlite_in_the_data_folder(tmp_path):
 
 
 def test_create_save_get_list_delete(tmp_path):
-    store = DraftStore(database_url({"INTAKE_DATA_DIR": str(tmp_path / "new-folder")}))
+    store = clinic_store(database_url({"INTAKE_DATA_DIR": str(tmp_path / "new-folder")}))
     assert (tmp_path / "new-folder" / DB_FILE_NAME).exists()
     draft = store.create({"patient": {"age": 50}}, step="patient", consent=True)
     assert draft.answers == {"patient": {"age": 50}} and draft.consent
@@ -31,7 +33,7 @@ def test_create_save_get_list_delete(tmp_path):
 
 
 def test_ids_are_random_and_unguessable(tmp_path):
-    store = DraftStore(database_url({"INTAKE_DATA_DIR": str(tmp_path)}))
+    store = clinic_store(database_url({"INTAKE_DATA_DIR": str(tmp_path)}))
     ids = {store.create({}).id for _ in range(20)}
     assert len(ids) == 20
     assert all(len(i) >= 32 for i in ids)
@@ -39,7 +41,7 @@ def test_ids_are_random_and_unguessable(tmp_path):
 
 
 def test_list_is_most_recent_first(tmp_path):
-    store = DraftStore(database_url({"INTAKE_DATA_DIR": str(tmp_path)}))
+    store = clinic_store(database_url({"INTAKE_DATA_DIR": str(tmp_path)}))
     first = store.create({"patient": {"age": 1}})
     second = store.create({"patient": {"age": 2}})
     store.save(first.id, step="red_flags")

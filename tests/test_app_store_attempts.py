@@ -3,11 +3,13 @@ student) and uploaded vignettes; the drafts table is untouched by them."""
 
 from __future__ import annotations
 
-from intake.store import DraftStore, database_url, student_key
+from test_app_support import clinic_store
+
+from intake.store import ClinicStore, database_url, student_key
 
 
-def _store(tmp_path) -> DraftStore:
-    return DraftStore(database_url({"INTAKE_DATA_DIR": str(tmp_path)}))
+def _store(tmp_path) -> ClinicStore:
+    return clinic_store(database_url({"INTAKE_DATA_DIR": str(tmp_path)}))
 
 
 def test_an_attempt_from_start_to_commit(tmp_path):

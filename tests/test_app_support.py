@@ -9,6 +9,9 @@ from pathlib import Path
 import yaml
 from streamlit.testing.v1 import AppTest
 
+from intake.accounts import Principal
+from intake.store import ClinicStore, Store, database_url
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 CASES = ROOT.parent / "shared" / "cases"
@@ -16,9 +19,35 @@ EMERGENCY_CASE = "example-10-cauda-equina-syndrome.yaml"
 TIMEOUT = 30
 
 
-def new_app(query: dict | None = None, answers: dict | None = None, step: str | None = None) -> AppTest:
-    """A fresh browser session; `answers` seeds the answers store as a resumed draft would."""
+def signed_in_principal(clinic: str = "Test clinic", username: str = "tester", role: str = "admin",
+                        url: str | None = None) -> Principal:
+    """A practitioner of `clinic` in this test's database (made on first use), as a sign-in yields."""
+    store = Store(url or database_url())
+    try:
+        accounts = store.accounts
+        found = accounts.clinic_by_name(clinic) or accounts.create_clinic(clinic)
+        known = {p.username: p for p in accounts.practitioners(found.id)}
+        person = known.get(username) or accounts.add_practitioner(found.id, username, username.title(),
+                                                                  password="test password 123", role=role)
+        return Principal(user_id=person.id, username=person.username, display_name=person.display_name,
+                         clinic_id=found.id, clinic_name=found.name, role=person.role)
+    finally:
+        store.dispose()
+
+
+def clinic_store(url: str | None = None, **who) -> ClinicStore:
+    """The store as the signed-in test practitioner sees it."""
+    url = url or database_url()
+    return Store(url).scoped(signed_in_principal(url=url, **who))
+
+
+def new_app(query: dict | None = None, answers: dict | None = None, step: str | None = None,
+            principal: Principal | None = None, signed_in: bool = True) -> AppTest:
+    """A fresh browser session, signed in as the test practitioner (or `principal`); `answers`
+    seeds the answers store as a resumed draft would."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if signed_in:
+        at.session_state["principal"] = principal or signed_in_principal()
     if query:
         at.query_params.update(query)
     if answers is not None:

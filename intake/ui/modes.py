@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.ui import practice_case, practice_feedback, practice_instructor, practice_pick
-from intake.ui.practice_state import MODES, practice, set_mode
+from intake.ui.practice_state import MODES, allowed_modes, practice, set_mode
 
 __all__ = ["render", "switch"]
 
@@ -22,6 +22,8 @@ def switch() -> None:
     """Three buttons; the current mode is the highlighted one."""
     row = st.container(gap="small", key="mode-switch")
     for mode, word in MODES.items():
+        if mode not in allowed_modes():
+            continue
         current = st.session_state.mode == mode
         row.button(word, key=f"mode:{mode}", on_click=set_mode, args=(mode,), icon=_ICONS[mode], help=_HELP[mode],
                    type="primary" if current else "secondary", width="stretch")

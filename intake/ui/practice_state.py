@@ -26,6 +26,8 @@ __all__ = [
     "COMMIT_FIELDS",
     "MODES",
     "PRACTICE_PARAM",
+    "ROLE_MODES",
+    "allowed_modes",
     "ask",
     "commit",
     "current_record",
@@ -77,8 +79,8 @@ def init_session() -> None:
     fresh = "practice" not in ss
     if fresh:
         ss.practice = _empty()
-    if "mode" not in ss:
-        ss.mode = "intake"
+    if "mode" not in ss or ss.mode not in allowed_modes():
+        ss.mode = allowed_modes()[0] if allowed_modes() else "practice"
     if fresh:
         wanted = st.query_params.get(PRACTICE_PARAM)
         if wanted:
@@ -101,8 +103,19 @@ def _sync_address() -> None:
         del st.query_params[PRACTICE_PARAM]
 
 
+#: What each role may open: students practise; patient records need a practitioner account.
+ROLE_MODES: dict[str, tuple[str, ...]] = {
+    "admin": tuple(MODES), "practitioner": tuple(MODES), "student": ("practice",),
+}
+
+
+def allowed_modes() -> tuple[str, ...]:
+    principal = st.session_state.get("principal")
+    return ROLE_MODES.get(getattr(principal, "role", ""), ())
+
+
 def set_mode(mode: str) -> None:
-    if mode in MODES:
+    if mode in allowed_modes():
         st.session_state.mode = mode
 
 

@@ -7,7 +7,8 @@ drawn, and its ``on_change`` callback writes back into the answers and into the 
 
 Only the draft id goes in the page address (``?draft=...``); no clinical field ever does.
 Nothing here caches anything derived from a patient: the one shared object is the
-``DraftStore`` (a database connection pool), keyed by the database address.
+``Store`` (a database connection pool), keyed by the database address. ``store()`` is that store
+seen through the signed-in practitioner's clinic (``intake.ui.auth``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from intake.store import Draft, DraftStore, database_url
+from intake.store import ClinicStore, Draft, Store, database_url
 
 __all__ = [
     "STEPS",
@@ -29,6 +30,7 @@ __all__ = [
     "go_to",
     "init_session",
     "load_answers",
+    "root_store",
     "set_answer",
     "set_consent",
     "settle",
@@ -54,13 +56,22 @@ DRAFT_PARAM = "draft"
 
 
 @st.cache_resource(show_spinner=False)
-def _store_for(url: str) -> DraftStore:
+def _store_for(url: str) -> Store:
     """One connection pool per database, shared by every session (it holds no patient data)."""
-    return DraftStore(url)
+    return Store(url)
 
 
-def store() -> DraftStore:
+def root_store() -> Store:
+    """The whole database: only for signing in and for what the principal's clinic scopes."""
     return _store_for(database_url())
+
+
+def store() -> ClinicStore:
+    """The signed-in practitioner's clinic: every draft, attempt and record goes through this."""
+    principal = st.session_state.get("principal")
+    if principal is None:
+        raise RuntimeError("no one is signed in")  # the app stops at the sign-in page before any of this
+    return root_store().scoped(principal)
 
 
 def widget_key(path: str) -> str:
@@ -76,7 +87,7 @@ def init_session() -> None:
     ss = st.session_state
     fresh = "answers" not in ss
     for key, value in (("answers", None), ("step", STEPS[0]), ("view", "wizard"), ("draft_id", None),
-                       ("consent", False), ("flash", None)):
+                       ("consent", False), ("flash", None), ("draft_links", {})):
         if key not in ss:
             ss[key] = _empty_answers() if key == "answers" else value
     if fresh:
@@ -88,6 +99,7 @@ def init_session() -> None:
                 del st.query_params[DRAFT_PARAM]
             else:
                 _adopt(draft)
+                store().log_view(draft.id)
     # Keep the address in step with the draft (after a resume, a new draft, a delete).
     current = st.query_params.get(DRAFT_PARAM)
     if ss.draft_id and current != ss.draft_id:
@@ -109,6 +121,7 @@ def _adopt(draft: Draft) -> None:
     ss.consent = draft.consent
     ss.step = draft.step if draft.step in STEPS else STEPS[0]
     ss.view = "wizard"
+    ss.draft_links = {k: v for k, v in (("follows_id", draft.follows_id), ("amends_id", draft.amends_id)) if v}
 
 
 def clear_widgets() -> None:
@@ -168,7 +181,7 @@ def _fingerprint() -> str:
 def _create_draft() -> None:
     ss = st.session_state
     data, notes = _split_notes(ss.answers)
-    draft = store().create(data, step=ss.step, consent=True, notes=notes)
+    draft = store().create(data, step=ss.step, consent=True, notes=notes, **ss.get("draft_links", {}))
     ss.draft_id = draft.id
     ss[_SAVED_KEY] = _fingerprint()
     # Put the id in the address now, not on the next run: a refresh in between must resume it.
@@ -221,11 +234,14 @@ def start_new() -> None:
     ss.consent = False
     ss.step = STEPS[0]
     ss.view = "wizard"
+    ss.draft_links = {}
     clear_widgets()
 
 
-def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]) -> None:
-    """Start from a whole set of answers (an uploaded case): a new draft when consent is recorded."""
+def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0], follows_id: str | None = None,
+                 amends_id: str | None = None) -> None:
+    """Start from a whole set of answers (an uploaded case, a filed record to follow up or amend):
+    a new draft when consent is recorded, linked to the record it follows or amends."""
     ss = st.session_state
     fresh = _empty_answers()
     for part, value in answers.items():
@@ -237,6 +253,7 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
     ss.consent = consent
     ss.step = step
     ss.view = "wizard"
+    ss.draft_links = {k: v for k, v in (("follows_id", follows_id), ("amends_id", amends_id)) if v}
     clear_widgets()
     if consent:
         _create_draft()
@@ -247,5 +264,6 @@ def resume(draft_id: str) -> bool:
     if draft is None:
         return False
     _adopt(draft)
+    store().log_view(draft.id)
     clear_widgets()
     return True
