@@ -84,9 +84,9 @@ def require() -> Principal:
     raise AssertionError("st.stop() returned")  # pragma: no cover
 
 
-@st.fragment(run_every=timedelta(seconds=30))
+@st.fragment(run_every=timedelta(seconds=60))
 def _watch_timeout() -> None:
-    """Runs on its own every 30 s: once the session has been idle too long, redraw the whole app
+    """Runs on its own every minute: once the session has been idle too long, redraw the whole app
     (which signs out), so an unattended screen does not keep showing a patient."""
     last = st.session_state.get(LAST_ACTIVE_KEY)
     if last is not None and time.monotonic() - last > session_minutes() * 60:

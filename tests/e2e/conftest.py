@@ -29,6 +29,8 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 TABLET = {"width": 1280, "height": 800}  # a 12-13 inch tablet in landscape
+#: The account every browser test signs in with (made in the server's database before it starts).
+CLINIC, USERNAME, PASSWORD = "Riverside Physio", "physio", "e2e password 1234"
 
 
 def _free_port() -> int:
@@ -40,17 +42,34 @@ def _free_port() -> int:
 class Server:
     """`streamlit run streamlit_app.py`, as the README starts it, on a port of its own."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, database_url: str | None = None):
         self.data_dir = data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url
         self.port = _free_port()
         self.url = f"http://localhost:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log = data_dir.parent / f"server-{self.port}.log"
         self.started_in: float = 0.0
 
+    def seed_account(self) -> None:
+        """The clinic and practitioner the tests sign in as (once per database)."""
+        from intake.store import Store, database_url
+
+        store = Store(self.database_url or database_url({"INTAKE_DATA_DIR": str(self.data_dir)}))
+        try:
+            if store.accounts.clinic_by_name(CLINIC) is None:
+                clinic = store.accounts.create_clinic(CLINIC)
+                store.accounts.add_practitioner(clinic.id, USERNAME, "Pat Physio", password=PASSWORD)
+        finally:
+            store.dispose()
+
     def start(self) -> Server:
+        self.seed_account()
         env = {**os.environ, "INTAKE_DATA_DIR": str(self.data_dir)}
         env.pop("DATABASE_URL", None)
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
                "--server.headless", "true"]
         started = time.perf_counter()
@@ -73,7 +92,7 @@ class Server:
     def restart(self) -> Server:
         self.stop()
         port = self.port
-        self.__init__(self.data_dir)
+        self.__init__(self.data_dir, self.database_url)
         self.port, self.url = port, f"http://localhost:{port}"
         return self.start()
 

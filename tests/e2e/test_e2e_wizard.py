@@ -22,6 +22,7 @@ from wizard import (
     next_step,
     number,
     open_app,
+    sign_in,
     pill,
     shaded,
     shot,
@@ -173,7 +174,8 @@ def test_refresh_close_and_restart_half_way_lose_nothing(tmp_path, browser, scre
         pill(page, "Where is the pain? (choose every site)", "Side of hip (greater trochanter)")
         draft = _draft_id(page)
 
-        page.reload()  # an accidental refresh
+        page.reload()  # an accidental refresh: a new session, so sign in again; the draft is in the address
+        sign_in(page)
         heading(page, STEP_TITLES["history"])
         idle(page)
         assert _draft_id(page) == draft
@@ -224,7 +226,7 @@ def test_two_sessions_side_by_side_stay_apart(server: Server, browser, screensho
         a.locator(".st-key-w-red_flags-saddle_anaesthesia").get_by_role("radio", name="Yes", exact=True).click()
         idle(a)
         expect(a.get_by_text("EMERGENCY — stop the assessment and refer now")).to_be_visible()
-        b.reload()
+        open_app(b)  # reload (and sign in again)
         heading(b, STEP_TITLES["patient"])
         idle(b)
         for page, mine, theirs in ((a, "Alice Alpha", "Bob Beta"), (b, "Bob Beta", "Alice Alpha")):

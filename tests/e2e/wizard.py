@@ -24,10 +24,27 @@ def idle(page: Page, timeout: float = 15_000) -> None:
     )
 
 
-def open_app(page: Page, url: str) -> float:
+WIZARD_HEADING = re.compile("Patient and consent|Red-flag|Pain history|Hip examination|Lumbar|Muscle|Review|Reports")
+
+
+def sign_in(page: Page, username: str | None = None, password: str | None = None) -> None:
+    """Type the username and password and press Enter, as a practitioner does."""
+    from conftest import PASSWORD, USERNAME
+
+    expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible(timeout=20_000)
+    page.get_by_role("textbox", name="Username", exact=True).fill(username or USERNAME)
+    field = page.get_by_role("textbox", name="Password", exact=True)
+    field.fill(password or PASSWORD)
+    field.press("Enter")
+    idle(page)
+
+
+def open_app(page: Page, url: str | None = None, *, username: str | None = None, password: str | None = None) -> float:
+    """Go to `url` (or reload), sign in, and wait for the assessment: seconds until it was usable."""
     started = time.perf_counter()
-    page.goto(url)
-    expect(page.get_by_role("heading", name=re.compile("Patient and consent|Red-flag|Pain history|Hip examination|Lumbar|Muscle|Review|Reports"))).to_be_visible(timeout=20_000)
+    page.goto(url) if url else page.reload()
+    sign_in(page, username, password)
+    expect(page.get_by_role("heading", name=WIZARD_HEADING)).to_be_visible(timeout=20_000)
     usable = time.perf_counter() - started
     idle(page)
     return usable
