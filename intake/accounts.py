@@ -185,6 +185,30 @@ class Accounts:
             audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id,
                         clinic_id=row.clinic_id, detail={"password": "changed"})
 
+    def change_own_password(self, principal: Principal, current: str, new: str) -> None:
+        """The signed-in practitioner's new password, only with the current one: an unattended
+        session cannot be used to take the account over. A wrong current password is audited."""
+        _check_password(new)
+        with self.db.transaction() as session:
+            row = session.get(PractitionerRow, principal.user_id)
+            if row is None or not row.active or row.clinic_id != principal.clinic_id:
+                raise AccountError("Your account is no longer active here.")
+            if not row.password_hash:
+                raise AccountError("This account signs in with single sign-on and has no password here.")
+            try:
+                ok = _HASHER.verify(row.password_hash, current)
+            except (VerificationError, InvalidHashError):
+                ok = False
+            if not ok:
+                audit.write(session, actor=principal, action="account", kind="practitioner", record_id=row.id,
+                            detail={"password": "change refused: current password wrong"})
+            else:
+                row.password_hash = _HASHER.hash(new)
+                audit.write(session, actor=principal, action="account", kind="practitioner", record_id=row.id,
+                            detail={"password": "changed"})
+        if not ok:
+            raise AccountError("Your current password is not right, so the password was not changed.")
+
     def set_retention(self, actor: Principal, days: int | None) -> None:
         """How long the clinic keeps records (None: until deleted by hand). Admins only."""
         if not actor.is_admin:
@@ -246,7 +270,7 @@ class Accounts:
             row = session.scalar(select(PractitionerRow).where(PractitionerRow.email == email.strip().casefold()))
             if row is None or not row.active:
                 audit.write(session, actor=None, action="sign_in_failed", kind="session", username=email[:100],
-                            detail={"method": "oidc"})
+                            clinic_id=row.clinic_id if row is not None else None, detail={"method": "oidc"})
                 return None
             row.last_sign_in = _now()
             principal = _principal(session, row)
