@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Set up (first time) and run every check: lint, unit, property, AppTest and browser tests.
-# Installs what the tests need from Debian (Chromium, poppler) and PyPI; never downloads a browser.
+# Installs what the tests need from Debian (Chromium, poppler, PostgreSQL) and PyPI; never downloads
+# a browser. The storage tests run on SQLite and on a throwaway PostgreSQL server started here
+# (scripts/postgres.sh) and removed when the run ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -14,4 +17,9 @@ fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest "$@"
+
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/intake-pg.XXXXXX")
+trap 'scripts/postgres.sh stop "$pgdir"' EXIT
+TEST_DATABASE_URL=$(scripts/postgres.sh start "$pgdir")
+export TEST_DATABASE_URL INTAKE_REQUIRE_POSTGRES=1
+.venv/bin/python -m pytest "$@"

@@ -64,7 +64,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
-    """An empty database, once as a SQLite file and once as a PostgreSQL database of its own."""
+    """An empty database, once as a SQLite file and once as a PostgreSQL schema of its own."""
     from db_support import fresh_url
 
     with fresh_url(request.param, tmp_path / "db") as url:
