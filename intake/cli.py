@@ -1,7 +1,10 @@
-"""Command line: assess, validate, and print reports for version-1 cases.
+"""Command line: assess, validate, and print reports for version-1 cases; administer the database
+(migrate, back up and restore, add clinics and accounts, apply retention periods).
 
-Exit status: 0 on success, 2 for an invalid case (the message names the field, on standard
-error, with no traceback), 1 for anything else that went wrong (also without a traceback).
+Exit status: 0 on success, 2 for invalid input (a case, a backup file, an unknown clinic, an
+account that cannot be made; the message names the problem, on standard error, with no
+traceback), 1 for anything else that went wrong (also without a traceback). The database commands
+use the app's database: ``$DATABASE_URL``, or SQLite in ``$INTAKE_DATA_DIR`` (``./data``).
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from intake.engine import assess
@@ -16,11 +21,22 @@ from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
 
-__all__ = ["ConfigError", "main", "render_text"]
+__all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
+
+#: Who the audit log names for changes made here.
+CLI_USER = "command line"
 
 
 class ConfigError(ValueError):
     """A configuration file (e.g. clinic branding) is wrong; the message names the field."""
+
+
+class UsageError(ValueError):
+    """The request cannot be met as given (exit 2); the message names the problem."""
+
+
+class CommandError(RuntimeError):
+    """Something went wrong that is not the input's fault, e.g. the database is unreachable (exit 1)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,9 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     except CaseError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except ConfigError as exc:
+    except (ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except CommandError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), file=sys.stderr)
         return 1
@@ -74,7 +93,209 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output-dir", type=Path, required=True)
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     p.set_defaults(run=_batch)
+    _admin_parsers(sub)
     return parser
+
+
+# ---------------------------------------------------------------- database administration
+
+
+def _admin_parsers(sub) -> None:
+    where = " ($DATABASE_URL, or SQLite in $INTAKE_DATA_DIR)"
+    p = sub.add_parser("migrate", help="bring the database schema up to date" + where)
+    p.set_defaults(run=_migrate)
+
+    p = sub.add_parser("backup", help="write every table to a gzip-compressed JSON file" + where)
+    p.add_argument("-o", "--output", type=Path, required=True, help="backup file to write (e.g. intake-2026-11-21.json.gz)")
+    p.set_defaults(run=_backup)
+
+    p = sub.add_parser("restore", help="load a backup into an empty database (or replace everything with --replace)")
+    p.add_argument("backup", type=Path)
+    p.add_argument("--replace", action="store_true", help="delete everything in the database first (one transaction)")
+    p.set_defaults(run=_restore)
+
+    p = sub.add_parser("clinic", help="clinics: add")
+    clinic = p.add_subparsers(required=True, metavar="ACTION")
+    q = clinic.add_parser("add", help="add a clinic (the first one takes over drafts saved before sign-in)")
+    q.add_argument("name")
+    q.set_defaults(run=_clinic_add)
+
+    p = sub.add_parser("user", help="accounts: add, password")
+    user = p.add_subparsers(required=True, metavar="ACTION")
+    # allow_abbrev=False: no option here may be shortened (so `--password X` is refused, never taken as --password-stdin)
+    q = user.add_parser("add", help="add an account to a clinic (the password is asked for, never an argument)",
+                        allow_abbrev=False)
+    q.add_argument("--clinic", required=True, help="the clinic's name")
+    q.add_argument("--username", required=True)
+    q.add_argument("--name", required=True, help="display name")
+    q.add_argument("--role", choices=("admin", "practitioner", "student"), default="practitioner")
+    q.add_argument("--email", default=None, help="e-mail address for single sign-on")
+    q.add_argument("--no-password", action="store_true", help="single sign-on only (needs --email)")
+    q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    q.set_defaults(run=_user_add)
+    q = user.add_parser("password", help="set a new password for an account", allow_abbrev=False)
+    q.add_argument("--username", required=True)
+    q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    q.set_defaults(run=_user_password)
+
+    p = sub.add_parser("purge", help="delete the records every clinic's retention period has passed (for cron)")
+    p.set_defaults(run=_purge)
+
+
+@contextmanager
+def _database_errors(doing: str) -> Iterator[None]:
+    """Database and migration failures as CommandError (exit 1) with the driver's first line, no traceback."""
+    from alembic.util import CommandError as AlembicError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CommandError(f"{doing}: {reason}") from None
+    except AlembicError as exc:
+        raise CommandError(f"{doing}: {exc}") from None
+
+
+@contextmanager
+def _store() -> Iterator:
+    """The app's store on the app's database (migrated to the current schema, as the app does on start)."""
+    from intake.accounts import AccountError
+    from intake.store import Store
+
+    with _database_errors("cannot open the database"):
+        store = Store()
+    try:
+        with _database_errors("database error"):
+            yield store
+    except AccountError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.dispose()
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from intake.db import Database
+    from intake.db.database import current_revision, head_revision, upgrade
+
+    with _database_errors("cannot migrate the database"):
+        db = Database(migrate=False)
+        try:
+            with db.engine.connect() as connection:
+                before = current_revision(connection)
+            upgrade(db.engine)
+            with db.engine.connect() as connection:
+                after = current_revision(connection)
+        finally:
+            db.dispose()
+    if before == after:
+        print(f"database schema already at revision {after} (head {head_revision()})")
+    else:
+        print(f"database schema migrated from revision {before or 'none'} to {after} (head {head_revision()})")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from intake.backup import BackupError, backup
+    from intake.db import Database
+
+    try:
+        with _database_errors("cannot back up the database"):
+            db = Database(migrate=False)  # a backup never changes the schema it copies
+            try:
+                summary = backup(db, args.output, username=CLI_USER)
+            finally:
+                db.dispose()
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {args.output}: {summary.total:,} rows from {len(summary.rows)} tables (schema revision {summary.revision})")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from intake.backup import BackupError, restore
+    from intake.db import Database
+
+    try:
+        with _database_errors("cannot restore the database"):
+            db = Database(migrate=False)  # restore migrates inside its own transaction
+            try:
+                summary = restore(db, args.backup, replace=args.replace, username=CLI_USER)
+            finally:
+                db.dispose()
+    except BackupError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"restored {args.backup} (taken {summary.created:%Y-%m-%d %H:%M} UTC, schema revision {summary.revision}): "
+          f"{summary.total:,} rows")
+    return 0
+
+
+def _clinic_add(args: argparse.Namespace) -> int:
+    with _store() as store:
+        first = not store.accounts.clinics()
+        clinic = store.accounts.create_clinic(args.name, claim_unowned=first)
+    print(f"added clinic {clinic.name!r}" + (" (it takes over the drafts, attempts and vignettes saved before sign-in)"
+                                              if first else ""))
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise UsageError("--password-stdin: nothing on standard input")
+        return line.rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    if args.no_password and not args.email:
+        raise UsageError("--no-password needs --email (the account signs in through single sign-on)")
+    if args.no_password and args.password_stdin:
+        raise UsageError("--no-password and --password-stdin contradict each other")
+    with _store() as store:
+        clinic = store.accounts.clinic_by_name(args.clinic)
+        if clinic is None:
+            raise UsageError(f"no clinic called {args.clinic!r} (add it with: python -m intake clinic add NAME)")
+        password = None if args.no_password else _read_password(args)
+        added = store.accounts.add_practitioner(clinic.id, args.username, args.name, password=password, email=args.email,
+                                                role=args.role)
+    print(f"added {added.username} ({added.role}) to {clinic.name}")
+    return 0
+
+
+def _user_password(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from intake.accounts import normalise_username
+    from intake.db.schema import PractitionerRow
+
+    with _store() as store:
+        with store.db.reading() as session:
+            user_id = session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == normalise_username(args.username)))
+        if user_id is None:
+            raise UsageError(f"no account with the username {normalise_username(args.username)!r}")
+        store.accounts.set_password(None, user_id, _read_password(args))
+    print(f"password changed for {normalise_username(args.username)}")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    with _store() as store:
+        clinics = {c.name: c.retention_days for c in store.accounts.clinics()}
+        purged = store.records.purge_all()
+    if not purged:
+        print("no clinic has a retention period: nothing purged")
+        return 0
+    for name, count in sorted(purged.items()):
+        print(f"{name}: {count} record{'s' if count != 1 else ''} purged (kept {clinics.get(name)} days)")
+    print(f"total: {sum(purged.values())} purged")
+    return 0
 
 
 def _assess(args: argparse.Namespace) -> int:
