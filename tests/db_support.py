@@ -1,9 +1,13 @@
-"""Storage tests on both databases: a fresh, empty SQLite file or PostgreSQL database per test.
+"""Storage tests on both databases: a fresh, empty SQLite file or PostgreSQL schema per test.
 
 PostgreSQL comes from ``$TEST_DATABASE_URL`` (``./scripts/test.sh`` starts a throwaway server and
 sets it). Each test gets a schema of its own in that database, set as the search path of its URL,
-and dropped after (under a millisecond; a database per test took 20-250 ms to create). Without the variable the PostgreSQL variants are skipped, unless
-``INTAKE_REQUIRE_POSTGRES=1`` says they must run, in which case they fail.
+and dropped after (about a millisecond; a database per test took 20-250 ms to create). Without the
+variable the PostgreSQL variants are skipped, unless ``INTAKE_REQUIRE_POSTGRES=1`` says they must
+run, in which case they fail.
+
+Also here: example cases and assessments, two clinics with their people (``World``), a database with
+something in every table (``populate``), and one as the app made it before migrations.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from sqlalchemy import Boolean, DateTime, Float, String, Text, create_engine, in
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-DIALECTS = ("sqlite", "postgresql")
 SHARED_CASES = Path(__file__).resolve().parents[2] / "shared" / "cases"
 PASSWORD = "correct horse battery"
 
@@ -74,7 +77,7 @@ def fresh_postgres_url() -> Iterator[str]:
 
 @contextmanager
 def fresh_url(dialect: str, directory: Path) -> Iterator[str]:
-    """An empty database of the given kind: a new SQLite file in `directory`, or a new PostgreSQL database."""
+    """An empty database of the given kind: a new SQLite file in `directory`, or a new PostgreSQL schema."""
     if dialect == "sqlite":
         directory.mkdir(parents=True, exist_ok=True)
         yield f"sqlite:///{directory / f'test-{secrets.token_hex(4)}.sqlite3'}"
