@@ -8,6 +8,7 @@ e-mail address is matched to a practitioner here, so the clinic still comes from
 
 from __future__ import annotations
 
+import functools
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -28,9 +29,14 @@ Role = Literal["admin", "practitioner", "student"]
 ROLES: tuple[str, ...] = ("admin", "practitioner", "student")
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
-# Verifying against this when the username is unknown takes as long as a real check, so the time
-# a failed sign-in takes does not tell whether the username exists.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the username is unknown takes as long as a real check, so the
+    time a failed sign-in takes does not tell whether the username exists. Made on first use, not
+    at import (an Argon2 hash costs ~0.2 s, which every command would otherwise pay)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -246,7 +252,7 @@ class Accounts:
         key = normalise_username(username)
         with self.db.transaction() as session:
             row = session.scalar(select(PractitionerRow).where(PractitionerRow.username == key)) if key else None
-            stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+            stored = row.password_hash if row is not None and row.password_hash else _dummy_hash()
             try:
                 ok = _HASHER.verify(stored, password) and row is not None and row.password_hash is not None and row.active
             except (VerificationError, InvalidHashError):

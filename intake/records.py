@@ -70,6 +70,11 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _utc(value: datetime) -> datetime:
+    """Stored in UTC: SQLite keeps no zone, so a local time would come back hours off."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -177,7 +182,7 @@ class Records:
                         raise AccessDenied("The record this follows does not exist in your clinic.")
                     pseudonym = previous.pseudonym
                 row = RecordRow(id=secrets.token_urlsafe(24), clinic_id=principal.clinic_id, practitioner_id=principal.user_id,
-                                pseudonym=pseudonym or new_pseudonym(), assessed_at=assessed_at or now, version=1,
+                                pseudonym=pseudonym or new_pseudonym(), assessed_at=_utc(assessed_at or now), version=1,
                                 follows_id=follows_id, **columns)
                 session.add(row)
                 session.flush()

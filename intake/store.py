@@ -229,10 +229,13 @@ class ClinicStore:
             audit.write(session, actor=self.principal, action="delete", kind="draft", record_id=draft_id)
             return True
 
-    def log_view(self, draft_id: str) -> None:
-        """Audit that a draft was opened (resumed from the list or the address)."""
+    def log_view(self, draft_id: str) -> bool:
+        """Audit that one of the clinic's drafts was opened (resumed from the list or the address)."""
         with self.db.transaction() as session:
+            if self._own_draft(session, draft_id) is None:
+                return False
             audit.write(session, actor=self.principal, action="view", kind="draft", record_id=draft_id)
+            return True
 
     def file(self, draft_id: str | None, case, assessment):
         """File the finished assessment as a record and remove its draft, in one transaction."""

@@ -389,3 +389,22 @@ def test_create_view_update_export_and_delete_are_audited_with_who_and_which_rec
     for entry in entries:
         assert "Lovelace" not in str(entry.detail)
     assert world.store.audit.entries(world.clinic_b.id, record_id=record.id) == []
+
+
+def test_an_assessment_time_in_another_zone_is_kept_as_the_same_instant(world):
+    """SQLite keeps no zone: a local time must be stored as UTC, not read back hours off."""
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("Australia/Sydney"))
+    filed = world.file(world.a_prac, assessed_at=local)
+    assert world.store.records.get(world.a_prac, filed.id).assessed_at == local
+    found, total = world.store.records.list(world.a_prac, RecordFilter(date_from=date(2026, 3, 1), date_to=date(2026, 3, 1)))
+    assert total == 1 and found[0].id == filed.id  # 09:30 in Sydney is 1 March in UTC
+
+
+def test_opening_another_clinics_draft_is_not_audited_as_a_view(world):
+    theirs = world.store.scoped(world.a_prac).create({"patient": {"age": 40}}, consent=True)
+    assert not world.store.scoped(world.b_prac).log_view(theirs.id)
+    assert world.store.scoped(world.a_prac).log_view(theirs.id)
+    views = [a for a in audit_for(world.store, theirs.id) if a[0] == "view"]
+    assert [v[2] for v in views] == [world.a_prac.user_id]
