@@ -100,8 +100,12 @@ def _answer(value: Any, key: str) -> list[dict]:
     return [{"valueCoding": {"code": value}}]
 
 
-def questionnaire_response(case: Case, assessment: Assessment | None = None, kb: KnowledgeBase | None = None) -> QuestionnaireResponse:
-    """The answers given (never the name: it is for the PDF only). Unasked questions have no item."""
+def questionnaire_response(case: Case, assessment: Assessment | None = None, kb: KnowledgeBase | None = None, *,
+                           subject: str | None = None) -> QuestionnaireResponse:
+    """The answers given (never the name: it is for the PDF only). Unasked questions have no item.
+
+    `subject` is how the patient is shown (a filed record's pseudonym); without it there is no subject.
+    """
     kb = kb or load_knowledge()
     data = case.to_data()
     data.get("patient", {}).pop("name", None)
@@ -122,6 +126,8 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
     }
     if case.id:
         resource["identifier"] = {"system": "urn:hip-intake:case-id", "value": case.id}
+    if subject:
+        resource["subject"] = {"display": subject}
     if assessment is not None:
         resource["extension"] = [
             {"url": "urn:hip-intake:referral", "valueCode": assessment.referral},
@@ -130,8 +136,12 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
     return QuestionnaireResponse.model_validate(resource)
 
 
-def service_requests(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None) -> list[ServiceRequest]:
-    """One referral per red-flag condition that needs one (monitor-only flags are not referrals)."""
+def service_requests(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None, *,
+                     subject: str | None = None) -> list[ServiceRequest]:
+    """One referral per red-flag condition that needs one (monitor-only flags are not referrals).
+
+    The subject is shown as `subject` (a filed record's pseudonym), else the case id, else "Patient".
+    """
     kb = kb or load_knowledge()
     requests = []
     for flag in assessment.red_flags:
@@ -148,7 +158,7 @@ def service_requests(case: Case, assessment: Assessment, kb: KnowledgeBase | Non
                     "priority": PRIORITY[flag.urgency],
                     "category": [{"text": "Referral"}],
                     "code": {"text": flag.refer_to},
-                    "subject": {"display": case.id or "Patient"},
+                    "subject": {"display": subject or case.id or "Patient"},
                     "reasonCode": [{"coding": [{"system": "urn:hip-intake:red-flag", "code": flag.id, "display": flag.label}], "text": flag.label}],
                     "note": [
                         {"text": f"Findings: {findings}."},
@@ -161,10 +171,12 @@ def service_requests(case: Case, assessment: Assessment, kb: KnowledgeBase | Non
     return requests
 
 
-def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None) -> Bundle:
-    """A collection Bundle: the QuestionnaireResponse and any ServiceRequest."""
+def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None, *, subject: str | None = None) -> Bundle:
+    """A collection Bundle: the QuestionnaireResponse and any ServiceRequest. `subject` names the
+    patient by pseudonym (a filed record); the name never goes into FHIR."""
     kb = kb or load_knowledge()
-    resources = [questionnaire_response(case, assessment, kb), *service_requests(case, assessment, kb)]
+    resources = [questionnaire_response(case, assessment, kb, subject=subject),
+                 *service_requests(case, assessment, kb, subject=subject)]
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",

@@ -77,6 +77,19 @@ def test_name_never_leaves_in_fhir_and_export_is_deterministic():
     assert "patient.name" not in items(response)
 
 
+def test_a_filed_records_pseudonym_is_the_subject_never_the_name():
+    case = load_case({"case_format": 1, "id": "case-7", "patient": {"age": 30, "name": "Zoë O'Brien"},
+                      "red_flags": {"saddle_anaesthesia": True}})
+    plain = json.loads(bundle(case, assess(case)).model_dump_json(exclude_none=True))
+    assert "subject" not in plain["entry"][0]["resource"]  # unchanged without one
+    assert plain["entry"][1]["resource"]["subject"] == {"display": "case-7"}
+    text = bundle(case, assess(case), subject="P-7KQ2M9XD").model_dump_json(exclude_none=True)
+    Bundle.model_validate_json(text)
+    data = json.loads(text)
+    assert [e["resource"]["subject"] for e in data["entry"]] == [{"display": "P-7KQ2M9XD"}] * 2
+    assert "Zoë" not in text and "O'Brien" not in text
+
+
 def test_command_line_writes_a_valid_bundle(tmp_path):
     out = tmp_path / "bundle.json"
     result = subprocess.run(
