@@ -36,6 +36,7 @@ __all__ = [
     "WithheldItem",
     "build_handout",
     "build_summary",
+    "case_findings",
     "handout_text",
 ]
 
@@ -369,6 +370,12 @@ def _findings(case: Case, kb) -> tuple[FindingGroup, ...]:
         FindingGroup("Examination", tuple(exam)),
         FindingGroup("Tests", tuple(tests)),
     )
+
+
+def case_findings(case: Case, kb) -> tuple[FindingGroup, ...]:
+    """Every answer as the summary's findings table shows it (history, red-flag screen,
+    examination, tests; "not asked" kept): also how the records page shows a filed case."""
+    return _findings(case, kb)
 
 
 def _for_label(kb, key: str) -> str:

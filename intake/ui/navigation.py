@@ -54,11 +54,17 @@ setTimeout(() => {
 </script><span hidden data-step="%s"></span>"""
 
 
+def scroll_to_top(marker: str) -> None:
+    """Start the page that is now shown at its top (a new step, a record just opened)."""
+    ss = st.session_state
+    ss["nav:moves"] = ss.get("nav:moves", 0) + 1
+    st.html(_TO_TOP % f"{marker}-{ss['nav:moves']}", unsafe_allow_javascript=True)
+
+
 def scroll_to_top_on_step_change() -> None:
     ss = st.session_state
     shown = ss.get("nav:shown")
     if shown != ss.step:
-        ss["nav:moves"] = ss.get("nav:moves", 0) + 1
         ss["nav:shown"] = ss.step
         if shown is not None:
-            st.html(_TO_TOP % f"{ss.step}-{ss['nav:moves']}", unsafe_allow_javascript=True)
+            scroll_to_top(ss.step)

@@ -8,6 +8,8 @@ from intake.models import Assessment, Reason
 from intake.ui import fields
 from intake.ui.evaluation import Evaluation
 
+__all__ = ["render", "show_assessment"]
+
 NOTES_LIMIT = 10_000
 
 
@@ -88,18 +90,23 @@ def _gaps(a: Assessment) -> None:
         st.markdown("\n".join(f"- **{g.label}** — {g.why}" for g in a.gaps))
 
 
+def show_assessment(a: Assessment) -> None:
+    """Red flags first, then origins, muscles, therapies (and what is withheld) and the gaps: the
+    same view for the assessment in progress and for a filed record."""
+    _red_flags(a)
+    _origins(a)
+    _muscles(a)
+    _therapies(a)
+    _gaps(a)
+
+
 def render(ev: Evaluation) -> None:
     with st.container():
         _problems(ev)
     if ev.assessment is None:
         st.info(ev.engine_error or "Enter the patient's age (step 1) to see the assessment.")
     else:
-        a = ev.assessment
-        _red_flags(a)
-        _origins(a)
-        _muscles(a)
-        _therapies(a)
-        _gaps(a)
+        show_assessment(ev.assessment)
     st.markdown("### Practitioner's notes")
     fields.text(ev, "notes", "Notes (printed on the clinician summary)", area=True,
                 help=f"Free text, up to {NOTES_LIMIT:,} characters.", placeholder="Add your own notes here")
