@@ -1,5 +1,5 @@
-"""Hip-region pain intake: the Streamlit wizard, practice mode and the instructor page. Thin: page
-set-up and navigation only.
+"""Hip-region pain intake: the Streamlit wizard, the clinic's records, practice mode and the instructor
+page. Thin: page set-up and navigation only.
 
 Run with ``streamlit run streamlit_app.py`` (see the README). The steps and pages live in
 ``intake/ui``; the reasoning comes from ``intake.assess``, the scoring from ``intake.practice``
@@ -18,13 +18,16 @@ st.set_page_config(
 
 from intake import assess  # noqa: E402
 from intake.ui import (  # noqa: E402
+    account,
     auth,
     drafts,
     fields,
+    filing,
     modes,
     navigation,
     practice_state,
     reasoning,
+    records_page,
     state,
     step_hip,
     step_history,
@@ -47,13 +50,16 @@ style.apply()
 principal = auth.require()  # the sign-in page stops the run here until someone signs in
 state.init_session()
 practice_state.init_session()
+records_page.init_session()
 intake_mode = st.session_state.mode == "intake"
 ev = evaluate(st.session_state.answers, assess) if intake_mode else None
 
 with st.sidebar:
     st.markdown("### Hip pain intake")
-    account, leave = st.columns([3, 1], vertical_alignment="center")
-    account.caption(f"**{principal.display_name}** · {principal.clinic_name}")
+    who, key, leave = st.columns([4, 1, 1], vertical_alignment="center", gap="small")
+    who.caption(f"**{practice_state.md(principal.display_name)}** · {practice_state.md(principal.clinic_name)}")
+    with key:
+        account.password_popover()
     leave.button("", on_click=auth.sign_out, icon=":material/logout:", key="side:signout", help="Sign out")
     modes.switch()
     if intake_mode:
@@ -72,6 +78,8 @@ with st.container():  # always drawn, so nothing below moves when a message come
         kind, message = st.session_state.flash
         getattr(st, kind)(message)
         st.session_state.flash = None
+    if intake_mode:
+        filing.notice()  # what was just filed, with a way to open it
 
 if not intake_mode:
     modes.render()  # practice (case list, case, feedback) or the instructor page

@@ -1,4 +1,5 @@
-"""Drafts: resume or delete an assessment in progress, or start from a case file."""
+"""Drafts: resume or delete an assessment in progress (the clinic's, with who started each and whether it
+follows up or amends a record), or start from a case file."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 from intake.loader import CaseError, load_case, parse_text
 from intake.store import DraftSummary
 from intake.ui import state
+from intake.ui.practice_state import md
 
 UPLOAD_KEY = "drafts:upload"
 MAX_UPLOAD_MB = 1
@@ -45,7 +47,10 @@ def _back() -> None:
 def _describe(summary: DraftSummary) -> str:
     who = ", ".join(str(p) for p in (f"{summary.age} y" if summary.age is not None else None, summary.sex, summary.side) if p)
     step = state.STEP_TITLES.get(summary.step, summary.step or "start")
-    return f"**{summary.updated:%Y-%m-%d %H:%M} UTC** · {who or 'no details yet'} · at: {step}"
+    kind = (" · :orange-badge[:material/edit: amendment of a record]" if summary.amends_id
+            else " · :blue-badge[:material/event_repeat: follow-up]" if summary.follows_id else "")
+    by = f"  \n:gray[started by {md(summary.practitioner)}]" if summary.practitioner else ""
+    return f"**{summary.updated:%Y-%m-%d %H:%M} UTC** · {who or 'no details yet'} · at: {step}{kind}{by}"
 
 
 def render() -> None:

@@ -1,17 +1,20 @@
-"""The app's three modes (Intake, Practice, Instructor): the sidebar switch and the practice pages' router."""
+"""The app's modes (Intake, Records, Practice, Instructor): the sidebar switch and the router for every
+mode other than the intake wizard (which streamlit_app draws)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from intake.ui import practice_case, practice_feedback, practice_instructor, practice_pick
+from intake.ui import practice_case, practice_feedback, practice_instructor, practice_pick, records_page
 from intake.ui.practice_state import MODES, allowed_modes, practice, set_mode
 
 __all__ = ["render", "switch"]
 
-_ICONS = {"intake": ":material/assignment:", "practice": ":material/school:", "instructor": ":material/insights:"}
+_ICONS = {"intake": ":material/assignment:", "records": ":material/folder_shared:", "practice": ":material/school:",
+          "instructor": ":material/insights:"}
 _HELP = {
     "intake": "Assess a patient (the intake wizard).",
+    "records": "The clinic's filed assessments: find, open, re-issue, follow up, export.",
     "practice": "Students: work a practice case and get feedback.",
     "instructor": "Results of every attempt, exports and the case library.",
 }
@@ -19,7 +22,7 @@ _PRACTICE_VIEWS = {"pick": practice_pick, "case": practice_case, "feedback": pra
 
 
 def switch() -> None:
-    """Three buttons; the current mode is the highlighted one."""
+    """One button per mode this account may open; the current mode is the highlighted one."""
     row = st.container(gap="small", key="mode-switch")
     for mode, word in MODES.items():
         if mode not in allowed_modes():
@@ -32,7 +35,9 @@ def switch() -> None:
 
 def render() -> None:
     """The page of the current mode other than the intake wizard (which streamlit_app draws)."""
-    if st.session_state.mode == "instructor":
+    if st.session_state.mode == "records":
+        records_page.render()
+    elif st.session_state.mode == "instructor":
         practice_instructor.render()
     else:
         _PRACTICE_VIEWS.get(practice()["view"], practice_pick).render()

@@ -126,8 +126,8 @@ def _upload() -> None:
 
 def render() -> None:
     st.title("Instructor")
-    st.caption("Results of every student's committed attempts, and the case library. Until sign-in exists, anyone "
-               "who can open this app can open this page: keep the server on localhost.")
+    st.caption("Results of every committed attempt in your clinic, and its case library. Practitioners and "
+               "administrators can open this page; students cannot.")
     _results()
     st.divider()
     _upload()

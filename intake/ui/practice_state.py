@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 PRACTICE_PARAM = "practice"
-MODES: dict[str, str] = {"intake": "Intake", "practice": "Practice", "instructor": "Instructor"}
+MODES: dict[str, str] = {"intake": "Intake", "records": "Records", "practice": "Practice", "instructor": "Instructor"}
 COMMIT_FIELDS: tuple[str, ...] = (
     "ranked_origins", "red_flags_identified", "referral", "muscles_suspected", "therapies_chosen", "withheld_chosen",
 )

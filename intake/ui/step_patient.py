@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.ui import fields, state
+from intake.ui import fields, filing, state
 from intake.ui.evaluation import Evaluation
 
 CONSENT_KEY = state.WIDGET_PREFIX + ":consent"
@@ -17,6 +17,9 @@ def _on_consent() -> None:
 
 
 def render(ev: Evaluation) -> None:
+    link = filing.link_caption()
+    if link:
+        st.info(link, icon=":material/link:")
     if CONSENT_KEY not in st.session_state:
         st.session_state[CONSENT_KEY] = bool(st.session_state.consent)
     agreed = st.checkbox(

@@ -1,4 +1,5 @@
-"""Step 8: the PDFs and the case file. Each file is made only when its button is clicked."""
+"""Step 8: file the assessment as a clinic record; the PDFs and the case file, each made only when
+its button is clicked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 import yaml
 
 from intake.models import Assessment, Case
+from intake.ui import filing
 from intake.ui.evaluation import Evaluation
 
 __all__ = ["case_json", "case_yaml", "render"]
@@ -26,6 +28,25 @@ def _pdf(render: Callable[[Case, Assessment], bytes], case: Case, assessment: As
     return lambda: render(case, assessment)
 
 
+def _filing(ev: Evaluation) -> None:
+    """The primary action of the last step: keep the finished assessment as the clinic's record."""
+    amending = filing.is_amendment()
+    st.markdown("#### Amend the record" if amending else "#### File the assessment")
+    link = filing.link_caption()
+    if link:
+        st.info(link, icon=":material/link:")
+    why_not = filing.missing(ev)
+    if why_not:
+        st.caption(f"To {'save the amendment' if amending else 'file it'}, {why_not}.")
+        return
+    st.caption("Saving replaces the record with this version (the earlier one stays in its history), removes the "
+               "draft and starts a new assessment." if amending else
+               "Filing keeps it in your clinic's records (where it can be opened, re-issued, followed up or amended), "
+               "removes the draft and starts a new assessment.")
+    st.button("Save amendment" if amending else "File this assessment", on_click=filing.file_now, type="primary",
+              icon=":material/inventory_2:", key="file:go")
+
+
 def render(ev: Evaluation) -> None:
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
@@ -34,6 +55,8 @@ def render(ev: Evaluation) -> None:
                    "(see Review); nothing is lost meanwhile.")
         return
     case, assessment = ev.case, ev.assessment
+    _filing(ev)
+    st.divider()
     if not st.session_state.consent:
         st.info("Consent to record is not recorded on step 1. The files below are made on request and not stored.")
     st.markdown("Files are made when you click and are not kept on the server. The file names carry no patient name.")
@@ -45,7 +68,7 @@ def render(ev: Evaluation) -> None:
         else:
             st.download_button("Clinician summary (PDF)", _pdf(reports.render_summary, case, assessment),
                                file_name="clinician-summary.pdf", mime="application/pdf", on_click="ignore",
-                               icon=":material/picture_as_pdf:", key="dl:summary", type="primary")
+                               icon=":material/picture_as_pdf:", key="dl:summary")
             st.download_button("Patient handout (PDF)", _pdf(reports.render_handout, case, assessment),
                                file_name="patient-handout.pdf", mime="application/pdf", on_click="ignore",
                                icon=":material/picture_as_pdf:", key="dl:handout")

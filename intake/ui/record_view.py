@@ -1,0 +1,269 @@
+"""One filed record, read-only: red flags first, the reasoning as filed, the answers, its versions;
+re-issued files (each audited); follow-up, amend and delete.
+
+The record is read through ``Records.get`` with the signed-in principal: an id from another clinic
+(or none at all) shows "Record not found in your clinic." and nothing else. Opening is audited
+once per opening, not on every rerun of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from intake import fhir
+from intake.models import Assessment, Case
+from intake.records import AccessDenied, Record
+from intake.ui import navigation, reasoning, state, step_review
+from intake.ui.fields import kb
+from intake.ui.practice_state import allowed_modes, md
+from intake.ui.step_reports import case_yaml
+
+__all__ = ["OPEN_KEY", "close_record", "forget", "open_record", "render"]
+
+OPEN_KEY = "records:open"                 # the record open on the records page (also ?record=…)
+_VIEWED_KEY = "records:viewed"            # the record whose opening is already in the audit log
+_CONFIRM_KEY = "records:confirm_delete"
+_SECTION_KEY = "records:section"
+_FILES = (  # label, format (as audited), file name, mime, icon
+    ("Clinician summary (PDF)", "summary_pdf", "clinician-summary-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("Patient handout (PDF)", "handout_pdf", "patient-handout-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("FHIR bundle (JSON)", "fhir_json", "fhir-bundle-{p}.json", "application/fhir+json", ":material/data_object:"),
+    ("Case file (YAML)", "case_yaml", "case-{p}.yaml", "application/x-yaml", ":material/description:"),
+)
+
+
+def forget() -> None:
+    """Another record (or none) is about to be shown: its opening is audited afresh."""
+    st.session_state.pop(_VIEWED_KEY, None)
+    st.session_state.pop(_CONFIRM_KEY, None)
+
+
+def open_record(record_id: str) -> None:
+    ss = st.session_state
+    if "records" not in allowed_modes():
+        return
+    ss.mode = "records"
+    ss[_SECTION_KEY] = "records"
+    ss[OPEN_KEY] = record_id
+    forget()
+
+
+def close_record() -> None:
+    st.session_state[OPEN_KEY] = None
+    forget()
+
+
+def _load(record_id: str) -> tuple[Record | None, bool]:
+    """The record, and whether this is its opening (audited, and the page starts at its top)."""
+    store = state.store()
+    first = st.session_state.get(_VIEWED_KEY) != record_id
+    record = store.records.get(store.principal, record_id, audit_view=first)
+    if record is not None:
+        st.session_state[_VIEWED_KEY] = record_id
+    return record, first
+
+
+# ---------------------------------------------------------------- files, made on click
+
+
+def _makers(record: Record, case: Case, assessment: Assessment) -> dict[str, Callable[[], bytes | str]]:
+    import reports  # loaded at start-up by streamlit_app; here only for its functions
+
+    when, who = record.assessed_at.date(), record.practitioner
+    return {
+        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when),
+        "handout_pdf": lambda: reports.render_handout(case, assessment, practitioner=who, date=when),
+        "fhir_json": lambda: fhir.bundle(case, assessment, subject=record.pseudonym).model_dump_json(indent=2, exclude_none=True),
+        "case_yaml": lambda: case_yaml(case),
+    }
+
+
+def _audited(record_id: str, fmt: str, make: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
+    """The download's data function. Streamlit runs it on another thread when the button is clicked
+    (no session there), so it carries the principal with it: nothing is handed over for an account
+    deactivated meanwhile or a record deleted meanwhile, and every file handed over is audited."""
+    root, principal = state.root_store(), state.store().principal
+
+    def data() -> bytes | str:
+        if not root.accounts.still_valid(principal):
+            raise PermissionError("the account is no longer active")
+        made = make()
+        if not root.records.log_export(principal, record_id, fmt):
+            raise PermissionError("the record is no longer in the clinic")
+        return made
+
+    return data
+
+
+# ---------------------------------------------------------------- actions
+
+
+def _follow_up(record_id: str) -> None:
+    store = state.store()
+    record = store.records.get(store.principal, record_id, audit_view=False)
+    if record is None:
+        st.session_state.flash = ("error", "Record not found in your clinic.")
+        return
+    data = record.case_data
+    state.load_answers({"patient": data.get("patient") or {}, "history": data.get("history") or {}}, consent=False,
+                       follows_id=record.id)
+    st.session_state.mode = "intake"
+    st.session_state.flash = ("info", f"Follow-up of {record.pseudonym} started: the patient's details and history are "
+                              "copied, the red-flag screen and the examination start blank. Record the patient's "
+                              "consent to keep it as a draft.")
+
+
+def _amend(record_id: str) -> None:
+    store = state.store()
+    record = store.records.get(store.principal, record_id, audit_view=False)
+    if record is None:
+        st.session_state.flash = ("error", "Record not found in your clinic.")
+        return
+    state.load_answers(record.case_data, consent=True, amends_id=record.id)
+    st.session_state.mode = "intake"
+    st.session_state.flash = ("info", f"Amending record {record.pseudonym}: change what needs changing, then "
+                              "**Save amendment** on the Reports step. Until then the record stays as it is.")
+
+
+def _ask_delete(record_id: str) -> None:
+    st.session_state[_CONFIRM_KEY] = record_id
+
+
+def _cancel_delete() -> None:
+    st.session_state.pop(_CONFIRM_KEY, None)
+
+
+def _delete(record_id: str, pseudonym: str) -> None:
+    store = state.store()
+    try:
+        deleted = store.records.delete(store.principal, record_id)
+    except AccessDenied as exc:
+        st.session_state.flash = ("error", f"Not deleted: {exc}")
+        _cancel_delete()
+        return
+    close_record()
+    st.session_state.flash = (("success", f"Record {pseudonym} and every version of it have been deleted.") if deleted
+                              else ("warning", "That record was already gone."))
+
+
+def _files(record: Record, case: Case, assessment: Assessment) -> None:
+    """Re-issue the documents from the record as filed; each made on click and audited."""
+    makers = _makers(record, case, assessment)
+    row = st.container(horizontal=True, key="record-files")
+    for n, (label, fmt, name, mime, icon) in enumerate(_FILES):
+        row.download_button(label, _audited(record.id, fmt, makers[fmt]), file_name=name.format(p=record.pseudonym),
+                            mime=mime, on_click="ignore", icon=icon, key=f"rec:dl:{fmt}",
+                            type="primary" if n == 0 else "secondary")
+
+
+def _actions(record: Record) -> None:
+    principal = state.store().principal
+    st.markdown("#### Actions")
+    st.button("Start follow-up", key="rec:follow", on_click=_follow_up, args=(record.id,), icon=":material/event_repeat:",
+              width="stretch",
+              help="A new assessment of this patient: details and history copied, red flags and examination blank.")
+    st.button("Amend", key="rec:amend", on_click=_amend, args=(record.id,), icon=":material/edit:", width="stretch",
+              help="Open this record's answers to correct them; saving files a new version.")
+    may_delete = principal.is_admin or record.practitioner_id == principal.user_id
+    if st.session_state.get(_CONFIRM_KEY) == record.id:
+        box = st.container(border=True, key="record-confirm-delete")
+        box.warning(f"Delete record **{record.pseudonym}** and every version of it? This cannot be undone; the audit "
+                    "log keeps a note that it was deleted.", icon=":material/delete_forever:")
+        choice = box.container(horizontal=True)
+        choice.button("Yes, delete it", key="rec:confirm", on_click=_delete, args=(record.id, record.pseudonym),
+                      type="primary", icon=":material/delete_forever:")
+        choice.button("Keep it", key="rec:keep", on_click=_cancel_delete)
+    else:
+        st.button("Delete", key="rec:delete", on_click=_ask_delete, args=(record.id,), icon=":material/delete:",
+                  disabled=not may_delete, width="stretch",
+                  help="Delete this record and all its versions (you are asked to confirm)." if may_delete
+                  else "Only the practitioner who filed it, or a clinic administrator, can delete it.")
+
+
+# ---------------------------------------------------------------- what the record says
+
+
+def _cell(text: str) -> str:
+    return md(text).replace("|", "\\|")
+
+
+def _answers(case: Case) -> None:
+    from reports.content import case_findings
+
+    groups = case_findings(case, kb())
+    columns = st.columns(2, gap="large")
+    for n, group in enumerate(groups):
+        with columns[n % 2]:
+            st.markdown(f"#### {group.title}")
+            given = [r for r in group.rows if r.state != "not_asked"]
+            if given:
+                lines = ["| Finding | Answer |", "|---|---|"]
+                lines += [f"| {_cell(r.label)} | {'**' + _cell(r.value) + '**' if r.state == 'positive' else _cell(r.value)} |"
+                          for r in given]
+                st.markdown("\n".join(lines))
+            unasked = [r.label for r in group.rows if r.state == "not_asked"]
+            if unasked:
+                st.caption("Not asked: " + "; ".join(md(u) for u in unasked))
+
+
+def _patient_line(case: Case) -> str:
+    p = case.patient
+    parts = [f"**{md(p.name)}**" if p.name else ":gray[no name given]", f"{p.age} y" if p.age is not None else None,
+             p.sex, f"{p.side} side" if p.side else None]
+    return " · ".join(x for x in parts if x)
+
+
+def _side_panel(record: Record) -> None:
+    store = state.store()
+    _actions(record)
+    st.markdown("#### Versions")
+    for version, saved, who in store.records.versions(store.principal, record.id):
+        current = " (shown)" if version == record.version else ""
+        st.markdown(f"- Version {version}{current}: {saved:%Y-%m-%d %H:%M} UTC, {md(who) or 'unknown'}")
+    visits = store.records.history(store.principal, record.pseudonym)
+    if len(visits) > 1:
+        st.markdown(f"#### Assessments of {record.pseudonym}")
+        for visit in visits:
+            label = f"{visit.assessed_at:%Y-%m-%d} · {visit.practitioner}"
+            if visit.id == record.id:
+                st.markdown(f"- **{md(label)}** (this one)")
+            else:
+                st.button(label, key=f"rec:visit:{visit.id}", on_click=open_record, args=(visit.id,), type="tertiary",
+                          icon=":material/history:")
+
+
+def render(record_id: str) -> None:
+    st.button("Back to the records", key="rec:back", on_click=close_record, icon=":material/arrow_back:")
+    record, opening = _load(record_id)
+    if record is None:
+        st.error("Record not found in your clinic.", icon=":material/search_off:")
+        return
+    if opening:
+        navigation.scroll_to_top("record")
+    try:
+        case, assessment = record.case(), record.assessment()
+    except Exception:  # a record this version cannot read: say so, show no half-parsed data
+        case = assessment = None
+    follow = " · follow-up" if record.follows_id else ""
+    st.title(f"Record {record.pseudonym}")
+    st.caption(f"Filed {record.assessed_at:%Y-%m-%d %H:%M} UTC by {md(record.practitioner)} · version {record.version}"
+               f"{follow} · knowledge base {record.knowledge_version or 'unknown'}")
+    if case is None or assessment is None:
+        st.error("This record cannot be read by this version of the app. Nothing has been changed; ask your "
+                 "administrator.")
+        return
+    st.markdown(_patient_line(case))
+    _files(record, case, assessment)
+    main, side = st.columns([2.4, 1], gap="large")
+    with main:
+        step_review.show_assessment(assessment)
+        if case.notes:
+            st.markdown("### Practitioner's notes")
+            st.text(case.notes)
+        reasoning.disclaimer()
+    with side:
+        _side_panel(record)
+    with st.expander("Answers as recorded", expanded=True, icon=":material/checklist:"):
+        _answers(case)
