@@ -91,6 +91,22 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def on_screen(at) -> str:
+    """Every element's content under `at` (an AppTest: main area and sidebar; or one block): labels,
+    markdown, captions, expanders, tables. For "is it anywhere on screen" checks."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(getattr(at, "_tree", at))
+    return "\n".join(out)
+
+
 def svg_from_data_url(url: str) -> str:
     head, _, body = url.partition(",")
     assert head.startswith("data:image/svg+xml"), head

@@ -1,0 +1,151 @@
+"""AppTest: nothing before sign-in; first-run set-up; wrong and right passwords; the idle timeout
+(signed out, screen blanked, the draft in the address resumed after signing in again); a
+deactivated account thrown out; a student sees only Practice; changing one's own password."""
+
+from __future__ import annotations
+
+import time
+
+from test_app_support import consent, new_app, on_screen, signed_in_principal
+
+from intake.store import Store, database_url
+
+PASSWORD = "test password 123"  # what signed_in_principal gives every test account
+NAME = "Philomena Cartwright"
+
+
+def submit(at, label: str):
+    [button] = [b for b in at.button if b.label == label]
+    return button.click().run()
+
+
+def sign_in(at, username: str = "tester", password: str = PASSWORD):
+    at.text_input(key="auth:username").input(username)
+    at.text_input(key="auth:password").input(password)
+    return submit(at, "Sign in")
+
+
+def draft_with_a_name(store) -> str:
+    draft = store.create({"patient": {"age": 58, "name": NAME}, "history": {}, "red_flags": {"saddle_anaesthesia": True},
+                          "exam": {"tests": {}}}, step="history", consent=True)
+    return draft.id
+
+
+def is_sign_in_page(at) -> bool:
+    return [s.value for s in at.subheader] == ["Sign in"] and not [w for w in at.text_input if w.key == "w:patient.name"]
+
+
+def test_the_sign_in_page_shows_nothing_else(store):
+    draft_id = draft_with_a_name(store)
+    at = new_app(query={"draft": draft_id}, signed_in=False)
+    assert not at.exception
+    assert is_sign_in_page(at)
+    screen = on_screen(at)
+    for hidden in (NAME, "Live reasoning", "EMERGENCY", "Red-flag screen", "Records", "Drafts"):
+        assert hidden not in screen, hidden
+    assert not at.sidebar.children  # no sidebar at all: no reasoning, no drafts, no modes
+    assert at.query_params["draft"] == draft_id  # kept for after signing in
+
+
+def test_first_run_set_up_creates_the_clinic_and_its_administrator():
+    at = new_app(signed_in=False)
+    assert [s.value for s in at.subheader] == ["Set up this installation"]
+    at.text_input(key="auth:clinic").input("Northside Physio")
+    at.text_input(key="auth:name").input("Nora North")
+    at.text_input(key="auth:username").input("nora")
+    at.text_input(key="auth:new_password").input("nora password 1")
+    at.text_input(key="auth:new_password2").input("nora password 1")
+    at = submit(at, "Create clinic and sign in")
+    assert not at.exception
+    principal = at.session_state["principal"]
+    assert principal.role == "admin" and principal.clinic_name == "Northside Physio"
+    assert at.number_input(key="w:patient.age") is not None  # in the app
+    store = Store(database_url())
+    try:
+        assert store.accounts.authenticate("nora", "nora password 1") is not None
+    finally:
+        store.dispose()
+
+
+def test_wrong_password_is_refused_and_the_right_one_lets_in():
+    signed_in_principal()  # the account exists
+    at = new_app(signed_in=False)
+    at = sign_in(at, password="not the password")
+    assert "That username and password do not match an active account." in [e.value for e in at.error]
+    assert "principal" not in at.session_state and is_sign_in_page(at)
+    at = sign_in(at)
+    assert at.session_state["principal"].username == "tester"
+    assert not is_sign_in_page(at)
+
+
+def test_an_idle_session_is_signed_out_and_the_draft_resumes_after_signing_in(store):
+    at = consent(new_app())
+    at.text_input(key="w:patient.name").input(NAME).run()
+    draft_id = at.query_params["draft"]
+    at.session_state["last_active"] = time.monotonic() - 31 * 60
+    at.run()
+    assert is_sign_in_page(at)
+    assert any("signed out after 30 minutes without activity" in w.value for w in at.warning)
+    assert NAME not in on_screen(at) and "answers" not in at.session_state
+    at = sign_in(at)
+    assert at.session_state["draft_id"] == draft_id
+    assert at.text_input(key="w:patient.name").value == NAME
+    timeouts = [e for e in store.audit.entries(store.clinic_id) if e.action == "timeout"]
+    assert len(timeouts) == 1
+
+
+def test_the_timeout_follows_intake_session_minutes(monkeypatch):
+    monkeypatch.setenv("INTAKE_SESSION_MINUTES", "0.001")
+    at = new_app()
+    time.sleep(0.2)
+    at.run()
+    assert is_sign_in_page(at)
+    assert any("signed out after 0.001 minutes" in w.value for w in at.warning)
+
+
+def test_a_deactivated_account_is_thrown_out_at_its_next_run(store):
+    bob = signed_in_principal(username="bob", role="practitioner")
+    at = new_app(principal=bob)
+    assert not is_sign_in_page(at)
+    store.accounts.set_active(store.principal, bob.user_id, False)
+    at.run()
+    assert is_sign_in_page(at)
+    assert "Your account is no longer active here. Ask your clinic administrator." in [w.value for w in at.warning]
+    at = sign_in(at, "bob")
+    assert "principal" not in at.session_state
+
+
+def test_a_student_sees_only_practice():
+    at = new_app(principal=signed_in_principal(username="stu", role="student"))
+    assert at.session_state["mode"] == "practice"
+    assert [b.key for b in at.button if b.key and b.key.startswith("mode:")] == ["mode:practice"]
+    at.session_state["mode"] = "records"
+    at.run()
+    assert at.session_state["mode"] == "practice"
+    at.session_state["mode"] = "intake"
+    at.run()
+    assert at.session_state["mode"] == "practice"
+    assert not [w for w in at.text_input if w.key == "w:patient.name"]
+
+
+def test_everyone_can_change_their_own_password(store):
+    student = signed_in_principal(username="stu", role="student")
+    at = new_app(principal=student)
+    at.text_input(key="acct:current").input("wrong password 1")
+    at.text_input(key="acct:new").input("a new password 1")
+    at.text_input(key="acct:new2").input("a new password 1")
+    at = submit(at, "Change password")
+    assert "Your current password is not right, so the password was not changed." in [e.value for e in at.error]
+    at.text_input(key="acct:current").input(PASSWORD)
+    at.text_input(key="acct:new").input("a new password 1")
+    at.text_input(key="acct:new2").input("a new password 2")
+    at = submit(at, "Change password")
+    assert "The two new passwords differ; nothing was changed." in [e.value for e in at.error]
+    at.text_input(key="acct:current").input(PASSWORD)
+    at.text_input(key="acct:new").input("a new password 1")
+    at.text_input(key="acct:new2").input("a new password 1")
+    at = submit(at, "Change password")
+    assert "Password changed. Use the new one next time you sign in." in [s.value for s in at.success]
+    assert at.text_input(key="acct:current").value == ""  # not kept in the session
+    assert store.accounts.authenticate("stu", "a new password 1") is not None
+    assert store.accounts.authenticate("stu", PASSWORD) is None
