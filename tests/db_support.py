@@ -180,7 +180,8 @@ def cheap_password_hashing(monkeypatch) -> None:
 
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(intake.accounts, "_HASHER", cheap)
-    monkeypatch.setattr(intake.accounts, "_DUMMY_HASH", cheap.hash("not anybody's password"))
+    dummy = cheap.hash("not anybody's password")
+    monkeypatch.setattr(intake.accounts, "_dummy_hash", lambda: dummy)
 
 
 def all_red_flags_case(name: str | None = "Mixed Picture"):

@@ -22,10 +22,10 @@ from wizard import (
     next_step,
     number,
     open_app,
-    sign_in,
     pill,
     shaded,
     shot,
+    sign_in,
     textbox,
     tick,
 )
