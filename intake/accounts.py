@@ -143,6 +143,42 @@ class Accounts:
     def add_practitioner(self, clinic_id: str, username: str, display_name: str, *, password: str | None = None,
                          email: str | None = None, role: str = "practitioner", actor: Principal | None = None) -> Practitioner:
         """A new account in `clinic_id`. It needs a password, an e-mail for single sign-on, or both."""
+        if actor is not None and (not actor.is_admin or actor.clinic_id != clinic_id):
+            raise AccountError("Only an administrator of this clinic can add practitioners to it.")
+        with self.db.transaction() as session:
+            return self._insert_practitioner(session, clinic_id, username, display_name, password=password, email=email,
+                                             role=role, actor=actor)
+
+    def set_up(self, clinic_name: str, username: str, display_name: str, password: str) -> Principal:
+        """First run: the clinic and its administrator together, or neither (a refused password must
+        not leave a clinic with nobody able to sign in to it). Claims rows saved before sign-in
+        existed; refused once any account exists."""
+        _check_password(password)
+        name = " ".join(clinic_name.split())
+        if not name:
+            raise AccountError("The clinic needs a name.")
+        with self.db.transaction() as session:
+            if session.scalar(select(func.count()).select_from(PractitionerRow)):
+                raise AccountError("This installation is already set up. Sign in instead.")
+            clinic = session.scalar(select(ClinicRow).where(func.lower(ClinicRow.name) == name.lower()))
+            if clinic is None:  # (one made from the command line, with no account yet, is used as it is)
+                clinic = ClinicRow(id=_new_id(), name=name[:200], created=_now())
+                session.add(clinic)
+                session.flush()
+                audit.write(session, actor=None, action="account", kind="clinic", record_id=clinic.id, clinic_id=clinic.id,
+                            detail={"created": "clinic"})
+            for table in (DraftRow, AttemptRow, VignetteRow):
+                session.execute(update(table).where(table.clinic_id.is_(None)).values(clinic_id=clinic.id))
+            person = self._insert_practitioner(session, clinic.id, username, display_name, password=password, role="admin")
+            row = session.get(PractitionerRow, person.id)
+            row.last_sign_in = _now()
+            principal = _principal(session, row)
+            audit.write(session, actor=principal, action="sign_in", kind="session", detail={"method": "set-up"})
+            return principal
+
+    @staticmethod
+    def _insert_practitioner(session, clinic_id: str, username: str, display_name: str, *, password: str | None,
+                             email: str | None = None, role: str = "practitioner", actor: Principal | None = None) -> Practitioner:
         key = normalise_username(username)
         if not key or len(key) > 100 or any(c.isspace() for c in key):
             raise AccountError("The username must be 1 to 100 characters with no spaces.")
@@ -152,24 +188,22 @@ class Accounts:
             raise AccountError("The account needs a password or an e-mail address for single sign-on.")
         if password is not None:
             _check_password(password)
-        if actor is not None and (not actor.is_admin or actor.clinic_id != clinic_id):
-            raise AccountError("Only an administrator of this clinic can add practitioners to it.")
         email_key = email.strip().casefold() if email else None
-        with self.db.transaction() as session:
-            if session.get(ClinicRow, clinic_id) is None:
-                raise AccountError("That clinic does not exist.")
-            if session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == key)):
-                raise AccountError(f"The username {key!r} is taken.")
-            if email_key and session.scalar(select(PractitionerRow.id).where(PractitionerRow.email == email_key)):
-                raise AccountError("That e-mail address already belongs to an account.")
-            row = PractitionerRow(id=_new_id(), clinic_id=clinic_id, username=key,
-                                  display_name=(" ".join(display_name.split()) or key)[:200], email=email_key,
-                                  password_hash=_HASHER.hash(password) if password is not None else None,
-                                  role=role, active=True, created=_now())
-            session.add(row)
-            audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id, clinic_id=clinic_id,
-                        detail={"created": key, "role": role})
-            return _practitioner(row)
+        if session.get(ClinicRow, clinic_id) is None:
+            raise AccountError("That clinic does not exist.")
+        if session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == key)):
+            raise AccountError(f"The username {key!r} is taken.")
+        if email_key and session.scalar(select(PractitionerRow.id).where(PractitionerRow.email == email_key)):
+            raise AccountError("That e-mail address already belongs to an account.")
+        row = PractitionerRow(id=_new_id(), clinic_id=clinic_id, username=key,
+                              display_name=(" ".join(display_name.split()) or key)[:200], email=email_key,
+                              password_hash=_HASHER.hash(password) if password is not None else None,
+                              role=role, active=True, created=_now())
+        session.add(row)
+        session.flush()
+        audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id, clinic_id=clinic_id,
+                    detail={"created": key, "role": role})
+        return _practitioner(row)
 
     def practitioners(self, clinic_id: str) -> list[Practitioner]:
         with self.db.reading() as session:

@@ -124,19 +124,12 @@ def _set_up() -> None:
     if password != again:
         ss["auth_message"] = ("error", "The two passwords differ.")
         return
-    accounts = state.root_store().accounts
-    if accounts.has_practitioners():  # someone else set it up meanwhile
-        ss["auth_message"] = ("warning", "This installation has just been set up by someone else. Sign in instead.")
-        return
     try:
-        clinic = accounts.create_clinic(values["clinic"], claim_unowned=True)
-        accounts.add_practitioner(clinic.id, values["username"], values["name"], password=password, role="admin")
+        principal = state.root_store().accounts.set_up(values["clinic"], values["username"], values["name"], password)
     except AccountError as exc:
         ss["auth_message"] = ("error", str(exc))
         return
-    principal = accounts.authenticate(values["username"], password)
-    if principal is not None:
-        _signed_in(principal)
+    _signed_in(principal)
 
 
 def _message() -> None:
