@@ -39,10 +39,9 @@ def cli(db_url, monkeypatch, capsys):
 
 
 @pytest.fixture
-def store(db_url):
-    opened = Store(db_url)
-    yield opened
-    opened.dispose()
+def store(db_store):
+    """The database the commands act on (conftest's db_store: SQLite and PostgreSQL)."""
+    return db_store
 
 
 def test_migrate_brings_an_empty_database_to_head_and_says_so(cli):

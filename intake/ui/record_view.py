@@ -100,11 +100,18 @@ def _audited(record_id: str, fmt: str, make: Callable[[], bytes | str]) -> Calla
 # ---------------------------------------------------------------- actions
 
 
-def _follow_up(record_id: str) -> None:
+def _record_for_action(record_id: str) -> Record | None:
+    """The record an action button names, if it is (still) in the clinic; else say so."""
     store = state.store()
     record = store.records.get(store.principal, record_id, audit_view=False)
     if record is None:
         st.session_state.flash = ("error", "Record not found in your clinic.")
+    return record
+
+
+def _follow_up(record_id: str) -> None:
+    record = _record_for_action(record_id)
+    if record is None:
         return
     data = record.case_data
     state.load_answers({"patient": data.get("patient") or {}, "history": data.get("history") or {}}, consent=False,
@@ -116,10 +123,8 @@ def _follow_up(record_id: str) -> None:
 
 
 def _amend(record_id: str) -> None:
-    store = state.store()
-    record = store.records.get(store.principal, record_id, audit_view=False)
+    record = _record_for_action(record_id)
     if record is None:
-        st.session_state.flash = ("error", "Record not found in your clinic.")
         return
     state.load_answers(record.case_data, consent=True, amends_id=record.id)
     st.session_state.mode = "intake"
