@@ -129,9 +129,15 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
     if subject:
         resource["subject"] = {"display": subject}
     if assessment is not None:
+        # Every red flag the reasoning raised, monitor-only ones included (they are not referrals,
+        # so they have no ServiceRequest, but a receiving system must still see them).
+        flags = [{"url": "urn:hip-intake:red-flag", "valueCoding": {"system": "urn:hip-intake:red-flag", "code": f.id,
+                                                                    "display": f"{f.label} ({f.urgency})"}}
+                 for f in assessment.red_flags]
         resource["extension"] = [
             {"url": "urn:hip-intake:referral", "valueCode": assessment.referral},
             {"url": "urn:hip-intake:knowledge-version", "valueString": assessment.knowledge_version},
+            *flags,
         ]
     return QuestionnaireResponse.model_validate(resource)
 

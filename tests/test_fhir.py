@@ -46,6 +46,9 @@ def test_bundle_round_trips_and_keeps_every_red_flag(path):
     referrals = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "ServiceRequest"]
     needing = [f for f in assessment.red_flags if f.urgency != "monitor"]
     assert sorted(r["reasonCode"][0]["coding"][0]["code"] for r in referrals) == sorted(f.id for f in needing)
+    raised = [x["valueCoding"]["code"] for x in data["entry"][0]["resource"].get("extension", [])
+              if x["url"] == "urn:hip-intake:red-flag"]
+    assert raised == [f.id for f in assessment.red_flags]  # every one, monitor-only flags too
     answers = items(data["entry"][0]["resource"])
     for key, value in case.red_flags.model_dump().items():
         if value is None:
@@ -63,9 +66,15 @@ def test_priority_follows_urgency(urgency_case, priority):
 
 def test_routine_referral_and_monitor_flags():
     case = load_case({"case_format": 1, "patient": {"age": 30}, "red_flags": {"inflammatory_back_pain": True, "osteoporosis": True}})
-    (request,) = service_requests(case, assess(case))
+    assessment = assess(case)
+    (request,) = service_requests(case, assessment)
     assert request.priority == "routine"
     assert request.reasonCode[0].coding[0].code == "inflammatory"
+    monitored = [f for f in assessment.red_flags if f.urgency == "monitor"]
+    assert monitored  # osteoporosis alone is watched, not referred ...
+    extensions = questionnaire_response(case, assessment).model_dump(mode="json")["extension"]
+    shown = {x["valueCoding"]["code"]: x["valueCoding"]["display"] for x in extensions if x["url"] == "urn:hip-intake:red-flag"}
+    assert all(f.id in shown and "(monitor)" in shown[f.id] for f in monitored)  # ... and still in the export
 
 
 def test_name_never_leaves_in_fhir_and_export_is_deterministic():
