@@ -408,3 +408,17 @@ def test_opening_another_clinics_draft_is_not_audited_as_a_view(world):
     assert world.store.scoped(world.a_prac).log_view(theirs.id)
     views = [a for a in audit_for(world.store, theirs.id) if a[0] == "view"]
     assert [v[2] for v in views] == [world.a_prac.user_id]
+
+
+def test_a_database_error_never_quotes_the_patients_answers(world):
+    """An error's message can reach a server log; it must name the problem, not the values."""
+    from sqlalchemy.exc import IntegrityError
+
+    from intake.db.schema import RecordRow
+
+    filed = world.file(world.a_prac, name="Zebedee Quartermaine")
+    with pytest.raises(IntegrityError) as caught, world.store.db.transaction() as session:
+        session.add(RecordRow(id=filed.id, clinic_id=world.a_prac.clinic_id, practitioner_id=world.a_prac.user_id,
+                              pseudonym="P-XXXXXXXX", patient_name="Zebedee Quartermaine", patient_key="zebedee",
+                              assessed_at=datetime.now(UTC), updated=datetime.now(UTC), case_data="{}", assessment_data="{}"))
+    assert "Zebedee" not in str(caught.value) and "hidden due to hide_parameters" in str(caught.value)

@@ -43,7 +43,9 @@ class Database:
         self.url = url or database_url()
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(self.url, echo=False, pool_pre_ping=True)
+        # hide_parameters: a database error's message (which may reach a log) never quotes the values,
+        # so a failed save cannot print a patient's answers.
+        self.engine: Engine = create_engine(self.url, echo=False, pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         if migrate:
