@@ -149,6 +149,15 @@ def test_a_student_sees_only_practice():
     assert not [w for w in at.text_input if w.key == "w:patient.name"]
 
 
+def test_a_student_with_a_drafts_address_opens_no_patient(store):
+    draft_id = draft_with_a_name(store)
+    at = new_app(query={"draft": draft_id}, principal=signed_in_principal(username="stu", role="student"))
+    assert not at.exception
+    assert at.session_state["draft_id"] is None and NAME not in str(at.session_state["answers"])
+    assert "draft" not in at.query_params
+    assert not [e for e in store.audit.entries(store.clinic_id, record_id=draft_id) if e.action == "view"]
+
+
 def test_everyone_can_change_their_own_password(store):
     student = signed_in_principal(username="stu", role="student")
     at = new_app(principal=student)

@@ -92,6 +92,9 @@ def init_session() -> None:
             ss[key] = _empty_answers() if key == "answers" else value
     if fresh:
         wanted = st.query_params.get(DRAFT_PARAM)
+        if wanted and not getattr(ss.get("principal"), "sees_patients", False):
+            wanted = None  # a student account opens no patient's draft, whatever the address says
+            del st.query_params[DRAFT_PARAM]
         if wanted:
             draft = store().get(wanted)
             if draft is None:
