@@ -62,11 +62,24 @@ class AuditLog:
 
     def entries(self, clinic_id: str, *, record_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
         """Most recent first."""
-        query = select(AuditRow).where(AuditRow.clinic_id == clinic_id)
-        if record_id is not None:
-            query = query.where(AuditRow.record_id == record_id)
-        query = query.order_by(AuditRow.id.desc()).limit(limit)
         with self.db.reading() as session:
-            return [AuditEntry(id=row.id, at=row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC),
-                               username=row.username, action=row.action, kind=row.kind, record_id=row.record_id,
-                               detail=json.loads(row.detail or "{}")) for row in session.scalars(query)]
+            return _entries(session, clinic_id, record_id, limit)
+
+    def export(self, principal: Any, *, limit: int = 100_000) -> list[AuditEntry]:
+        """The clinic's entries for a download (administrators only); the download is itself logged."""
+        if not getattr(principal, "is_admin", False):
+            raise PermissionError("Only a clinic administrator can export the audit log.")
+        with self.db.transaction() as session:
+            found = _entries(session, principal.clinic_id, None, limit)
+            write(session, actor=principal, action="export", kind="audit", detail={"count": len(found)})
+            return found
+
+
+def _entries(session: Session, clinic_id: str, record_id: str | None, limit: int) -> list[AuditEntry]:
+    query = select(AuditRow).where(AuditRow.clinic_id == clinic_id)
+    if record_id is not None:
+        query = query.where(AuditRow.record_id == record_id)
+    query = query.order_by(AuditRow.id.desc()).limit(limit)
+    return [AuditEntry(id=row.id, at=row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC), username=row.username,
+                       action=row.action, kind=row.kind, record_id=row.record_id, detail=json.loads(row.detail or "{}"))
+            for row in session.scalars(query)]

@@ -422,3 +422,14 @@ def test_a_database_error_never_quotes_the_patients_answers(world):
                               pseudonym="P-XXXXXXXX", patient_name="Zebedee Quartermaine", patient_key="zebedee",
                               assessed_at=datetime.now(UTC), updated=datetime.now(UTC), case_data="{}", assessment_data="{}"))
     assert "Zebedee" not in str(caught.value) and "hidden due to hide_parameters" in str(caught.value)
+
+
+def test_downloading_the_audit_log_is_itself_audited_and_for_admins_only(world):
+    world.file(world.a_prac)
+    entries = world.store.audit.export(world.a_admin)
+    assert entries and all(e.action != "export" or e.kind != "audit" for e in entries)  # read before the note
+    latest = world.store.audit.entries(world.a_admin.clinic_id, limit=1)[0]
+    assert (latest.action, latest.kind, latest.username, latest.detail) == ("export", "audit", "a_admin", {"count": len(entries)})
+    with pytest.raises(PermissionError):
+        world.store.audit.export(world.a_prac)
+    assert world.store.audit.entries(world.b_admin.clinic_id, limit=1)[0].kind != "audit"  # clinic B's log untouched

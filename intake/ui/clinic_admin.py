@@ -175,9 +175,9 @@ def _audit() -> None:
     st.caption("Who signed in, opened, filed, changed, exported or deleted what, and when. Records are named by id; "
                "the log holds no patient's name or answers.")
     frame = record_tables.audit_frame(store.audit.entries(store.clinic_id, limit=AUDIT_SHOWN))
-    root, clinic_id = state.root_store(), store.clinic_id
+    audit_log, principal = store.audit, store.principal
     st.download_button("Audit log (CSV)", lambda: record_tables.to_csv(record_tables.audit_frame(
-                           root.audit.entries(clinic_id, limit=AUDIT_EXPORTED))),
+                           audit_log.export(principal, limit=AUDIT_EXPORTED))),
                        file_name="audit-log.csv", mime="text/csv", on_click="ignore", icon=":material/download:",
                        key=A + "audit:csv", help=f"The latest {AUDIT_EXPORTED:,} entries.")
     st.dataframe(frame, hide_index=True, width="stretch", height=420, column_config={
