@@ -80,6 +80,6 @@ def _entries(session: Session, clinic_id: str, record_id: str | None, limit: int
     if record_id is not None:
         query = query.where(AuditRow.record_id == record_id)
     query = query.order_by(AuditRow.id.desc()).limit(limit)
-    return [AuditEntry(id=row.id, at=row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC), username=row.username,
+    return [AuditEntry(id=row.id, at=row.at, username=row.username,
                        action=row.action, kind=row.kind, record_id=row.record_id, detail=json.loads(row.detail or "{}"))
             for row in session.scalars(query)]

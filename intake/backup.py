@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from intake import audit
 from intake.db import Database
 from intake.db.database import alembic_config, current_revision, head_revision
-from intake.db.schema import Base, ClinicRow
+from intake.db.schema import Base, ClinicRow, UTCDateTime
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_backup", "restore"]
 
@@ -327,7 +327,7 @@ def _decoder(column, table: str):
             raise BackupError(f"The backup's {where} holds {value!r}, which is not {name}.")
         return check
 
-    if isinstance(column.type, DateTime):
+    if isinstance(column.type, DateTime | UTCDateTime):
         return as_datetime
     if isinstance(column.type, Boolean):
         return checked(lambda v: isinstance(v, bool), "true or false")

@@ -70,15 +70,6 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _utc(value: datetime) -> datetime:
-    """Stored in UTC: SQLite keeps no zone, so a local time would come back hours off."""
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class RecordFilter:
     """What the records page filters on; every part optional (and all must hold)."""
@@ -133,7 +124,7 @@ _SUMMARY_COLUMNS = (RecordRow.id, RecordRow.pseudonym, RecordRow.patient_name, R
 
 def _summary(row) -> RecordSummary:
     flags = tuple(tuple(t.split(":", 1)) if ":" in t else (t, "") for t in _untoken(row.red_flags))
-    return RecordSummary(id=row.id, pseudonym=row.pseudonym, patient_name=row.patient_name, assessed_at=_aware(row.assessed_at),
+    return RecordSummary(id=row.id, pseudonym=row.pseudonym, patient_name=row.patient_name, assessed_at=row.assessed_at,
                          practitioner_id=row.practitioner_id, practitioner=row.display_name, origins=_untoken(row.origins),
                          red_flags=flags, referral=row.referral, muscles=_untoken(row.muscles),  # type: ignore[arg-type]
                          version=row.version, follows_id=row.follows_id)
@@ -182,7 +173,7 @@ class Records:
                         raise AccessDenied("The record this follows does not exist in your clinic.")
                     pseudonym = previous.pseudonym
                 row = RecordRow(id=secrets.token_urlsafe(24), clinic_id=principal.clinic_id, practitioner_id=principal.user_id,
-                                pseudonym=pseudonym or new_pseudonym(), assessed_at=_utc(assessed_at or now), version=1,
+                                pseudonym=pseudonym or new_pseudonym(), assessed_at=assessed_at or now, version=1,
                                 follows_id=follows_id, **columns)
                 session.add(row)
                 session.flush()
@@ -244,7 +235,7 @@ class Records:
                  .where(RecordVersionRow.record_id == record_id, RecordRow.clinic_id == principal.clinic_id)
                  .order_by(RecordVersionRow.version))
         with self.db.reading() as session:
-            return [(v, _aware(at), who or "") for v, at, who in session.execute(query)]
+            return [(v, at, who or "") for v, at, who in session.execute(query)]
 
     # ------------------------------------------------------------------ exports
 
@@ -262,7 +253,7 @@ class Records:
                 out.append({
                     "record_id": row.id,
                     "patient_pseudonym": row.pseudonym,
-                    "assessed_on": _aware(row.assessed_at).date().isoformat(),
+                    "assessed_on": row.assessed_at.date().isoformat(),
                     "practitioner": row.display_name,
                     "leading_origins": "; ".join(label(o) or o for o in _untoken(row.origins)),
                     "red_flags": "; ".join(f"{label(c) or c} ({u})" for c, u in flags),

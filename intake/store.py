@@ -128,9 +128,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; they were written in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Store:
@@ -204,7 +201,7 @@ class ClinicStore:
             row = self._own_draft(session, draft_id)
             if row is None:
                 return None
-            return Draft(id=row.id, created=_aware(row.created), updated=_aware(row.updated), step=row.step,
+            return Draft(id=row.id, created=row.created, updated=row.updated, step=row.step,
                          consent=bool(row.consent), answers=_load(row.answers), notes=row.notes or "",
                          follows_id=row.follows_id, amends_id=row.amends_id)
 
@@ -216,7 +213,7 @@ class ClinicStore:
             out = []
             for row, practitioner in session.execute(query):
                 patient = _load(row.answers).get("patient") or {}
-                out.append(DraftSummary(id=row.id, created=_aware(row.created), updated=_aware(row.updated), step=row.step,
+                out.append(DraftSummary(id=row.id, created=row.created, updated=row.updated, step=row.step,
                                         age=patient.get("age"), sex=patient.get("sex"), side=patient.get("side"),
                                         practitioner=practitioner or "", follows_id=row.follows_id, amends_id=row.amends_id))
             return out
@@ -345,14 +342,14 @@ def _attempt(row: AttemptRow) -> AttemptRecord:
     return AttemptRecord(
         id=row.id, student=row.student, case_id=row.case_id, case_title=row.case_title or "",
         answers=_load(row.answers), expected=_load(row.expected), score=row.score, marks=_load(row.marks),
-        feedback=_load(row.feedback), seconds=row.seconds, unsafe=row.unsafe, created=_aware(row.created),
-        committed=_aware(row.committed) if row.committed else None,
+        feedback=_load(row.feedback), seconds=row.seconds, unsafe=row.unsafe, created=row.created,
+        committed=row.committed,
     )
 
 
 def _vignette(row: VignetteRow) -> VignetteRecord:
     return VignetteRecord(id=row.id, title=row.title or "", difficulty=row.difficulty or "", data=_load(row.data),
-                          created=_aware(row.created))
+                          created=row.created)
 
 
 def _dump(answers: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ record is filed, so a filtered list never parses JSON.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Named constraints, so migrations can alter them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -32,6 +33,27 @@ NAMING = {
 }
 
 
+class UTCDateTime(TypeDecorator):
+    """A moment in time, written in UTC and read back with its zone, on every database.
+
+    SQLite keeps no zone: without this, a local time would be stored as written and read back as
+    if it were UTC (hours off), and every read would hand back a naive datetime.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -41,7 +63,7 @@ class ClinicRow(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
@@ -56,16 +78,16 @@ class PractitionerRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     role: Mapped[str] = mapped_column(String(20), default="practitioner")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_sign_in: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sign_in: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class DraftRow(Base):
     __tablename__ = "drafts"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     step: Mapped[str] = mapped_column(String(40), default="")
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     answers: Mapped[str] = mapped_column(Text, default="{}")
@@ -95,8 +117,8 @@ class AttemptRow(Base):
     feedback: Mapped[str] = mapped_column(Text, default="{}")
     seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     unsafe: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    committed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    committed: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     clinic_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
@@ -109,7 +131,7 @@ class VignetteRow(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     difficulty: Mapped[str] = mapped_column(String(40), default="")
     data: Mapped[str] = mapped_column(Text)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     clinic_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
@@ -129,8 +151,8 @@ class RecordRow(Base):
     pseudonym: Mapped[str] = mapped_column(String(32))
     patient_name: Mapped[str] = mapped_column(String(200), default="")
     patient_key: Mapped[str] = mapped_column(String(200), default="")
-    assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     follows_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     origins: Mapped[str] = mapped_column(String(400), default="|")
@@ -155,7 +177,7 @@ class RecordVersionRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
     practitioner_id: Mapped[str] = mapped_column(String(64))
     case_data: Mapped[str] = mapped_column(Text)
     assessment_data: Mapped[str] = mapped_column(Text)
@@ -168,7 +190,7 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     clinic_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     practitioner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     username: Mapped[str] = mapped_column(String(100), default="")
