@@ -196,18 +196,16 @@ class Records:
         _require_clinical(principal)
         if not record_id or len(record_id) > 64:
             return None
+        query = self._filtered(select(*_SUMMARY_COLUMNS, RecordRow.case_data, RecordRow.assessment_data,
+                                      RecordRow.knowledge_version), principal, RecordFilter()).where(RecordRow.id == record_id)
         with self.db.transaction() as session:
-            query = (select(RecordRow, PractitionerRow.display_name).join(PractitionerRow, PractitionerRow.id == RecordRow.practitioner_id)
-                     .where(RecordRow.id == record_id, RecordRow.clinic_id == principal.clinic_id))
-            found = session.execute(query).first()
-            if found is None:
+            row = session.execute(query).first()
+            if row is None:
                 return None
-            row, practitioner = found
             if audit_view:
                 audit.write(session, actor=principal, action="view", kind="assessment", record_id=row.id)
-            summary = _summary(_Joined(row, practitioner))
-            return Record(**summary.__dict__, case_data=json.loads(row.case_data), assessment_data=json.loads(row.assessment_data),
-                          knowledge_version=row.knowledge_version)
+            return Record(**_summary(row).__dict__, case_data=json.loads(row.case_data),
+                          assessment_data=json.loads(row.assessment_data), knowledge_version=row.knowledge_version)
 
     def list(self, principal: Principal, where: RecordFilter = RecordFilter(), *, limit: int = 200,
              offset: int = 0) -> tuple[list[RecordSummary], int]:
@@ -372,17 +370,6 @@ class Records:
         if where.referral:
             query = query.where(RecordRow.referral == where.referral)
         return query
-
-
-@dataclass
-class _Joined:
-    """A record row and its practitioner's name, shaped like a summary query's row."""
-
-    row: RecordRow
-    display_name: str
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.row, name)
 
 
 def _require_clinical(principal: Principal) -> None:
