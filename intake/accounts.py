@@ -111,19 +111,13 @@ class Accounts:
     def create_clinic(self, name: str, *, claim_unowned: bool = False) -> Clinic:
         """A new clinic. `claim_unowned` gives it the drafts, attempts and vignettes saved before
         sign-in existed (used when the first clinic is set up on an existing database)."""
-        name = " ".join(name.split())
-        if not name:
-            raise AccountError("The clinic needs a name.")
+        name = _clinic_name(name)
         with self.db.transaction() as session:
-            if session.scalar(select(ClinicRow).where(func.lower(ClinicRow.name) == name.lower())):
+            if _clinic_named(session, name):
                 raise AccountError(f"A clinic called {name!r} already exists.")
-            row = ClinicRow(id=_new_id(), name=name[:200], created=_now())
-            session.add(row)
+            row = _insert_clinic(session, name)
             if claim_unowned:
-                for table in (DraftRow, AttemptRow, VignetteRow):
-                    session.execute(update(table).where(table.clinic_id.is_(None)).values(clinic_id=row.id))
-            audit.write(session, actor=None, action="account", kind="clinic", record_id=row.id, clinic_id=row.id,
-                        detail={"created": "clinic"})
+                _claim_unowned(session, row.id)
             return Clinic(row.id, row.name, None)
 
     def clinic(self, clinic_id: str) -> Clinic | None:
@@ -133,7 +127,7 @@ class Accounts:
 
     def clinic_by_name(self, name: str) -> Clinic | None:
         with self.db.reading() as session:
-            row = session.scalar(select(ClinicRow).where(func.lower(ClinicRow.name) == " ".join(name.split()).lower()))
+            row = _clinic_named(session, _clinic_name(name, required=False))
             return None if row is None else Clinic(row.id, row.name, row.retention_days)
 
     def clinics(self) -> list[Clinic]:
@@ -154,21 +148,13 @@ class Accounts:
         not leave a clinic with nobody able to sign in to it). Claims rows saved before sign-in
         existed; refused once any account exists."""
         _check_password(password)
-        name = " ".join(clinic_name.split())
-        if not name:
-            raise AccountError("The clinic needs a name.")
+        name = _clinic_name(clinic_name)
         with self.db.transaction() as session:
             if session.scalar(select(func.count()).select_from(PractitionerRow)):
                 raise AccountError("This installation is already set up. Sign in instead.")
-            clinic = session.scalar(select(ClinicRow).where(func.lower(ClinicRow.name) == name.lower()))
-            if clinic is None:  # (one made from the command line, with no account yet, is used as it is)
-                clinic = ClinicRow(id=_new_id(), name=name[:200], created=_now())
-                session.add(clinic)
-                session.flush()
-                audit.write(session, actor=None, action="account", kind="clinic", record_id=clinic.id, clinic_id=clinic.id,
-                            detail={"created": "clinic"})
-            for table in (DraftRow, AttemptRow, VignetteRow):
-                session.execute(update(table).where(table.clinic_id.is_(None)).values(clinic_id=clinic.id))
+            # (a clinic made from the command line, with no account yet, is used as it is)
+            clinic = _clinic_named(session, name) or _insert_clinic(session, name)
+            _claim_unowned(session, clinic.id)
             person = self._insert_practitioner(session, clinic.id, username, display_name, password=password, role="admin")
             row = session.get(PractitionerRow, person.id)
             row.last_sign_in = _now()
@@ -326,6 +312,33 @@ class Accounts:
     def sign_out(self, principal: Principal, *, timed_out: bool = False) -> None:
         with self.db.transaction() as session:
             audit.write(session, actor=principal, action="timeout" if timed_out else "sign_out", kind="session")
+
+
+def _clinic_name(name: str, *, required: bool = True) -> str:
+    """A clinic's name as stored: runs of spaces made one; clinics are told apart ignoring case."""
+    name = " ".join(name.split())
+    if required and not name:
+        raise AccountError("The clinic needs a name.")
+    return name
+
+
+def _clinic_named(session, name: str) -> ClinicRow | None:
+    return session.scalar(select(ClinicRow).where(func.lower(ClinicRow.name) == name.lower()))
+
+
+def _insert_clinic(session, name: str) -> ClinicRow:
+    row = ClinicRow(id=_new_id(), name=name[:200], created=_now())
+    session.add(row)
+    session.flush()
+    audit.write(session, actor=None, action="account", kind="clinic", record_id=row.id, clinic_id=row.id,
+                detail={"created": "clinic"})
+    return row
+
+
+def _claim_unowned(session, clinic_id: str) -> None:
+    """Drafts, attempts and vignettes saved before sign-in existed become this clinic's."""
+    for table in (DraftRow, AttemptRow, VignetteRow):
+        session.execute(update(table).where(table.clinic_id.is_(None)).values(clinic_id=clinic_id))
 
 
 def _principal(session, row: PractitionerRow) -> Principal:
