@@ -280,6 +280,9 @@ def test_step_one_by_keyboard_alone(server: Server, context, screenshots):
     page.keyboard.press("Enter")
     heading(page, STEP_TITLES["red_flags"])
     idle(page)
+    # The new step takes the focus to its heading (so the keyboard starts at the top); wait for that
+    # before moving on, or the focus given below can be taken back a moment later on a busy machine.
+    expect(page.get_by_role("heading", name=STEP_TITLES["red_flags"], exact=True)).to_be_focused()
     first = page.locator(".st-key-w-red_flags-saddle_anaesthesia").get_by_role("radio", name="No", exact=True)
     first.focus()
     page.keyboard.press("Space")
