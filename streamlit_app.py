@@ -17,12 +17,13 @@ st.set_page_config(
 )
 
 from intake import assess  # noqa: E402
+from intake.db.database import StoreUnavailable  # noqa: E402
 from intake.ui import (  # noqa: E402
     account,
     auth,
     drafts,
-    fields,
     filing,
+    guard,
     modes,
     navigation,
     practice_state,
@@ -47,10 +48,15 @@ STEP_PAGES = {
 }
 
 style.apply()
-principal = auth.require()  # the sign-in page stops the run here until someone signs in
+try:
+    principal = auth.require()  # the sign-in page stops the run here until someone signs in
+except StoreUnavailable as down:  # the sign-in page itself needs the database
+    st.warning(guard.unavailable_note(down).replace("Nothing was changed. ", ""), icon=":material/cloud_off:")
+    st.stop()
 state.init_session()
 practice_state.init_session()
 records_page.init_session()
+state.collect()  # every answer the widgets show, and the buttons' requests, before anything is drawn
 intake_mode = st.session_state.mode == "intake"
 ev = evaluate(st.session_state.answers, assess) if intake_mode else None
 
@@ -64,7 +70,8 @@ with st.sidebar:
     modes.switch()
     if intake_mode:
         left, right = st.columns(2)
-        left.button("New", on_click=state.start_new, icon=":material/add:", key="side:new", width="stretch",
+        left.button("New", on_click=state.post, args=(state.inbox(), "new"), icon=":material/add:", key="side:new",
+                    width="stretch",
                     help="Start a new assessment; this one stays in Drafts.")
         right.button("Drafts", on_click=lambda: st.session_state.update(view="drafts"), icon=":material/folder_open:",
                      key="side:drafts", width="stretch", help="Resume or delete a draft, or start from a case file.")
@@ -74,6 +81,7 @@ with st.sidebar:
 if intake_mode:
     reasoning.red_flag_banner(ev)
 with st.container():  # always drawn, so nothing below moves when a message comes and goes
+    guard.show_note()  # a click the database could not take (it was down, locked or full)
     if st.session_state.flash:
         kind, message = st.session_state.flash
         getattr(st, kind)(message)
@@ -81,25 +89,20 @@ with st.container():  # always drawn, so nothing below moves when a message come
     if intake_mode:
         filing.notice()  # what was just filed, with a way to open it
 
-if not intake_mode:
-    modes.render()  # practice (case list, case, feedback) or the instructor page
-elif st.session_state.view == "drafts":
-    drafts.render()
-else:
-    navigation.progress()
-    st.header(state.STEP_TITLES[st.session_state.step])
-    STEP_PAGES[st.session_state.step].render(ev)
-    navigation.back_next()
-    reasoning.disclaimer()
-    navigation.scroll_to_top_on_step_change()
+try:
+    if not intake_mode:
+        modes.render()  # practice (case list, case, feedback) or the instructor page
+    elif st.session_state.view == "drafts":
+        drafts.render()
+    else:
+        navigation.progress()
+        st.header(state.STEP_TITLES[st.session_state.step])
+        STEP_PAGES[st.session_state.step].render(ev)
+        navigation.back_next()
+        reasoning.disclaimer()
+        navigation.scroll_to_top_on_step_change()
+except StoreUnavailable as down:  # a page that reads the database while it is away: a note, never the error page
+    st.warning(guard.unavailable_note(down), icon=":material/cloud_off:")
 
 if intake_mode:
-    state.settle()  # whatever a cut-short callback left unsaved reaches the draft now
-
-# A widget caught up with an answer whose callback Streamlit dropped: redraw once with it.
-if st.session_state.pop(fields.RESYNC_KEY, False):
-    st.session_state.resyncs = st.session_state.get("resyncs", 0) + 1
-    if st.session_state.resyncs <= 2:
-        st.rerun()
-else:
-    st.session_state.resyncs = 0
+    state.settle()  # whatever this run itself changed (a loaded case, a resumed draft) reaches the draft

@@ -19,16 +19,23 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 
-from intake import audit
+from intake import audit, passwords
 from intake.db import Database
+from intake.db.database import StoreUnavailable
 from intake.db.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
+from intake.throttle import Throttle, Verdict, account_key, address_key
 
-__all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Principal", "normalise_username"]
+__all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Principal", "SignInThrottled",
+           "normalise_username"]
 
 Role = Literal["admin", "practitioner", "student"]
 ROLES: tuple[str, ...] = ("admin", "practitioner", "student")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 _HASHER = PasswordHasher()
+#: Audit entries of failed sign-ins that the database could not take when they happened; written
+#: (with their own time) by the next sign-in that reaches it. Bounded, and never a password.
+_UNWRITTEN: list[dict] = []
+_UNWRITTEN_MAX = 10_000
 
 
 @functools.cache
@@ -41,6 +48,21 @@ def _dummy_hash() -> str:
 
 class AccountError(ValueError):
     """A request about accounts that cannot be met; the message says why, in plain words."""
+
+
+class SignInThrottled(AccountError):
+    """Too many failed sign-ins for this account or address: wait, or (locked) ask an administrator."""
+
+    def __init__(self, verdict: Verdict):
+        self.verdict = verdict
+        seconds = max(1, round(verdict.wait_seconds))
+        if verdict.locked:
+            minutes = max(1, round(seconds / 60))
+            text = (f"Sign-in is locked for about {minutes} minute{'s' if minutes != 1 else ''} after repeated "
+                    "failed attempts. A clinic administrator can unlock the account now.")
+        else:
+            text = f"Too many failed sign-ins: wait {seconds} second{'s' if seconds != 1 else ''} and try again."
+        super().__init__(text)
 
 
 @dataclass(frozen=True)
@@ -93,14 +115,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+def _check_password(password: str, username: str = "", *names: str) -> None:
+    problem = passwords.problem_with(password, username=username, names=names)
+    if problem:
+        raise AccountError(problem)
 
 
 class Accounts:
     def __init__(self, db: Database):
         self.db = db
+        self.throttle = Throttle(db)
 
     # ---------------------------------------------------------------- set-up
 
@@ -147,7 +171,7 @@ class Accounts:
         """First run: the clinic and its administrator together, or neither (a refused password must
         not leave a clinic with nobody able to sign in to it). Claims rows saved before sign-in
         existed; refused once any account exists."""
-        _check_password(password)
+        _check_password(password, normalise_username(username), display_name, clinic_name)
         name = _clinic_name(clinic_name)
         with self.db.transaction() as session:
             if session.scalar(select(func.count()).select_from(PractitionerRow)):
@@ -173,7 +197,7 @@ class Accounts:
         if password is None and not email:
             raise AccountError("The account needs a password or an e-mail address for single sign-on.")
         if password is not None:
-            _check_password(password)
+            _check_password(password, key, display_name)
         email_key = email.strip().casefold() if email else None
         if session.get(ClinicRow, clinic_id) is None:
             raise AccountError("That clinic does not exist.")
@@ -201,12 +225,12 @@ class Accounts:
 
     def set_password(self, actor: Principal | None, practitioner_id: str, password: str) -> None:
         """A new password, set by the practitioner themself, their clinic's admin, or the command line."""
-        _check_password(password)
         with self.db.transaction() as session:
             row = session.get(PractitionerRow, practitioner_id)
             if row is None or (actor is not None and actor.user_id != row.id
                                and (not actor.is_admin or actor.clinic_id != row.clinic_id)):
                 raise AccountError("No such account in your clinic.")
+            _check_password(password, row.username, row.display_name)
             row.password_hash = _HASHER.hash(password)
             audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id,
                         clinic_id=row.clinic_id, detail={"password": "changed"})
@@ -214,7 +238,7 @@ class Accounts:
     def change_own_password(self, principal: Principal, current: str, new: str) -> None:
         """The signed-in practitioner's new password, only with the current one: an unattended
         session cannot be used to take the account over. A wrong current password is audited."""
-        _check_password(new)
+        _check_password(new, principal.username, principal.display_name)
         with self.db.transaction() as session:
             row = session.get(PractitionerRow, principal.user_id)
             if row is None or not row.active or row.clinic_id != principal.clinic_id:
@@ -264,29 +288,99 @@ class Accounts:
 
     # ---------------------------------------------------------------- sign-in
 
-    def authenticate(self, username: str, password: str) -> Principal | None:
+    def authenticate(self, username: str, password: str, address: str | None = None) -> Principal | None:
         """The principal for a correct username and password of an active account, else None.
 
-        Every attempt, failed or not, is in the audit log (the username as typed, never the password).
+        Every attempt, failed or not, is in the audit log (the username as typed, never the password),
+        even when the database could not take the entry at the time (it is written by the next sign-in
+        that reaches it). Failures are throttled per account and per client ``address``: after a few,
+        each try waits longer, then the account is locked for a while (``SignInThrottled``). The
+        password is checked outside any transaction, so a sign-in holds no lock while Argon2 works.
         """
         key = normalise_username(username)
-        with self.db.transaction() as session:
+        keys = [account_key(key), address_key(address)] if key else [address_key(address)]
+        try:
+            verdict = self.throttle.wait_for(keys)
+        except StoreUnavailable:
+            self._spool_failure(key, None, {"reason": "database unavailable"})
+            raise
+        if not verdict.allowed:
+            self._record_failure(key, None, keys, {"throttled": "locked" if verdict.locked else "waiting"},
+                                 count=False)
+            raise SignInThrottled(verdict)
+        with self.db.reading() as session:
             row = session.scalar(select(PractitionerRow).where(PractitionerRow.username == key)) if key else None
-            stored = row.password_hash if row is not None and row.password_hash else _dummy_hash()
-            try:
-                ok = _HASHER.verify(stored, password) and row is not None and row.password_hash is not None and row.active
-            except (VerificationError, InvalidHashError):
-                ok = False
-            if not ok or row is None:
-                audit.write(session, actor=None, action="sign_in_failed", kind="session", username=key[:100],
-                            clinic_id=row.clinic_id if row is not None else None)
-                return None
-            if _HASHER.check_needs_rehash(row.password_hash):
-                row.password_hash = _HASHER.hash(password)
-            row.last_sign_in = _now()
-            principal = _principal(session, row)
+            found = (row.id, row.clinic_id, row.password_hash, bool(row.active)) if row is not None else None
+        stored = found[2] if found and found[2] else _dummy_hash()
+        try:
+            ok = _HASHER.verify(stored, password) and found is not None and found[2] is not None and found[3]
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok or found is None:
+            self._record_failure(key, found[1] if found else None, keys, None)
+            return None
+        rehashed = _HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else None
+
+        def signed_in(session) -> Principal:
+            self._write_spooled(session)
+            person = session.get(PractitionerRow, found[0])
+            if rehashed:
+                person.password_hash = rehashed
+            person.last_sign_in = _now()
+            self.throttle.succeeded(session, account_key(key))
+            principal = _principal(session, person)
             audit.write(session, actor=principal, action="sign_in", kind="session", detail={"method": "password"})
             return principal
+
+        return self.db.write(signed_in)
+
+    def _record_failure(self, key: str, clinic_id: str | None, keys: list, detail: dict | None, *,
+                        count: bool = True) -> None:
+        def record(session) -> None:
+            self._write_spooled(session)
+            locked = self.throttle.failed(session, keys) if count else []
+            audit.write(session, actor=None, action="sign_in_failed", kind="session", username=key[:100],
+                        clinic_id=clinic_id, detail=detail)
+            if account_key(key) in locked:
+                audit.write(session, actor=None, action="account", kind="session", username=key[:100],
+                            clinic_id=clinic_id, detail={"locked": "after repeated failed sign-ins"})
+
+        try:
+            self.db.write(record)
+        except StoreUnavailable:
+            self._spool_failure(key, clinic_id, {**(detail or {}), "reason": "database unavailable"})
+            raise
+
+    @staticmethod
+    def _spool_failure(key: str, clinic_id: str | None, detail: dict) -> None:
+        if len(_UNWRITTEN) < _UNWRITTEN_MAX:
+            _UNWRITTEN.append({"username": key[:100], "clinic_id": clinic_id, "detail": detail, "at": _now()})
+
+    @staticmethod
+    def _write_spooled(session) -> None:
+        while _UNWRITTEN:
+            entry = _UNWRITTEN.pop(0)
+            audit.write(session, actor=None, action="sign_in_failed", kind="session", username=entry["username"],
+                        clinic_id=entry["clinic_id"], detail=entry["detail"], at=entry["at"])
+
+    def unlock(self, actor: Principal | None, practitioner_id: str) -> bool:
+        """Lift a sign-in lock now (a clinic administrator, or the command line); True if it was locked."""
+        if actor is not None and not actor.is_admin:
+            raise AccountError("Only a clinic administrator can unlock accounts.")
+
+        def lift(session) -> bool:
+            row = session.get(PractitionerRow, practitioner_id)
+            if row is None or (actor is not None and row.clinic_id != actor.clinic_id):
+                raise AccountError("No such account in your clinic.")
+            was = self.throttle.unlock(session, account_key(row.username))
+            audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id,
+                        clinic_id=row.clinic_id, detail={"unlocked": was})
+            return was
+
+        return self.db.write(lift)
+
+    def locked_usernames(self, clinic_id: str) -> set[str]:
+        return self.throttle.locked_accounts(p.username for p in self.practitioners(clinic_id))
 
     def principal_for_email(self, email: str) -> Principal | None:
         """Single sign-on: the active practitioner registered with this e-mail address, if any."""

@@ -37,7 +37,8 @@ class AuditEntry:
 
 
 def write(session: Session, *, actor: Any | None, action: str, kind: str, record_id: str | None = None,
-          detail: dict[str, Any] | None = None, clinic_id: str | None = None, username: str | None = None) -> None:
+          detail: dict[str, Any] | None = None, clinic_id: str | None = None, username: str | None = None,
+          at: datetime | None = None) -> None:
     """Add one entry to `session` (committed with whatever else the session writes).
 
     `actor` is the signed-in Principal (or None for the command line and failed sign-ins).
@@ -45,7 +46,7 @@ def write(session: Session, *, actor: Any | None, action: str, kind: str, record
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     session.add(AuditRow(
-        at=datetime.now(UTC),
+        at=at or datetime.now(UTC),
         clinic_id=clinic_id if clinic_id is not None else getattr(actor, "clinic_id", None),
         practitioner_id=getattr(actor, "user_id", None),
         username=(username if username is not None else getattr(actor, "username", "")) or "",

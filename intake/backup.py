@@ -127,10 +127,8 @@ def _snapshot(db: Database) -> Iterator[Connection]:
             connection.rollback()
     else:
         with db.engine.connect() as connection:
-            if db.dialect == "sqlite":
-                # The driver only opens a transaction before a write; a read transaction holds a snapshot
-                # (in WAL mode without blocking the app's writers).
-                connection.exec_driver_sql("BEGIN")
+            # On SQLite the first read begins a transaction (intake.db.database emits the BEGIN),
+            # which holds a snapshot (in WAL mode without blocking the app's writers).
             yield connection
             connection.rollback()
 
@@ -269,7 +267,8 @@ def _alembic(connection: Connection, what: str, revision: str) -> None:
 def _lock_for_restore(db: Database, connection: Connection) -> None:
     """Keep the app's writers out until the restore commits (or rolls back)."""
     if db.dialect == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.execution_options(intake_write=True)  # its transaction begins IMMEDIATE (the write lock)
+        connection.exec_driver_sql("SELECT 1")
     elif db.dialect == "postgresql":
         from intake.db.database import _MIGRATION_LOCK
 

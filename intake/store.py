@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from intake import audit
 from intake.accounts import Accounts, Principal
 from intake.audit import AuditLog
 from intake.db import DB_FILE_NAME, DEFAULT_DATA_DIR, Database, database_url
+from intake.db.database import StoreUnavailable
 from intake.db.schema import AttemptRow, DraftRow, PractitionerRow, VignetteRow
 from intake.records import Records
 
@@ -38,8 +39,10 @@ __all__ = [
     "AttemptRecord",
     "ClinicStore",
     "Draft",
+    "DraftConflict",
     "DraftSummary",
     "Store",
+    "StoreUnavailable",
     "VignetteRecord",
     "database_url",
     "new_draft_id",
@@ -62,6 +65,15 @@ class Draft:
     notes: str
     follows_id: str | None = None
     amends_id: str | None = None
+    revision: int = 1
+
+
+class DraftConflict(RuntimeError):
+    """Another window saved this draft after the revision this save started from."""
+
+    def __init__(self, revision: int, by: str, at: datetime):
+        self.revision, self.by, self.at = revision, by, at.strftime("%H:%M:%S")
+        super().__init__(f"changed by {by or 'someone'} at {self.at}")
 
 
 @dataclass(frozen=True)
@@ -168,33 +180,58 @@ class ClinicStore:
     def create(self, answers: dict[str, Any] | None = None, step: str = "", consent: bool = False, notes: str = "", *,
                follows_id: str | None = None, amends_id: str | None = None, pseudonym: str | None = None) -> Draft:
         now = _now()
-        row = DraftRow(id=new_draft_id(), created=now, updated=now, step=step, consent=consent, answers=_dump(answers or {}),
-                       notes=notes, clinic_id=self.clinic_id, practitioner_id=self.principal.user_id,
-                       follows_id=follows_id, amends_id=amends_id, pseudonym=pseudonym)
-        with self.db.transaction() as session:
+        text = _dump(answers or {})
+
+        def insert(session) -> str:
+            row = DraftRow(id=new_draft_id(), created=now, updated=now, step=step, consent=consent, answers=text,
+                           notes=notes, clinic_id=self.clinic_id, practitioner_id=self.principal.user_id,
+                           follows_id=follows_id, amends_id=amends_id, pseudonym=pseudonym, revision=1,
+                           updated_by=self.principal.user_id)
             session.add(row)
             audit.write(session, actor=self.principal, action="create", kind="draft", record_id=row.id,
                         detail={"follows": follows_id, "amends": amends_id} if follows_id or amends_id else None)
-            draft_id = row.id
-        return self.get(draft_id)  # type: ignore[return-value]
+            return row.id
+
+        draft_id = self.db.write(insert)
+        return Draft(id=draft_id, created=now, updated=now, step=step, consent=consent, answers=_load(text), notes=notes,
+                     follows_id=follows_id, amends_id=amends_id, revision=1)
 
     def save(self, draft_id: str, *, answers: dict[str, Any] | None = None, step: str | None = None,
-             consent: bool | None = None, notes: str | None = None) -> bool:
-        """Write what changed; False when the draft no longer exists (deleted elsewhere) or is not this clinic's."""
-        with self.db.transaction() as session:
+             consent: bool | None = None, notes: str | None = None, expected_revision: int | None = None) -> int | None:
+        """Write what changed, in one short transaction; the draft's new revision, or None when it no
+        longer exists (deleted elsewhere) or is not this clinic's.
+
+        With ``expected_revision`` the write happens only if the draft is still at that revision
+        (a compare-and-set in the database itself): otherwise ``DraftConflict`` says who wrote in
+        between and when, and nothing is written.
+        """
+        values: dict[str, Any] = {"updated": _now(), "updated_by": self.principal.user_id,
+                                  "revision": DraftRow.revision + 1}
+        if answers is not None:
+            values["answers"] = _dump(answers)
+        if step is not None:
+            values["step"] = step
+        if consent is not None:
+            values["consent"] = consent
+        if notes is not None:
+            values["notes"] = notes
+
+        def write(session) -> int | None:
+            where = [DraftRow.id == draft_id, DraftRow.clinic_id == self.clinic_id]
+            if expected_revision is not None:
+                where.append(DraftRow.revision == expected_revision)
+            done = session.execute(update(DraftRow).where(*where).values(**values).returning(DraftRow.revision)).first()
+            if done is not None:
+                return int(done[0])
             row = self._own_draft(session, draft_id)
             if row is None:
-                return False
-            if answers is not None:
-                row.answers = _dump(answers)
-            if step is not None:
-                row.step = step
-            if consent is not None:
-                row.consent = consent
-            if notes is not None:
-                row.notes = notes
-            row.updated = _now()
-        return True
+                return None
+            who = session.get(PractitionerRow, row.updated_by) if row.updated_by else None
+            raise DraftConflict(row.revision, who.display_name if who else "", row.updated)
+
+        if not draft_id or len(draft_id) > 64:
+            return None
+        return self.db.write(write)
 
     def get(self, draft_id: str) -> Draft | None:
         with self.db.reading() as session:
@@ -203,7 +240,7 @@ class ClinicStore:
                 return None
             return Draft(id=row.id, created=row.created, updated=row.updated, step=row.step,
                          consent=bool(row.consent), answers=_load(row.answers), notes=row.notes or "",
-                         follows_id=row.follows_id, amends_id=row.amends_id)
+                         follows_id=row.follows_id, amends_id=row.amends_id, revision=row.revision or 1)
 
     def list(self, limit: int = 200) -> list[DraftSummary]:
         """The clinic's drafts, most recently updated first."""

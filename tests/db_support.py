@@ -204,7 +204,7 @@ def all_red_flags_case(name: str | None = "Mixed Picture"):
 
 def populate(store) -> World:
     """Something in every table: two clinics, records (one amended, one a follow-up, one deleted),
-    drafts, practice attempts (one committed), a vignette, a retention period."""
+    drafts, practice attempts (one committed), a vignette, a retention period, a failed sign-in."""
     world = World(store)
     records = store.records
     scoped = store.scoped(world.a_prac)
@@ -224,6 +224,7 @@ def populate(store) -> World:
     scoped.add_vignette({"case_format": 1, "id": "uploaded"}, title="Uploaded case", difficulty="advanced")
     store.accounts.set_retention(world.a_admin, 3650)
     records.export_rows(world.a_admin)
+    assert store.accounts.authenticate(world.a_prac.username, "not the password") is None  # a throttle row
     return world
 
 

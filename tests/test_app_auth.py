@@ -53,8 +53,8 @@ def test_first_run_set_up_creates_the_clinic_and_its_administrator():
     at.text_input(key="auth:clinic").input("Northside Physio")
     at.text_input(key="auth:name").input("Nora North")
     at.text_input(key="auth:username").input("nora")
-    at.text_input(key="auth:new_password").input("nora password 1")
-    at.text_input(key="auth:new_password2").input("nora password 1")
+    at.text_input(key="auth:new_password").input("quiet harbour lamp 1")
+    at.text_input(key="auth:new_password2").input("quiet harbour lamp 1")
     at = submit(at, "Create clinic and sign in")
     assert not at.exception
     principal = at.session_state["principal"]
@@ -62,7 +62,7 @@ def test_first_run_set_up_creates_the_clinic_and_its_administrator():
     assert at.number_input(key="w:patient.age") is not None  # in the app
     store = Store(database_url())
     try:
-        assert store.accounts.authenticate("nora", "nora password 1") is not None
+        assert store.accounts.authenticate("nora", "quiet harbour lamp 1") is not None
     finally:
         store.dispose()
 
@@ -82,8 +82,8 @@ def test_a_refused_set_up_leaves_nothing_behind_and_can_be_retried():
         assert store.accounts.clinics() == []
     finally:
         store.dispose()
-    at.text_input(key="auth:new_password").input("nora password 1")
-    at.text_input(key="auth:new_password2").input("nora password 1")
+    at.text_input(key="auth:new_password").input("quiet harbour lamp 1")
+    at.text_input(key="auth:new_password2").input("quiet harbour lamp 1")
     at = submit(at, "Create clinic and sign in")
     assert at.session_state["principal"].clinic_name == "Northside Physio"
 

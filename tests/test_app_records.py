@@ -487,22 +487,22 @@ def test_add_and_deactivate_a_practitioner(store):
     at = admin_app()
     at.text_input(key="adm:new_username").input("dana")
     at.text_input(key="adm:new_name").input("Dana Scully")
-    at.text_input(key="adm:new_password").input("dana password 1")
-    at.text_input(key="adm:new_password2").input("dana password 2")
+    at.text_input(key="adm:new_password").input("violet orchard key 1")
+    at.text_input(key="adm:new_password2").input("violet orchard key 2")
     at = submit(at, "Add account")
     assert "Not added: the two passwords differ." in texts(at)
-    at.text_input(key="adm:new_password").input("dana password 1")
-    at.text_input(key="adm:new_password2").input("dana password 1")
+    at.text_input(key="adm:new_password").input("violet orchard key 1")
+    at.text_input(key="adm:new_password2").input("violet orchard key 1")
     at = submit(at, "Add account")
     assert "Account dana added (practitioner)." in texts(at)
     [dana] = [p for p in store.accounts.practitioners(store.clinic_id) if p.username == "dana"]
     assert dana.role == "practitioner" and dana.active
-    assert store.accounts.authenticate("dana", "dana password 1") is not None
+    assert store.accounts.authenticate("dana", "violet orchard key 1") is not None
     at.button(key=f"adm:off:{dana.id}").click().run()
     assert not next(p for p in store.accounts.practitioners(store.clinic_id) if p.username == "dana").active
-    assert store.accounts.authenticate("dana", "dana password 1") is None
+    assert store.accounts.authenticate("dana", "violet orchard key 1") is None
     at.button(key=f"adm:on:{dana.id}").click().run()
-    assert store.accounts.authenticate("dana", "dana password 1") is not None
+    assert store.accounts.authenticate("dana", "violet orchard key 1") is not None
     # a single-sign-on account needs no password; a short password is refused with the reason
     at.text_input(key="adm:new_username").input("erin")
     at.text_input(key="adm:new_name").input("Erin Sso")

@@ -84,7 +84,7 @@ def test_clinic_b_cannot_reach_a_draft_of_clinic_a(world, clinic_a):
 
     assert scoped_b.get(draft.id) is None  # resuming from ?draft=... finds nothing
     assert scoped_b.list() == []
-    assert scoped_b.save(draft.id, answers={"patient": {"age": 1}}, step="review", consent=False, notes="B") is False
+    assert scoped_b.save(draft.id, answers={"patient": {"age": 1}}, step="review", consent=False, notes="B") is None
     assert scoped_b.delete(draft.id) is False
     # Filing with A's draft id files B's own assessment and leaves A's draft alone.
     case, assessment = case_and_assessment("example-04-l5-radiculopathy")

@@ -8,15 +8,60 @@ running several app instances sets ``$DATABASE_URL`` to a PostgreSQL database
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import secrets
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-__all__ = ["DB_FILE_NAME", "DEFAULT_DATA_DIR", "MIGRATIONS_DIR", "Database", "database_url"]
+__all__ = ["DB_FILE_NAME", "DEFAULT_DATA_DIR", "MIGRATIONS_DIR", "Database", "StoreUnavailable", "database_url",
+           "is_transient"]
+
+T = TypeVar("T")
+#: Pauses between tries of a write the database refused for now (locked, busy, a serialisation
+#: failure): about 1.5 s in all, with jitter so colliding sessions do not retry in step.
+RETRY_PAUSES = (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)
+_TRANSIENT_WORDS = ("database is locked", "database is busy", "database table is locked", "deadlock detected",
+                    "could not serialize access", "could not obtain lock")
+
+
+class StoreUnavailable(RuntimeError):
+    """The database could not take the request now (stopped, unreachable, locked, full, read-only).
+
+    The message says which, in words for the screen; it never quotes the values being written.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A refusal worth trying again shortly (a lock or a serialisation conflict), not a fault."""
+    text_ = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in text_ for word in _TRANSIENT_WORDS)
+
+
+def _unavailable(exc: DBAPIError) -> bool:
+    """The database's state (down, locked, full), as opposed to a fault in what was asked of it."""
+    return isinstance(exc, OperationalError | InterfaceError) or bool(exc.connection_invalidated)
+
+
+def _reason(exc: BaseException) -> str:
+    text_ = str(getattr(exc, "orig", None) or exc).lower()
+    if is_transient(exc):
+        return "the database is busy"
+    if ("disk" in text_ and "full" in text_) or "no space" in text_ or "database or disk is full" in text_:
+        return "the disk holding the database is full"
+    if "readonly" in text_ or "read-only" in text_:
+        return "the database is read-only"
+    return "the database is unavailable"
 
 DEFAULT_DATA_DIR = "data"
 DB_FILE_NAME = "intake.sqlite3"
@@ -48,6 +93,8 @@ class Database:
         self.engine: Engine = create_engine(self.url, echo=False, pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._writer = self.engine.execution_options(intake_write=True)
         if migrate:
             upgrade(self.engine)
 
@@ -57,26 +104,63 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose writes all commit together at the end of the block, or none do."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
+        """A session whose writes all commit together at the end of the block, or none do.
+
+        On SQLite it takes the write lock at its start (``BEGIN IMMEDIATE``), so it waits its turn
+        (the busy timeout) instead of failing half-way with "database is locked". A database that
+        cannot take it raises ``StoreUnavailable``; nothing was written.
+        """
+        try:
+            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            if not _unavailable(exc):
+                raise
+            raise StoreUnavailable(_reason(exc)) from exc
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one short transaction, trying again with a growing, jittered pause while
+        the database is locked or busy; ``StoreUnavailable`` once it stays so (or is down)."""
+        for pause in (*RETRY_PAUSES, None):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except StoreUnavailable as exc:
+                if pause is None or not is_transient(exc.__cause__ or exc):
+                    raise
+                time.sleep(pause * (0.5 + secrets.randbelow(1000) / 1000))
+        raise AssertionError("unreachable")
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with Session(self.engine) as session:
-            yield session
+        try:
+            with Session(self.engine) as session:
+                yield session
+        except DBAPIError as exc:
+            if not _unavailable(exc):
+                raise
+            raise StoreUnavailable(_reason(exc)) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # The driver's own transaction handling starts writes lazily (and so deadlocks between two
+    # readers turned writers); _sqlite_begin starts them itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer (two sessions)
     cursor.execute("PRAGMA synchronous=FULL")  # a confirmed save survives a power cut, not only a crash
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """A write transaction takes SQLite's write lock up front; a read one does not."""
+    immediate = connection.get_execution_options().get("intake_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config(connection: Connection | None = None):

@@ -98,6 +98,21 @@ class DraftRow(Base):
     follows_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     amends_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pseudonym: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: Counts the writes: a save names the revision it started from, so two windows never
+    #: overwrite each other unseen (0003_i11).
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class ThrottleRow(Base):
+    """Failed sign-ins per account or client address: the pause they impose and any lock (0003_i11)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AttemptRow(Base):

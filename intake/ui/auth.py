@@ -14,14 +14,16 @@ e-mail address must belong to a practitioner here, which gives the clinic.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import timedelta
 
 import streamlit as st
 
-from intake.accounts import AccountError, Principal
-from intake.ui import state
+from intake.accounts import AccountError, Principal, SignInThrottled
+from intake.db.database import StoreUnavailable
+from intake.ui import guard, state
 
 __all__ = ["PRINCIPAL_KEY", "current", "require", "session_minutes", "sign_out"]
 
@@ -54,7 +56,8 @@ def _forget_session(message: tuple[str, str] | None = None) -> None:
 def sign_out(*, timed_out: bool = False) -> None:
     principal = current()
     if principal is not None:
-        state.root_store().accounts.sign_out(principal, timed_out=timed_out)
+        with contextlib.suppress(StoreUnavailable):  # signing out does not wait for the database
+            state.root_store().accounts.sign_out(principal, timed_out=timed_out)
     message = (("warning", f"You were signed out after {session_minutes():g} minutes without activity. "
                 "Sign in again to carry on: the assessment in the address is kept.") if timed_out
                else ("success", "Signed out."))
@@ -70,7 +73,7 @@ def require() -> Principal:
         idle = time.monotonic() - st.session_state.get(LAST_ACTIVE_KEY, time.monotonic())
         if idle > session_minutes() * 60:
             sign_out(timed_out=True)
-        elif not state.root_store().accounts.still_valid(principal):
+        elif not _still_valid(principal):
             _forget_session(("warning", "Your account is no longer active here. Ask your clinic administrator."))
         else:
             st.session_state[LAST_ACTIVE_KEY] = time.monotonic()
@@ -82,6 +85,24 @@ def require() -> Principal:
     _sign_in_page()
     st.stop()
     raise AssertionError("st.stop() returned")  # pragma: no cover
+
+
+def _still_valid(principal: Principal) -> bool:
+    """Checked on every run; while the database is away the session carries on as it was (its
+    answers are kept and saved later), and the check is made again at the next run."""
+    try:
+        return state.root_store().accounts.still_valid(principal)
+    except StoreUnavailable:
+        return True
+
+
+def client_address() -> str | None:
+    """The browser's address as the server sees it (for throttling; never logged)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no browser (AppTest) or an older Streamlit
+        return None
+    return address if isinstance(address, str) else None
 
 
 @st.fragment(run_every=timedelta(seconds=60))
@@ -105,13 +126,24 @@ def _sign_in() -> None:
     username = st.session_state.get(_FORM + "username", "")
     password = st.session_state.get(_FORM + "password", "")
     st.session_state[_FORM + "password"] = ""
-    principal = state.root_store().accounts.authenticate(username, password) if username and password else None
+    if not (username and password):
+        st.session_state["auth_message"] = ("error", "Give your username and password.")
+        return
+    try:
+        principal = state.root_store().accounts.authenticate(username, password, client_address())
+    except SignInThrottled as exc:
+        st.session_state["auth_message"] = ("error", str(exc))
+        return
+    except StoreUnavailable as exc:
+        st.session_state["auth_message"] = ("warning", f"Cannot sign in now: {exc.reason}. Try again in a moment.")
+        return
     if principal is None:
         st.session_state["auth_message"] = ("error", "That username and password do not match an active account.")
         return
     _signed_in(principal)
 
 
+@guard.db_safe
 def _set_up() -> None:
     ss = st.session_state
     values = {k: (ss.get(_FORM + k) or "").strip() for k in ("clinic", "name", "username")}
@@ -143,6 +175,7 @@ def _sign_in_page() -> None:
     st.title("Hip pain intake")
     st.caption("A reasoning aid for trained clinicians, not a diagnosis. Patient records stay on this clinic's server.")
     _message()
+    guard.show_note()
     accounts = state.root_store().accounts
     left, _ = st.columns([1, 1])
     with left:

@@ -14,7 +14,7 @@ import streamlit as st
 from intake import record_tables
 from intake.accounts import ROLES, AccountError
 from intake.records import AccessDenied
-from intake.ui import state
+from intake.ui import guard, state
 from intake.ui.practice_state import md
 
 __all__ = ["render"]
@@ -33,6 +33,7 @@ def _flash(kind: str, text: str) -> None:
 # ---------------------------------------------------------------- retention and purge
 
 
+@guard.db_safe
 def _save_retention() -> None:
     ss = st.session_state
     days = None if ss.get(A + "keep") == "forever" else int(ss.get(A + "days") or 0)
@@ -46,6 +47,7 @@ def _save_retention() -> None:
            else f"Records are now kept for {days} days after the assessment; older ones can be purged below.")
 
 
+@guard.db_safe
 def _purge() -> None:
     store = state.store()
     st.session_state.pop(A + "confirm_purge", None)
@@ -103,6 +105,7 @@ def _purge_section(days: int | None) -> None:
 _NEW = ("new_username", "new_name", "new_email", "new_password", "new_password2")
 
 
+@guard.db_safe
 def _add() -> None:
     ss = st.session_state
     store = state.store()
@@ -123,6 +126,7 @@ def _add() -> None:
     _flash("success", f"Account {added.username} added ({_ROLE_WORDS[added.role].lower()}).")
 
 
+@guard.db_safe
 def _set_active(practitioner_id: str, active: bool, username: str) -> None:
     store = state.store()
     try:

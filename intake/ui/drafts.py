@@ -7,13 +7,14 @@ import streamlit as st
 
 from intake.loader import CaseError, load_case, parse_text
 from intake.store import DraftSummary
-from intake.ui import state
+from intake.ui import guard, state
 from intake.ui.practice_state import md
 
 UPLOAD_KEY = "drafts:upload"
 MAX_UPLOAD_MB = 1
 
 
+@guard.db_safe
 def _resume(draft_id: str) -> None:
     if not state.resume(draft_id):
         st.session_state.flash = ("warning", "That draft no longer exists.")
@@ -23,6 +24,7 @@ def _ask_delete(draft_id: str) -> None:
     st.session_state.confirm_delete = draft_id
 
 
+@guard.db_safe
 def _delete(draft_id: str) -> None:
     state.store().delete(draft_id)
     st.session_state.confirm_delete = None

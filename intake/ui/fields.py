@@ -1,8 +1,8 @@
 """Form widgets as views of the answers: labels from the knowledge base, tri-state by default.
 
 Every helper takes the answer's dotted path in the case (``history.limp``,
-``exam.tests.faber``), seeds its widget from the answers, writes changes back through
-``state.set_answer`` and shows the case format's refusal, if any, right under the widget.
+``exam.tests.faber``), seeds its widget from the answers, tells ``state.collect`` how its value
+becomes an answer, and shows the case format's refusal, if any, right under the widget.
 "Not asked" is always an answer of its own and is never the same as "no".
 """
 
@@ -19,7 +19,6 @@ from intake.ui import state
 from intake.ui.evaluation import Evaluation
 
 __all__ = [
-    "RESYNC_KEY",
     "choice",
     "flag",
     "humanise",
@@ -34,11 +33,8 @@ __all__ = [
 
 FLAG_OPTIONS = ("unasked", "no", "yes")
 FLAG_WORDS = {"unasked": "Not asked", "no": "No", "yes": "Yes"}
-FLAG_VALUES: dict[str, bool | None] = {"unasked": None, "no": False, "yes": True}
 TEST_OPTIONS = ("untested", "negative", "positive")
 TEST_WORDS = {"untested": "Not tested", "negative": "Negative", "positive": "Positive"}
-TEST_VALUES: dict[str, str | None] = {"untested": None, "negative": "negative", "positive": "positive"}
-RESYNC_KEY = "ui:resync"
 
 
 def kb() -> KnowledgeBase:
@@ -75,96 +71,11 @@ def problems_for(ev: Evaluation, path: str, label: str | None = None) -> None:
             st.error(f"{label or label_of(_case_key(path))}: {message}", icon=":material/error:")
 
 
-def _seed(key: str, value: Any) -> None:
-    if key not in st.session_state:
-        st.session_state[key] = value
-
-
 # ---------------------------------------------------------------- widget value -> answer
 #
-# Each widget's value is turned into an answer by one function, used twice: by the widget's
-# on_change callback, and again after the widget is drawn, against what it returned. The second
-# use is the safety net: Streamlit can drop a callback when a new click arrives while callbacks
-# are being dispatched (fast clicking), and an answer must never be lost to that.
-
-
-def _flag_answer(picked: str | None) -> bool | None:
-    return FLAG_VALUES[picked or "unasked"]
-
-
-def _test_answer(picked: str | None) -> str | None:
-    return TEST_VALUES[picked or "untested"]
-
-
-def _number_answer(value: Any, integer: bool) -> Any:
-    if value is not None and (integer or float(value).is_integer()):
-        return int(value)
-    return value
-
-
-def _text_answer(value: str | None) -> str | None:
-    return value if value else None
-
-
-def _multi_answer(chosen: Any, none_ticked: bool, options: Sequence[str]) -> list[str] | None:
-    picked = set(chosen or [])
-    ordered = [o for o in options if o in picked]
-    if ordered:
-        return ordered
-    return [] if none_ticked else None
-
-
-def _reconcile(path: str, answer: Any) -> None:
-    """Record what the widget shows if its callback was lost; ask for one more rerun."""
-    current = state.get_answer(path)
-    if current == "":
-        current = None
-    if answer != current:
-        state.set_answer(path, answer)
-        st.session_state[RESYNC_KEY] = True
-
-
-def _on_flag(path: str) -> None:
-    key = state.widget_key(path)
-    picked = st.session_state.get(key) or "unasked"
-    st.session_state[key] = picked
-    state.set_answer(path, _flag_answer(picked))
-
-
-def _on_test(path: str) -> None:
-    key = state.widget_key(path)
-    picked = st.session_state.get(key) or "untested"
-    st.session_state[key] = picked
-    state.set_answer(path, _test_answer(picked))
-
-
-def _on_choice(path: str) -> None:
-    state.set_answer(path, st.session_state.get(state.widget_key(path)))
-
-
-def _on_number(path: str, integer: bool) -> None:
-    state.set_answer(path, _number_answer(st.session_state.get(state.widget_key(path)), integer))
-
-
-def _on_text(path: str) -> None:
-    state.set_answer(path, _text_answer(st.session_state.get(state.widget_key(path))))
-
-
-def _on_multi(path: str, options: Sequence[str]) -> None:
-    key = state.widget_key(path)
-    answer = _multi_answer(st.session_state.get(key), bool(st.session_state.get(key + ":none")), options)
-    if answer:
-        st.session_state[key + ":none"] = False
-    state.set_answer(path, answer)
-
-
-def _on_multi_none(path: str) -> None:
-    key = state.widget_key(path)
-    if st.session_state.get(key + ":none"):
-        st.session_state[key] = []
-        state.set_answer(path, [])
-    elif not st.session_state.get(key):
-        state.set_answer(path, None)
+# No widget here has an on_change callback: ``state.collect()``, at the start of every run, takes
+# each widget's value into the answers (see intake/ui/state.py for why callbacks lose answers).
+# Each helper only says how its value becomes an answer (``state.register``) and seeds it.
 
 
 # ---------------------------------------------------------------- widgets
@@ -189,12 +100,10 @@ def flag(ev: Evaluation, path: str, *, label: str | None = None, help: str | Non
     question, kb_help = _question(_case_key(path))
     key = state.widget_key(path)
     value = state.get_answer(path)
-    _seed(key, "unasked" if value is None else ("yes" if value else "no"))
-    picked = st.segmented_control(
-        label or question, FLAG_OPTIONS, format_func=FLAG_WORDS.__getitem__, key=key,
-        on_change=_on_flag, args=(path,), help=help or kb_help,
-    )
-    _reconcile(path, _flag_answer(picked))
+    state.register(key, "flag", path)
+    state.seed(key, "unasked" if value is None else ("yes" if value else "no"))
+    st.segmented_control(label or question, FLAG_OPTIONS, format_func=FLAG_WORDS.__getitem__, key=key,
+                         help=help or kb_help)
     problems_for(ev, path)
 
 
@@ -207,12 +116,9 @@ def test_result(ev: Evaluation, path: str) -> None:
     hint = (finding.help or finding.question) if finding else None
     key = state.widget_key(path)
     value = state.get_answer(path)
-    _seed(key, "untested" if value is None else value)
-    picked = st.segmented_control(
-        label, TEST_OPTIONS, format_func=TEST_WORDS.__getitem__, key=key,
-        on_change=_on_test, args=(path,), help=hint,
-    )
-    _reconcile(path, _test_answer(picked))
+    state.register(key, "test", path)
+    state.seed(key, "untested" if value is None else value)
+    st.segmented_control(label, TEST_OPTIONS, format_func=TEST_WORDS.__getitem__, key=key, help=hint)
     problems_for(ev, path, label)
 
 
@@ -221,10 +127,9 @@ def choice(ev: Evaluation, path: str, options: Sequence[str], *, format_func: Ca
     """One of a list (sex, side, onset); nothing selected means not asked."""
     question, kb_help = _question(_case_key(path))
     key = state.widget_key(path)
-    _seed(key, state.get_answer(path))
-    picked = st.segmented_control(question, list(options), format_func=format_func, key=key,
-                                  on_change=_on_choice, args=(path,), help=kb_help)
-    _reconcile(path, picked)
+    state.register(key, "choice", path)
+    state.seed(key, state.get_answer(path))
+    st.segmented_control(question, list(options), format_func=format_func, key=key, help=kb_help)
     problems_for(ev, path)
 
 
@@ -238,12 +143,10 @@ def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, 
     question = finding.label if finding else humanise(name)
     kb_help = (finding.question or finding.help) if finding else None
     key = state.widget_key(path)
-    _seed(key, state.get_answer(path))
-    value = st.number_input(
-        question, value=None, step=int(step) if integer else float(step), format="%d" if integer else "%.1f",
-        key=key, on_change=_on_number, args=(path, integer), help=kb_help, placeholder=placeholder,
-    )
-    _reconcile(path, _number_answer(value, integer))
+    state.register(key, "integer" if integer else "decimal", path)
+    state.seed(key, state.get_answer(path))
+    st.number_input(question, value=None, step=int(step) if integer else float(step), format="%d" if integer else "%.1f",
+                    key=key, help=kb_help, placeholder=placeholder)
     problems_for(ev, path)
 
 
@@ -251,10 +154,10 @@ def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, 
 def text(ev: Evaluation, path: str, label: str, *, area: bool = False, help: str | None = None,
          max_chars: int | None = None, placeholder: str | None = None) -> None:
     key = state.widget_key(path)
-    _seed(key, state.get_answer(path) or "")
+    state.register(key, "text", path)
+    state.seed(key, state.get_answer(path) or "")
     widget = st.text_area if area else st.text_input
-    value = widget(label, key=key, on_change=_on_text, args=(path,), help=help, max_chars=max_chars, placeholder=placeholder)
-    _reconcile(path, _text_answer(value))
+    widget(label, key=key, help=help, max_chars=max_chars, placeholder=placeholder)
     problems_for(ev, path, label)
 
 
@@ -264,10 +167,9 @@ def multi(ev: Evaluation, path: str, options: Sequence[str], *, label: str, form
     """Several of a list. Nothing chosen means not asked; 'none of these' is an answer of its own."""
     key = state.widget_key(path)
     value = state.get_answer(path)
-    _seed(key, list(value or []))
-    _seed(key + ":none", value == [])
-    chosen = st.pills(label, list(options), selection_mode="multi", format_func=format_func, key=key,
-                      on_change=_on_multi, args=(path, tuple(options)), help=help, wrap=True)
-    none_ticked = st.checkbox(none_label, key=key + ":none", on_change=_on_multi_none, args=(path,))
-    _reconcile(path, _multi_answer(chosen, none_ticked, options))
+    state.register(key, "multi", path, options)
+    state.seed(key, list(value or []))
+    state.seed(key + ":none", value == [])
+    st.pills(label, list(options), selection_mode="multi", format_func=format_func, key=key, help=help, wrap=True)
+    st.checkbox(none_label, key=key + ":none")
     problems_for(ev, path, label)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake import assess
 from intake.records import AccessDenied
-from intake.ui import state
+from intake.ui import guard, state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md
 
@@ -44,6 +44,7 @@ def missing(ev: Evaluation) -> str | None:
     return None
 
 
+@guard.db_safe
 def file_now() -> None:
     """The button's callback: file what the session holds now, then start a new assessment."""
     ss = st.session_state
@@ -73,6 +74,7 @@ def file_now() -> None:
     ss[FILED_KEY] = {"id": record.id, "pseudonym": record.pseudonym, "version": record.version, "amended": amended}
 
 
+@guard.db_safe
 def _open_filed(record_id: str) -> None:
     from intake.ui import record_view  # here, not at the top: record_view reaches this module through step_reports
 

@@ -13,18 +13,15 @@ SHORT_TITLES = {
 }
 
 
-def _on_nav() -> None:
-    picked = st.session_state.get(NAV_KEY)
-    state.go_to(picked or st.session_state.step)
-
-
 def progress() -> None:
     step = st.session_state.step
     index = state.STEPS.index(step)
     st.progress((index + 1) / len(state.STEPS), text=f"Step {index + 1} of {len(state.STEPS)}: {state.STEP_TITLES[step]}")
+    state.register(NAV_KEY, "nav", "step")
     st.session_state[NAV_KEY] = step
+    state.seed_applied(NAV_KEY, step)
     st.segmented_control("Go to step", state.STEPS, format_func=SHORT_TITLES.__getitem__, key=NAV_KEY,
-                         on_change=_on_nav, width="stretch")
+                         width="stretch")
 
 
 def back_next() -> None:
@@ -33,11 +30,11 @@ def back_next() -> None:
     row = st.container(horizontal=True, horizontal_alignment="distribute" if index > 0 else "right", key="nav-row")
     if index > 0:
         previous = state.STEPS[index - 1]
-        row.button(f"Back: {state.STEP_TITLES[previous]}", on_click=state.go_to, args=(previous,),
+        row.button(f"Back: {state.STEP_TITLES[previous]}", on_click=state.post, args=(state.inbox(), "go", previous),
                    icon=":material/arrow_back:", key="nav:back")
     if index < len(state.STEPS) - 1:
         following = state.STEPS[index + 1]
-        row.button(f"Next: {state.STEP_TITLES[following]}", on_click=state.go_to, args=(following,),
+        row.button(f"Next: {state.STEP_TITLES[following]}", on_click=state.post, args=(state.inbox(), "go", following),
                    icon=":material/arrow_forward:", icon_position="right", type="primary", key="nav:next")
 
 

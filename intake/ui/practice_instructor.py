@@ -13,7 +13,7 @@ import streamlit as st
 from intake.library import difficulty_from_id
 from intake.loader import CaseError, load_vignette, parse_text
 from intake.progress import attempts_frame, by_origin, by_red_flag, to_csv, to_excel
-from intake.ui import state
+from intake.ui import guard, state
 from intake.ui.fields import kb
 from intake.ui.practice_pick import DIFFICULTY_WORDS
 from intake.ui.practice_state import md
@@ -37,12 +37,14 @@ def _bars(frame: pd.DataFrame, category: str, value: str, title: str) -> alt.Cha
     )
 
 
+@guard.db_safe
 def _add(data: dict, title: str, difficulty: str) -> None:
     state.store().add_vignette(data, title=title, difficulty=difficulty)
     st.session_state["i:uploads"] = st.session_state.get("i:uploads", 0) + 1
     st.session_state.flash = ("success", f"Vignette added to the case library: {title}.")
 
 
+@guard.db_safe
 def _remove(vignette_id: str) -> None:
     state.store().delete_vignette(vignette_id)
     st.session_state.flash = ("success", "Vignette removed from the case library (attempts on it are kept).")

@@ -20,7 +20,7 @@ from intake.library import CaseEntry, catalogue, load_entry
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, reveal, score_attempt
 from intake.store import AttemptRecord
-from intake.ui import state
+from intake.ui import guard, state
 
 __all__ = [
     "COMMIT_FIELDS",
@@ -165,6 +165,7 @@ def _adopt(record: AttemptRecord) -> None:
     _clear_widgets()
 
 
+@guard.db_safe
 def start_case(key: str) -> None:
     """Open a case for the student named on the page; the clock starts now."""
     p = practice()
@@ -181,6 +182,7 @@ def start_case(key: str) -> None:
     _adopt(record)
 
 
+@guard.db_safe
 def open_attempt(attempt_id: str) -> None:
     record = state.store().get_attempt(attempt_id)
     if record is None or entry_for(record.case_id) is None:

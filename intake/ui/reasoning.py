@@ -86,11 +86,7 @@ def sidebar_panel(ev: Evaluation) -> None:
 
 
 def save_status() -> None:
-    ss = st.session_state
-    if ss.draft_id and ss.consent:
-        st.caption(":material/cloud_done: Saved as you go. This page's address resumes the assessment.")
-    elif ss.draft_id:
-        st.caption(":material/pause_circle: Consent withdrawn: new answers are not being saved.")
-    else:
-        st.caption(":material/info: Not saved yet: record the patient's consent on step 1 to keep a draft.")
+    from intake.ui import save_status  # what the database confirmed (intake/ui/save_status.py)
+
+    save_status.show()
 

@@ -15,7 +15,7 @@ import streamlit as st
 from intake import fhir
 from intake.models import Assessment, Case
 from intake.records import AccessDenied, Record
-from intake.ui import navigation, reasoning, state, step_review
+from intake.ui import guard, navigation, reasoning, state, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
 from intake.ui.step_reports import case_yaml
@@ -40,6 +40,7 @@ def forget() -> None:
     st.session_state.pop(_CONFIRM_KEY, None)
 
 
+@guard.db_safe
 def open_record(record_id: str) -> None:
     ss = st.session_state
     if "records" not in allowed_modes():
@@ -109,6 +110,7 @@ def _record_for_action(record_id: str) -> Record | None:
     return record
 
 
+@guard.db_safe
 def _follow_up(record_id: str) -> None:
     record = _record_for_action(record_id)
     if record is None:
@@ -122,6 +124,7 @@ def _follow_up(record_id: str) -> None:
                               "consent to keep it as a draft.")
 
 
+@guard.db_safe
 def _amend(record_id: str) -> None:
     record = _record_for_action(record_id)
     if record is None:
@@ -140,6 +143,7 @@ def _cancel_delete() -> None:
     st.session_state.pop(_CONFIRM_KEY, None)
 
 
+@guard.db_safe
 def _delete(record_id: str, pseudonym: str) -> None:
     store = state.store()
     try:

@@ -2,8 +2,25 @@
 
 Streamlit forgets a widget's value when the widget is not drawn, so the answers live in
 ``st.session_state["answers"]`` (a nested dict shaped like a case) and widgets are only views
-of it: each widget's key is ``w:<dotted path>``, it is seeded from the answers before it is
-drawn, and its ``on_change`` callback writes back into the answers and into the draft store.
+of it: each widget's key is ``w:<dotted path>``, and it is seeded from the answers before it is
+drawn.
+
+**One write path.** Widget callbacks are not used to record answers. Streamlit makes every
+``st.session_state`` access a yield point: when the next click arrives while a callback runs
+(fast reruns, several sessions sharing the CPU), the access raises ``RerunException`` inside the
+callback, Streamlit swallows it as if the callback had asked to rerun, and the callback's work is
+lost; on the next run the widget's value counts as unchanged, so the callback never fires again.
+Instead ``collect()``, the first thing of every run, compares each live widget's value with the
+value last taken from it (``_applied``) and records the difference in the answers; it is
+idempotent (taking the same value twice changes nothing) and ordered (the widget states are the
+browser's latest), and an interruption at any point is repaired by the next run, because a
+widget's value stays in the session until a run completes, and every completed run has
+completed ``collect()``. Buttons (Back, Next, New) call callbacks that touch no session state:
+they only drop the request into a plain ``Inbox`` object, which ``collect()`` empties.
+
+**The draft carries a revision.** Each write names the revision it started from; the store
+refuses it if another window wrote in between. ``save_state()`` is what the screen says about
+saving: "Saved" only once the database has confirmed the answers now on screen.
 
 Only the draft id goes in the page address (``?draft=...``); no clinical field ever does.
 Nothing here caches anything derived from a patient: the one shared object is the
@@ -13,24 +30,35 @@ seen through the signed-in practitioner's clinic (``intake.ui.auth``).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
-from intake.store import ClinicStore, Draft, Store, database_url
+from intake.store import ClinicStore, Draft, DraftConflict, Store, StoreUnavailable, database_url
 
 __all__ = [
     "STEPS",
     "STEP_TITLES",
     "WIDGET_PREFIX",
+    "Inbox",
+    "SaveState",
     "clear_widgets",
+    "collect",
     "get_answer",
     "go_to",
+    "inbox",
     "init_session",
     "load_answers",
+    "register",
     "root_store",
+    "save_state",
+    "seed",
     "set_answer",
     "set_consent",
     "settle",
@@ -40,6 +68,12 @@ __all__ = [
 ]
 
 _SAVED_KEY = "_saved_fingerprint"  # what the draft last received, to spot unsaved answers cheaply
+_SPECS = "_widget_specs"  # widget key -> (kind, path, options): how its value becomes an answer
+_APPLIED = "_widget_applied"  # widget key -> the value collect() last took from it
+_INBOX = "_inbox"
+_SAVE = "_save_state"
+_RETRY_RESUME = "_retry_resume"
+RETRY_SECONDS = (1, 2, 4, 8, 15)  # a failed save is retried after these pauses (then every 15 s)
 STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "review", "reports")
 STEP_TITLES: dict[str, str] = {
     "patient": "Patient and consent",
@@ -85,7 +119,7 @@ def _empty_answers() -> dict[str, Any]:
 def init_session() -> None:
     """Set up this browser session once: resume the draft named in the address, or start empty."""
     ss = st.session_state
-    fresh = "answers" not in ss
+    fresh = "answers" not in ss or (ss.get(_RETRY_RESUME) and not ss.get("draft_id") and not ss.get("consent"))
     for key, value in (("answers", None), ("step", STEPS[0]), ("view", "wizard"), ("draft_id", None),
                        ("consent", False), ("flash", None), ("draft_links", {})):
         if key not in ss:
@@ -96,14 +130,27 @@ def init_session() -> None:
             wanted = None  # a student account opens no patient's draft, whatever the address says
             del st.query_params[DRAFT_PARAM]
         if wanted:
-            draft = store().get(wanted)
+            try:
+                draft = store().get(wanted)
+            except StoreUnavailable as down:
+                ss.flash = ("warning", f"The draft in this address cannot be opened now: {down.reason}. Reload this "
+                            "page in a moment to resume it.")
+                ss[_RETRY_RESUME] = True  # the next run tries again (unless work has started meanwhile)
+                return
+            ss.pop(_RETRY_RESUME, None)
             if draft is None:
                 ss.flash = ("warning", "The draft in this address was not found (it may have been deleted). A new assessment has started.")
                 del st.query_params[DRAFT_PARAM]
             else:
                 _adopt(draft)
-                store().log_view(draft.id)
-    # Keep the address in step with the draft (after a resume, a new draft, a delete).
+                with contextlib.suppress(StoreUnavailable):  # read, but its audit entry cannot be written now
+                    store().log_view(draft.id)
+    _sync_address()
+
+
+def _sync_address() -> None:
+    """Keep the address in step with the draft (after a resume, a new draft, a delete)."""
+    ss = st.session_state
     current = st.query_params.get(DRAFT_PARAM)
     if ss.draft_id and current != ss.draft_id:
         st.query_params[DRAFT_PARAM] = ss.draft_id
@@ -125,12 +172,165 @@ def _adopt(draft: Draft) -> None:
     ss.step = draft.step if draft.step in STEPS else STEPS[0]
     ss.view = "wizard"
     ss.draft_links = {k: v for k, v in (("follows_id", draft.follows_id), ("amends_id", draft.amends_id)) if v}
+    ss[_SAVE] = SaveState(revision=draft.revision)
+    ss[_SAVED_KEY] = _fingerprint()
 
 
 def clear_widgets() -> None:
     """Forget every widget's own copy so each is seeded again from the answers."""
     for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(WIDGET_PREFIX)]:
         del st.session_state[key]
+    st.session_state[_APPLIED] = {}
+
+
+# ---------------------------------------------------------------- the one write path
+
+
+class Inbox:
+    """Requests from buttons, dropped here by callbacks that touch no session state (so a new
+    click arriving meanwhile cannot cut them short) and carried out by ``collect()``."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, tuple[Any, ...]]] = []
+
+    def put(self, action: str, *args: Any) -> None:
+        self.requests.append((action, args))
+
+    def take(self) -> list[tuple[str, tuple[Any, ...]]]:
+        taken, self.requests[:] = list(self.requests), []
+        return taken
+
+
+def inbox() -> Inbox:
+    """This session's inbox, to pass as the first argument of a button's ``on_click``."""
+    box = st.session_state.get(_INBOX)
+    if not isinstance(box, Inbox):
+        box = st.session_state[_INBOX] = Inbox()
+    return box
+
+
+def post(box: Inbox, action: str, *args: Any) -> None:
+    """A button callback: no session-state access, so it always runs to the end."""
+    box.put(action, *args)
+
+
+def register(key: str, kind: str, path: str, options: Sequence[str] = ()) -> None:
+    """Say how a widget's value becomes an answer (before the widget is drawn)."""
+    specs = st.session_state.setdefault(_SPECS, {})
+    spec = (kind, path, tuple(options))
+    if specs.get(key) != spec:
+        specs[key] = spec
+
+
+def seed(key: str, value: Any) -> None:
+    """Give a widget the answer's value, unless it already holds the practitioner's own."""
+    ss = st.session_state
+    if key not in ss:
+        ss[key] = value
+        ss.setdefault(_APPLIED, {})[key] = value
+
+
+def seed_applied(key: str, value: Any) -> None:
+    """A widget the page sets on every run (the step bar): what it was set to is not a change."""
+    st.session_state.setdefault(_APPLIED, {})[key] = value
+
+
+FLAG_VALUES: dict[str, bool | None] = {"unasked": None, "no": False, "yes": True}
+TEST_VALUES: dict[str, str | None] = {"untested": None, "negative": "negative", "positive": "positive"}
+
+
+def _number(value: Any, integer: bool) -> Any:
+    if value is not None and (integer or float(value).is_integer()):
+        return int(value)
+    return value
+
+
+def _multi(chosen: Any, none_ticked: bool, options: Sequence[str]) -> list[str] | None:
+    picked = set(chosen or [])
+    ordered = [o for o in options if o in picked]
+    if ordered:
+        return ordered
+    return [] if none_ticked else None
+
+
+#: kind -> (value the widget shows when cleared, widget value -> answer)
+_CONVERTERS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
+    "flag": ("unasked", lambda v: FLAG_VALUES[v or "unasked"]),
+    "test": ("untested", lambda v: TEST_VALUES[v or "untested"]),
+    "choice": (None, lambda v: v),
+    "integer": (None, lambda v: _number(v, True)),
+    "decimal": (None, lambda v: _number(v, False)),
+    "text": (None, lambda v: v or None),
+}
+_MISSING = object()
+
+
+def _take(key: str, kind: str, path: str, options: tuple[str, ...], applied: dict[str, Any]) -> bool:
+    """Record what one widget shows if it changed since it was last taken; True if it did."""
+    ss = st.session_state
+    value = ss.get(key)
+    if kind == "multi":
+        none_key = key + ":none"
+        none_ticked = bool(ss.get(none_key, False))
+        before, none_before = applied.get(key, _MISSING), applied.get(none_key, _MISSING)
+        if before == value and none_before == none_ticked:
+            return False
+        if none_ticked and none_before != none_ticked:
+            value = []  # "none of these" just ticked: it clears the list
+            ss[key] = value
+        elif value and before != value and none_ticked:
+            none_ticked = False  # a site just chosen: "none of these" no longer holds
+            ss[none_key] = False
+        _write(path, _multi(value, none_ticked, options))
+        applied[key], applied[none_key] = list(value or []), none_ticked
+        return True
+    if kind == "consent":
+        value = bool(value)
+        if applied.get(key, _MISSING) == value:
+            return False
+        _consent(value)
+        applied[key] = value
+        return True
+    if kind == "nav":
+        if key not in applied:  # the widgets were reset (a new or loaded assessment): not a click
+            applied[key] = value
+            return False
+        if value is None or applied[key] == value:
+            return False
+        applied[key] = value
+        if value != ss.step:
+            _go(value)
+        return True
+    cleared, convert = _CONVERTERS[kind]
+    if value is None and cleared is not None:
+        value = ss[key] = cleared  # a segmented control clicked off: back to "Not asked"
+    if applied.get(key, _MISSING) == value:
+        return False
+    _write(path, convert(value))
+    applied[key] = value
+    return True
+
+
+def collect() -> None:
+    """First thing in every run: take every change the widgets show, and the buttons' requests,
+    into the answers, then write the draft (once) if anything changed."""
+    ss = st.session_state
+    specs = ss.setdefault(_SPECS, {})
+    applied = ss.setdefault(_APPLIED, {})
+    for key, (kind, path, options) in list(specs.items()):
+        if key in ss:  # on screen (or was, until a run completes without it)
+            _take(key, kind, path, options, applied)
+    for action, args in inbox().take():
+        if action == "go":
+            _go(*args)
+        elif action == "new":
+            start_new()
+        elif action == "keep_mine":
+            flush(force=True)
+        elif action == "load_theirs" and ss.get("draft_id"):
+            resume(ss.draft_id)
+    flush()
+    _sync_address()
 
 
 def get_answer(path: str, default: Any = None) -> Any:
@@ -142,8 +342,8 @@ def get_answer(path: str, default: Any = None) -> Any:
     return node
 
 
-def set_answer(path: str, value: Any) -> None:
-    """Record one answer (None means 'not asked': the key is removed) and save the draft."""
+def _write(path: str, value: Any) -> None:
+    """Put one answer in the session's answers (None means 'not asked': the key is removed)."""
     parts = path.split(".")
     node = st.session_state.answers
     for part in parts[:-1]:
@@ -152,22 +352,32 @@ def set_answer(path: str, value: Any) -> None:
         node.pop(parts[-1], None)
     else:
         node[parts[-1]] = value
-    _save(answers=True)
 
 
-def set_consent(value: bool) -> None:
+def _consent(value: bool) -> None:
     st.session_state.consent = bool(value)
-    if value and not st.session_state.draft_id:
-        _create_draft()
-    else:
-        _save(answers=True, consent=True)
 
 
-def go_to(step: str) -> None:
+def _go(step: str) -> None:
     if step in STEPS:
         st.session_state.step = step
         st.session_state.view = "wizard"
-        _save(step=True)
+
+
+def set_answer(path: str, value: Any) -> None:
+    """Record one answer and write the draft (for code that sets an answer itself)."""
+    _write(path, value)
+    flush()
+
+
+def set_consent(value: bool) -> None:
+    _consent(value)
+    flush()
+
+
+def go_to(step: str) -> None:
+    _go(step)
+    flush()
 
 
 def _split_notes(answers: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -181,52 +391,116 @@ def _fingerprint() -> str:
     return json.dumps([ss.answers, ss.step, ss.consent], sort_keys=True, default=str)
 
 
+@dataclass
+class SaveState:
+    """What the screen says about saving: the revision the database confirmed, and whether the
+    answers now in the session are that revision ("Saved") or still waiting ("Not saved")."""
+
+    revision: int = 0
+    pending: bool = False
+    failures: int = 0
+    next_try: float = 0.0
+    problem: str = ""  # "unavailable" | "conflict" | ""
+    reason: str = ""  # why the database could not take it, in words for the screen
+    stored_consent: bool = True  # what the stored draft says about consent
+    conflict_by: str = ""
+    conflict_at: str = ""
+    saved_at: float = field(default_factory=time.time)
+
+
+def save_state() -> SaveState:
+    state = st.session_state.get(_SAVE)
+    if not isinstance(state, SaveState):
+        state = st.session_state[_SAVE] = SaveState()
+    return state
+
+
 def _create_draft() -> None:
     ss = st.session_state
     data, notes = _split_notes(ss.answers)
     draft = store().create(data, step=ss.step, consent=True, notes=notes, **ss.get("draft_links", {}))
     ss.draft_id = draft.id
     ss[_SAVED_KEY] = _fingerprint()
+    ss[_SAVE] = SaveState(revision=draft.revision)
     # Put the id in the address now, not on the next run: a refresh in between must resume it.
     st.query_params[DRAFT_PARAM] = draft.id
 
 
-def _save(answers: bool = False, step: bool = False, consent: bool = False) -> None:
-    """Write the whole draft through, but only once the patient has agreed to the record.
-
-    The flags say what changed; the draft is always written whole (one small row), so what is
-    stored never lags behind the session, whichever callback ran last.
-    """
-    del answers, step  # kept for call sites that say what changed
+def _save(*, force: bool = False) -> None:
+    """Write the whole draft (one small row), naming the revision this session last saw."""
     ss = st.session_state
-    if not ss.draft_id or not (ss.consent or consent):
-        return
     data, notes = _split_notes(ss.answers)
-    if store().save(ss.draft_id, answers=data, notes=notes, step=ss.step, consent=ss.consent):
-        ss[_SAVED_KEY] = _fingerprint()
-    else:
+    fingerprint = _fingerprint()
+    saved = save_state()
+    try:
+        revision = store().save(ss.draft_id, answers=data, notes=notes, step=ss.step, consent=ss.consent,
+                                expected_revision=None if force else saved.revision)
+    except DraftConflict as conflict:
+        ss[_SAVE] = SaveState(revision=saved.revision, pending=True, problem="conflict",
+                              conflict_by=conflict.by, conflict_at=conflict.at)
+        return
+    if revision is None:
         # Deleted from the drafts list in another tab: keep working, start a fresh draft.
         ss.draft_id = None
         if ss.consent:
             _create_draft()
+        return
+    ss[_SAVED_KEY] = fingerprint
+    ss[_SAVE] = SaveState(revision=revision)
+
+
+def flush(*, force: bool = False) -> None:
+    """Make the draft match the answers, once the patient has agreed to the record.
+
+    A database that is down, locked or full never reaches the screen as an error page: the
+    answers stay in the session, the screen says they are not saved, and the write is tried
+    again (with a growing pause) on the next run or by the sidebar's retry timer.
+    """
+    ss = st.session_state
+    saved = save_state()
+    if not ss.get("consent"):
+        if ss.get("draft_id") and saved.stored_consent:
+            _withdraw(saved)
+        return
+    if saved.problem == "conflict" and not force:
+        return  # the practitioner chooses: keep this window's answers or load the other's
+    if ss.get("draft_id") and ss.get(_SAVED_KEY) == _fingerprint():
+        if saved.pending and saved.problem != "conflict":
+            ss[_SAVE] = SaveState(revision=saved.revision)
+        return
+    if saved.problem == "unavailable" and not force and time.monotonic() < saved.next_try:
+        return  # waiting before the next try (the sidebar's timer, or the next click, tries again)
+    try:
+        if not ss.get("draft_id"):
+            _create_draft()
+        else:
+            _save(force=force)
+    except StoreUnavailable as down:
+        failures = saved.failures + 1
+        pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1]
+        ss[_SAVE] = SaveState(revision=saved.revision, pending=True, failures=failures,
+                              next_try=time.monotonic() + pause, problem="unavailable", reason=down.reason)
+    if ss.get("draft_id") and st.query_params.get(DRAFT_PARAM) != ss.draft_id:
+        st.query_params[DRAFT_PARAM] = ss.draft_id
+
+
+def _withdraw(saved: SaveState) -> None:
+    """Consent withdrawn: the stored draft says so at once (whatever another window wrote); the
+    answers given from now on stay in this session."""
+    ss = st.session_state
+    try:
+        revision = store().save(ss.draft_id, consent=False)
+    except StoreUnavailable as down:
+        ss[_SAVE] = SaveState(revision=saved.revision, pending=True, failures=saved.failures + 1,
+                              problem="unavailable", reason=down.reason)
+        return
+    ss[_SAVE] = SaveState(revision=revision or saved.revision, stored_consent=False)
+    ss[_SAVED_KEY] = _fingerprint()
 
 
 def settle() -> None:
-    """End of every run: make the draft match the answers, whatever callback was cut short.
-
-    Streamlit can interrupt a callback half-way when the next input arrives quickly (consent
-    recorded but the draft not yet created, say). Every answer is in the session store, so the
-    last step of each run writes whatever has not reached the draft and puts its id in the address.
-    """
-    ss = st.session_state
-    if not ss.consent:
-        return
-    if not ss.draft_id:
-        _create_draft()
-    elif ss.get(_SAVED_KEY) != _fingerprint():
-        _save()
-    if st.query_params.get(DRAFT_PARAM) != ss.draft_id:
-        st.query_params[DRAFT_PARAM] = ss.draft_id
+    """End of every run: whatever the run itself changed (a loaded case, a new draft) reaches the draft."""
+    flush()
 
 
 def start_new() -> None:
@@ -238,6 +512,8 @@ def start_new() -> None:
     ss.step = STEPS[0]
     ss.view = "wizard"
     ss.draft_links = {}
+    ss[_SAVE] = SaveState()
+    ss.pop(_SAVED_KEY, None)
     clear_widgets()
 
 
@@ -257,9 +533,11 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
     ss.step = step
     ss.view = "wizard"
     ss.draft_links = {k: v for k, v in (("follows_id", follows_id), ("amends_id", amends_id)) if v}
+    ss[_SAVE] = SaveState()
+    ss.pop(_SAVED_KEY, None)
     clear_widgets()
     if consent:
-        _create_draft()
+        flush()
 
 
 def resume(draft_id: str) -> bool:

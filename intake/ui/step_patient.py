@@ -12,24 +12,16 @@ SEXES = ("female", "male", "other", "unspecified")
 SIDES = ("left", "right", "bilateral")
 
 
-def _on_consent() -> None:
-    state.set_consent(bool(st.session_state.get(CONSENT_KEY)))
-
-
 def render(ev: Evaluation) -> None:
     link = filing.link_caption()
     if link:
         st.info(link, icon=":material/link:")
-    if CONSENT_KEY not in st.session_state:
-        st.session_state[CONSENT_KEY] = bool(st.session_state.consent)
-    agreed = st.checkbox(
-        "The patient agrees to this assessment being recorded",
-        key=CONSENT_KEY, on_change=_on_consent,
+    state.register(CONSENT_KEY, "consent", "consent")
+    state.seed(CONSENT_KEY, bool(st.session_state.consent))
+    st.checkbox(
+        "The patient agrees to this assessment being recorded", key=CONSENT_KEY,
         help="Answers are kept as a draft on this computer only once consent is recorded.",
     )
-    if agreed != st.session_state.consent:  # the callback was lost to a fast click: catch up
-        state.set_consent(agreed)
-        st.session_state[fields.RESYNC_KEY] = True
     with st.container():  # always there, so the fields below keep their place (and focus)
         if not st.session_state.consent:
             st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
