@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from intake import audit
@@ -29,8 +29,8 @@ from intake.db.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, Re
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
 
-__all__ = ["EXPORT_COLUMNS", "AccessDenied", "Record", "RecordFilter", "RecordSummary", "Records", "leading_origins",
-           "new_pseudonym"]
+__all__ = ["EXPORT_COLUMNS", "AccessDenied", "Record", "RecordChanged", "RecordFilter", "RecordSummary", "Records",
+           "leading_origins", "new_pseudonym"]
 
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud and type
 EXPORT_COLUMNS = ("record_id", "patient_pseudonym", "assessed_on", "practitioner", "leading_origins", "red_flags",
@@ -40,6 +40,24 @@ MAX_LIST = 500
 
 class AccessDenied(PermissionError):
     """The principal may not do this (the message says what is needed)."""
+
+
+class RecordChanged(RuntimeError):
+    """An amendment started from an older version than the record has now."""
+
+    def __init__(self, version: int, by: str, at: datetime):
+        self.version, self.by, self.at = version, by, at
+        super().__init__(f"The record was changed by {by or 'someone'} at {at:%Y-%m-%d %H:%M} UTC (it is now version "
+                         f"{version}) — reload it and amend that version.")
+
+
+def _changed(session: Session, record_id: str) -> RecordChanged:
+    row = session.get(RecordRow, record_id, populate_existing=True)
+    last = session.scalars(select(RecordVersionRow).where(RecordVersionRow.record_id == record_id)
+                           .order_by(RecordVersionRow.version.desc()).limit(1)).first()
+    who = session.get(PractitionerRow, last.practitioner_id) if last is not None else None
+    return RecordChanged(row.version if row else 0, who.display_name if who else "",
+                         last.saved_at if last is not None else datetime.now(UTC))
 
 
 def new_pseudonym() -> str:
@@ -137,9 +155,14 @@ class Records:
     # ------------------------------------------------------------------ filing
 
     def file(self, principal: Principal, case: Case, assessment: Assessment, *, draft_id: str | None = None,
-             follows_id: str | None = None, amends_id: str | None = None, assessed_at: datetime | None = None) -> Record:
+             follows_id: str | None = None, amends_id: str | None = None, assessed_at: datetime | None = None,
+             amends_version: int | None = None) -> Record:
         """Store a finished assessment (or replace the one `amends_id` names), remove the draft it
-        came from, and audit it — all in one transaction. Returns the record as committed."""
+        came from, and audit it — all in one transaction. Returns the record as committed.
+
+        An amendment names the version it started from (``amends_version``): the version goes up in
+        one conditional UPDATE, so two amendments never share a number, and one that started from an
+        older version than the record has now is refused (``RecordChanged``), never a lost update."""
         _require_clinical(principal)
         now = datetime.now(UTC)
         case_data = case.to_data()
@@ -161,9 +184,15 @@ class Records:
                 row = self._own(session, principal, amends_id)
                 if row is None:
                     raise AccessDenied("The record being amended does not exist in your clinic.")
-                for key, value in columns.items():
-                    setattr(row, key, value)
-                row.version += 1
+                where = [RecordRow.id == row.id, RecordRow.clinic_id == principal.clinic_id]
+                if amends_version is not None:
+                    where.append(RecordRow.version == amends_version)
+                bumped = session.execute(update(RecordRow).where(*where)
+                                         .values(**columns, version=RecordRow.version + 1)
+                                         .returning(RecordRow.version)).first()
+                if bumped is None:
+                    raise _changed(session, row.id)
+                session.refresh(row)
                 action = "update"
             else:
                 pseudonym = None

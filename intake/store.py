@@ -66,6 +66,7 @@ class Draft:
     follows_id: str | None = None
     amends_id: str | None = None
     revision: int = 1
+    amends_version: int | None = None
 
 
 class DraftConflict(RuntimeError):
@@ -178,7 +179,8 @@ class ClinicStore:
     # ------------------------------------------------------------ drafts
 
     def create(self, answers: dict[str, Any] | None = None, step: str = "", consent: bool = False, notes: str = "", *,
-               follows_id: str | None = None, amends_id: str | None = None, pseudonym: str | None = None) -> Draft:
+               follows_id: str | None = None, amends_id: str | None = None, pseudonym: str | None = None,
+               amends_version: int | None = None) -> Draft:
         now = _now()
         text = _dump(answers or {})
 
@@ -186,7 +188,7 @@ class ClinicStore:
             row = DraftRow(id=new_draft_id(), created=now, updated=now, step=step, consent=consent, answers=text,
                            notes=notes, clinic_id=self.clinic_id, practitioner_id=self.principal.user_id,
                            follows_id=follows_id, amends_id=amends_id, pseudonym=pseudonym, revision=1,
-                           updated_by=self.principal.user_id)
+                           updated_by=self.principal.user_id, amends_version=amends_version)
             session.add(row)
             audit.write(session, actor=self.principal, action="create", kind="draft", record_id=row.id,
                         detail={"follows": follows_id, "amends": amends_id} if follows_id or amends_id else None)
@@ -194,7 +196,7 @@ class ClinicStore:
 
         draft_id = self.db.write(insert)
         return Draft(id=draft_id, created=now, updated=now, step=step, consent=consent, answers=_load(text), notes=notes,
-                     follows_id=follows_id, amends_id=amends_id, revision=1)
+                     follows_id=follows_id, amends_id=amends_id, revision=1, amends_version=amends_version)
 
     def save(self, draft_id: str, *, answers: dict[str, Any] | None = None, step: str | None = None,
              consent: bool | None = None, notes: str | None = None, expected_revision: int | None = None) -> int | None:
@@ -240,7 +242,8 @@ class ClinicStore:
                 return None
             return Draft(id=row.id, created=row.created, updated=row.updated, step=row.step,
                          consent=bool(row.consent), answers=_load(row.answers), notes=row.notes or "",
-                         follows_id=row.follows_id, amends_id=row.amends_id, revision=row.revision or 1)
+                         follows_id=row.follows_id, amends_id=row.amends_id, revision=row.revision or 1,
+                         amends_version=row.amends_version)
 
     def list(self, limit: int = 200) -> list[DraftSummary]:
         """The clinic's drafts, most recently updated first."""
@@ -275,7 +278,8 @@ class ClinicStore:
         """File the finished assessment as a record and remove its draft, in one transaction."""
         draft = self.get(draft_id) if draft_id else None
         return self.records.file(self.principal, case, assessment, draft_id=draft.id if draft else None,
-                                 follows_id=draft.follows_id if draft else None, amends_id=draft.amends_id if draft else None)
+                                 follows_id=draft.follows_id if draft else None, amends_id=draft.amends_id if draft else None,
+                                 amends_version=draft.amends_version if draft else None)
 
     def _own_draft(self, session, draft_id: str) -> DraftRow | None:
         if not draft_id or len(draft_id) > 64:

@@ -276,3 +276,62 @@ def test_an_unknown_username_and_an_address_are_throttled_too(db_store, monkeypa
             break
     else:
         pytest.fail("the address was never throttled")
+
+
+# ---------------------------------------------------------------- record amendments
+
+
+def test_a_stale_amendment_is_refused_with_who_changed_it_and_when(db_store):
+    from db_support import case_and_assessment
+
+    from intake.records import RecordChanged
+
+    world = World(db_store)
+    record = world.file(world.a_prac, "example-01-hip-osteoarthritis")
+    case, assessment = case_and_assessment("example-01-hip-osteoarthritis", name="First amendment")
+    assert db_store.records.file(world.a_prac2, case, assessment, amends_id=record.id, amends_version=1).version == 2
+    case, assessment = case_and_assessment("example-01-hip-osteoarthritis", name="Second, from version 1")
+    with pytest.raises(RecordChanged, match=r"changed by A Prac2 at .* UTC \(it is now version 2\) — reload"):
+        db_store.records.file(world.a_prac, case, assessment, amends_id=record.id, amends_version=1)
+    kept = db_store.records.get(world.a_prac, record.id, audit_view=False)
+    assert kept.version == 2 and kept.patient_name == "First amendment"
+    assert [v for v, _, _ in db_store.records.versions(world.a_prac, record.id)] == [1, 2]
+
+
+def _amend_many(url: str, principal, record_id: str, label: str, times: int) -> int:
+    """In its own process: amend `times` times, each from the version just read; retry on a conflict."""
+    from db_support import case_and_assessment
+
+    from intake.records import RecordChanged
+    from intake.store import Store
+
+    store = Store(url)
+    conflicts = 0
+    try:
+        for n in range(times):
+            case, assessment = case_and_assessment("example-01-hip-osteoarthritis", name=f"{label}{n}")
+            while True:
+                version = store.records.get(principal, record_id, audit_view=False).version
+                try:
+                    store.records.file(principal, case, assessment, amends_id=record_id, amends_version=version)
+                    break
+                except RecordChanged:
+                    conflicts += 1
+        return conflicts
+    finally:
+        store.dispose()
+
+
+def test_two_processes_amending_one_record_lose_no_update_and_reuse_no_version(db_store, db_url):
+    import multiprocessing
+
+    world = World(db_store)
+    record = world.file(world.a_prac, "example-01-hip-osteoarthritis")
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        runs = [pool.apply_async(_amend_many, (db_url, p, record.id, label, 25))
+                for p, label in ((world.a_prac, "a"), (world.a_prac2, "b"))]
+        [run.get(timeout=300) for run in runs]
+    versions = [v for v, _, _ in db_store.records.versions(world.a_prac, record.id)]
+    assert versions == list(range(1, 52))  # 50 amendments, each its own number, none lost
+    assert db_store.records.get(world.a_prac, record.id, audit_view=False).version == 51

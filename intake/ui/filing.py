@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake import assess
-from intake.records import AccessDenied
+from intake.records import AccessDenied, RecordChanged
 from intake.ui import guard, state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md
@@ -63,6 +63,9 @@ def file_now() -> None:
         record = store.file(ss.draft_id, ev.case, ev.assessment)
     except AccessDenied as exc:
         ss.flash = ("error", f"Not filed: {exc} The draft is kept, nothing is lost.")
+        return
+    except RecordChanged as exc:
+        ss.flash = ("error", f"Not saved: {exc} Your amended answers are kept in this draft.")
         return
     except SQLAlchemyError as exc:
         log.error("filing failed (%s)", type(exc).__name__)  # never the answers

@@ -129,7 +129,7 @@ def _amend(record_id: str) -> None:
     record = _record_for_action(record_id)
     if record is None:
         return
-    state.load_answers(record.case_data, consent=True, amends_id=record.id)
+    state.load_answers(record.case_data, consent=True, amends_id=record.id, amends_version=record.version)
     st.session_state.mode = "intake"
     st.session_state.flash = ("info", f"Amending record {record.pseudonym}: change what needs changing, then "
                               "**Save amendment** on the Reports step. Until then the record stays as it is.")

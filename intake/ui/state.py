@@ -171,7 +171,8 @@ def _adopt(draft: Draft) -> None:
     ss.consent = draft.consent
     ss.step = draft.step if draft.step in STEPS else STEPS[0]
     ss.view = "wizard"
-    ss.draft_links = {k: v for k, v in (("follows_id", draft.follows_id), ("amends_id", draft.amends_id)) if v}
+    ss.draft_links = {k: v for k, v in (("follows_id", draft.follows_id), ("amends_id", draft.amends_id),
+                                        ("amends_version", draft.amends_version)) if v}
     ss[_SAVE] = SaveState(revision=draft.revision)
     ss[_SAVED_KEY] = _fingerprint()
 
@@ -518,7 +519,7 @@ def start_new() -> None:
 
 
 def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0], follows_id: str | None = None,
-                 amends_id: str | None = None) -> None:
+                 amends_id: str | None = None, amends_version: int | None = None) -> None:
     """Start from a whole set of answers (an uploaded case, a filed record to follow up or amend):
     a new draft when consent is recorded, linked to the record it follows or amends."""
     ss = st.session_state
@@ -532,7 +533,8 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
     ss.consent = consent
     ss.step = step
     ss.view = "wizard"
-    ss.draft_links = {k: v for k, v in (("follows_id", follows_id), ("amends_id", amends_id)) if v}
+    ss.draft_links = {k: v for k, v in (("follows_id", follows_id), ("amends_id", amends_id),
+                                        ("amends_version", amends_version)) if v}
     ss[_SAVE] = SaveState()
     ss.pop(_SAVED_KEY, None)
     clear_widgets()

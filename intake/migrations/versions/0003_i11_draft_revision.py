@@ -1,4 +1,5 @@
-"""Drafts count their writes (revision) and remember who wrote last, for optimistic concurrency;
+"""Drafts count their writes (revision) and remember who wrote last, and an amendment the record
+version it started from, for optimistic concurrency;
 failed sign-ins are counted per account and per address (throttling and temporary locks).
 
 Revision ID: 0003_i11
@@ -21,6 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("drafts") as batch:
         batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("updated_by", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("amends_version", sa.Integer(), nullable=True))
     op.create_table(
         "sign_in_throttle",
         sa.Column("key", sa.String(200), nullable=False),
@@ -34,5 +36,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("sign_in_throttle")
     with op.batch_alter_table("drafts") as batch:
+        batch.drop_column("amends_version")
         batch.drop_column("updated_by")
         batch.drop_column("revision")
