@@ -35,7 +35,7 @@ import copy
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -67,7 +67,6 @@ __all__ = [
     "widget_key",
 ]
 
-_SAVED_KEY = "_saved_fingerprint"  # what the draft last received, to spot unsaved answers cheaply
 _SPECS = "_widget_specs"  # widget key -> (kind, path, options): how its value becomes an answer
 _APPLIED = "_widget_applied"  # widget key -> the value collect() last took from it
 _INBOX = "_inbox"
@@ -173,8 +172,8 @@ def _adopt(draft: Draft) -> None:
     ss.view = "wizard"
     ss.draft_links = {k: v for k, v in (("follows_id", draft.follows_id), ("amends_id", draft.amends_id),
                                         ("amends_version", draft.amends_version)) if v}
-    ss[_SAVE] = SaveState(revision=draft.revision)
-    ss[_SAVED_KEY] = _fingerprint()
+    ss[_SAVE] = SaveState(revision=draft.revision, fingerprint=_fingerprint(), draft_id=draft.id,
+                          stored_consent=draft.consent)
 
 
 def clear_widgets() -> None:
@@ -197,9 +196,9 @@ class Inbox:
     def put(self, action: str, *args: Any) -> None:
         self.requests.append((action, args))
 
-    def take(self) -> list[tuple[str, tuple[Any, ...]]]:
-        taken, self.requests[:] = list(self.requests), []
-        return taken
+    def done(self, request: tuple[str, tuple[Any, ...]]) -> None:
+        if request in self.requests:
+            self.requests.remove(request)
 
 
 def inbox() -> Inbox:
@@ -321,7 +320,9 @@ def collect() -> None:
     for key, (kind, path, options) in list(specs.items()):
         if key in ss:  # on screen (or was, until a run completes without it)
             _take(key, kind, path, options, applied)
-    for action, args in inbox().take():
+    box = inbox()
+    for request in list(box.requests):
+        action, args = request
         if action == "go":
             _go(*args)
         elif action == "new":
@@ -330,6 +331,7 @@ def collect() -> None:
             flush(force=True)
         elif action == "load_theirs" and ss.get("draft_id"):
             resume(ss.draft_id)
+        box.done(request)  # only once carried out: a run cut short in between does it again
     flush()
     _sync_address()
 
@@ -394,10 +396,16 @@ def _fingerprint() -> str:
 
 @dataclass
 class SaveState:
-    """What the screen says about saving: the revision the database confirmed, and whether the
-    answers now in the session are that revision ("Saved") or still waiting ("Not saved")."""
+    """What the screen says about saving: the revision the database confirmed and the answers it
+    holds (their fingerprint), and whether the session's answers are still waiting ("Not saved").
+
+    One object per session, changed in place: after a database write the outcome is recorded by
+    setting attributes (no ``st.session_state`` access, so no yield point where the next click
+    could cut the run short between the write and the record of it)."""
 
     revision: int = 0
+    fingerprint: str = ""
+    draft_id: str | None = None  # the draft the database confirmed (adopted if the run was cut short)
     pending: bool = False
     failures: int = 0
     next_try: float = 0.0
@@ -406,7 +414,22 @@ class SaveState:
     stored_consent: bool = True  # what the stored draft says about consent
     conflict_by: str = ""
     conflict_at: str = ""
-    saved_at: float = field(default_factory=time.time)
+
+    def confirmed(self, revision: int, fingerprint: str, *, draft_id: str | None = None,
+                  consent: bool = True) -> None:
+        self.revision, self.fingerprint, self.stored_consent = revision, fingerprint, consent
+        if draft_id is not None:
+            self.draft_id = draft_id
+        self.pending, self.failures, self.next_try, self.problem, self.reason = False, 0, 0.0, "", ""
+        self.conflict_by = self.conflict_at = ""
+
+    def failed(self, reason: str) -> None:
+        self.failures += 1
+        self.pending, self.problem, self.reason = True, "unavailable", reason
+        self.next_try = time.monotonic() + RETRY_SECONDS[min(self.failures, len(RETRY_SECONDS)) - 1]
+
+    def conflicted(self, by: str, at: str) -> None:
+        self.pending, self.problem, self.conflict_by, self.conflict_at = True, "conflict", by, at
 
 
 def save_state() -> SaveState:
@@ -416,38 +439,39 @@ def save_state() -> SaveState:
     return state
 
 
-def _create_draft() -> None:
+def _create_draft(saved: SaveState) -> None:
     ss = st.session_state
     data, notes = _split_notes(ss.answers)
-    draft = store().create(data, step=ss.step, consent=True, notes=notes, **ss.get("draft_links", {}))
+    fingerprint = _fingerprint()
+    links = dict(ss.get("draft_links", {}))
+    clinic = store()
+    draft = clinic.create(data, step=ss.step, consent=True, notes=notes, **links)
+    saved.confirmed(draft.revision, fingerprint, draft_id=draft.id)  # no yield point since the write
     ss.draft_id = draft.id
-    ss[_SAVED_KEY] = _fingerprint()
-    ss[_SAVE] = SaveState(revision=draft.revision)
     # Put the id in the address now, not on the next run: a refresh in between must resume it.
     st.query_params[DRAFT_PARAM] = draft.id
 
 
-def _save(*, force: bool = False) -> None:
+def _save(saved: SaveState, *, force: bool = False) -> None:
     """Write the whole draft (one small row), naming the revision this session last saw."""
     ss = st.session_state
     data, notes = _split_notes(ss.answers)
     fingerprint = _fingerprint()
-    saved = save_state()
+    draft_id, step, consent = ss.draft_id, ss.step, ss.consent
+    clinic = store()
     try:
-        revision = store().save(ss.draft_id, answers=data, notes=notes, step=ss.step, consent=ss.consent,
-                                expected_revision=None if force else saved.revision)
+        revision = clinic.save(draft_id, answers=data, notes=notes, step=step, consent=consent,
+                               expected_revision=None if force else saved.revision)
     except DraftConflict as conflict:
-        ss[_SAVE] = SaveState(revision=saved.revision, pending=True, problem="conflict",
-                              conflict_by=conflict.by, conflict_at=conflict.at)
+        saved.conflicted(conflict.by, conflict.at)
         return
     if revision is None:
         # Deleted from the drafts list in another tab: keep working, start a fresh draft.
+        saved.draft_id = None
         ss.draft_id = None
-        if ss.consent:
-            _create_draft()
+        _create_draft(saved)
         return
-    ss[_SAVED_KEY] = fingerprint
-    ss[_SAVE] = SaveState(revision=revision)
+    saved.confirmed(revision, fingerprint, draft_id=draft_id)
 
 
 def flush(*, force: bool = False) -> None:
@@ -459,28 +483,27 @@ def flush(*, force: bool = False) -> None:
     """
     ss = st.session_state
     saved = save_state()
+    if saved.draft_id and not ss.get("draft_id"):
+        ss.draft_id = saved.draft_id  # created, but the run was cut short before it said so
     if not ss.get("consent"):
         if ss.get("draft_id") and saved.stored_consent:
             _withdraw(saved)
         return
     if saved.problem == "conflict" and not force:
         return  # the practitioner chooses: keep this window's answers or load the other's
-    if ss.get("draft_id") and ss.get(_SAVED_KEY) == _fingerprint():
-        if saved.pending and saved.problem != "conflict":
-            ss[_SAVE] = SaveState(revision=saved.revision)
+    if ss.get("draft_id") and saved.fingerprint == _fingerprint() and saved.stored_consent:
+        if saved.problem == "unavailable":
+            saved.confirmed(saved.revision, saved.fingerprint)
         return
     if saved.problem == "unavailable" and not force and time.monotonic() < saved.next_try:
         return  # waiting before the next try (the sidebar's timer, or the next click, tries again)
     try:
         if not ss.get("draft_id"):
-            _create_draft()
+            _create_draft(saved)
         else:
-            _save(force=force)
+            _save(saved, force=force)
     except StoreUnavailable as down:
-        failures = saved.failures + 1
-        pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1]
-        ss[_SAVE] = SaveState(revision=saved.revision, pending=True, failures=failures,
-                              next_try=time.monotonic() + pause, problem="unavailable", reason=down.reason)
+        saved.failed(down.reason)
     if ss.get("draft_id") and st.query_params.get(DRAFT_PARAM) != ss.draft_id:
         st.query_params[DRAFT_PARAM] = ss.draft_id
 
@@ -489,14 +512,14 @@ def _withdraw(saved: SaveState) -> None:
     """Consent withdrawn: the stored draft says so at once (whatever another window wrote); the
     answers given from now on stay in this session."""
     ss = st.session_state
+    draft_id, fingerprint = ss.draft_id, _fingerprint()
+    clinic = store()
     try:
-        revision = store().save(ss.draft_id, consent=False)
+        revision = clinic.save(draft_id, consent=False)
     except StoreUnavailable as down:
-        ss[_SAVE] = SaveState(revision=saved.revision, pending=True, failures=saved.failures + 1,
-                              problem="unavailable", reason=down.reason)
+        saved.failed(down.reason)
         return
-    ss[_SAVE] = SaveState(revision=revision or saved.revision, stored_consent=False)
-    ss[_SAVED_KEY] = _fingerprint()
+    saved.confirmed(revision or saved.revision, fingerprint, consent=False)
 
 
 def settle() -> None:
@@ -514,7 +537,6 @@ def start_new() -> None:
     ss.view = "wizard"
     ss.draft_links = {}
     ss[_SAVE] = SaveState()
-    ss.pop(_SAVED_KEY, None)
     clear_widgets()
 
 
@@ -536,7 +558,6 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
     ss.draft_links = {k: v for k, v in (("follows_id", follows_id), ("amends_id", amends_id),
                                         ("amends_version", amends_version)) if v}
     ss[_SAVE] = SaveState()
-    ss.pop(_SAVED_KEY, None)
     clear_widgets()
     if consent:
         flush()

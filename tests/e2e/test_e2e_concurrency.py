@@ -53,6 +53,7 @@ class Session:
     draft_id: str | None = None
     saved_caption: str = ""
     reopened: dict[str, Any] = field(default_factory=dict)
+    phase: str = "start"
 
 
 async def _idle(page) -> None:
@@ -116,22 +117,28 @@ async def _practitioner(browser, url: str, n: int, seed: int) -> Session:
         side = rng.choice(["Left", "Right"])
         await _pick(page, "Which side are the main symptoms on?", side)
         ack["patient.side"] = side.lower()
+        session.phase = "Next from patient"
         await page.get_by_role("button", name="Next: Red-flag screen").click(timeout=WAIT)
 
         await _heading(page, "Red-flag screen")
         for key in RED_FLAGS:
             word = rng.choice(["No", "No", "No", "Yes"])
+            session.phase = f"red flag {key}"
             await _pick(page, flags[key], word)
             ack[f"red_flags.{key}"] = word == "Yes"
+        session.phase = "Next from red flags"
         await page.get_by_role("button", name="Next: Pain history").click(timeout=WAIT)
         await _heading(page, "Pain history")
+        session.phase = "Next from history"
         await page.get_by_role("button", name="Next: Hip examination").click(timeout=WAIT)
 
         await _heading(page, "Hip examination")
         for key in HIP_TESTS:
             word = rng.choice(["Negative", "Positive"])
+            session.phase = f"hip test {key}"
             await _pick(page, tests[key], word)
             ack[f"exam.tests.{key}"] = word.lower()
+        session.phase = "Next from hip"
         await page.get_by_role("button", name="Next: Lumbar, neural and sacroiliac").click(timeout=WAIT)
         await _heading(page, "Lumbar, neural and sacroiliac")
         await _idle(page)
@@ -155,7 +162,9 @@ async def _practitioner(browser, url: str, n: int, seed: int) -> Session:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SCREENSHOTS / f"concurrency-failed-{n}.png"), full_page=True)
         main = await page.get_by_test_id("stMain").inner_text()
-        raise AssertionError(f"session {n} stuck; the page says: {main[:1500]}") from None
+        where = re.search(r"Step \d of 8: [^\n]+", main)
+        raise AssertionError(f"session {n} stuck after {session.phase!r}; the page shows "
+                             f"{where.group(0) if where else main[:800]!r}") from None
     finally:
         await context.close()
 
