@@ -42,6 +42,15 @@ class AccessDenied(PermissionError):
     """The principal may not do this (the message says what is needed)."""
 
 
+def _filter_for_audit(where: RecordFilter) -> dict:
+    """The export's filter as the audit log keeps it: the typed patient text (a name, perhaps)
+    never, only that one was given; the other fields are choices from lists, dates and ids."""
+    kept = {k: v for k, v in where.__dict__.items() if v not in (None, "")}
+    if "patient" in kept:
+        kept["patient"] = "(text given, not kept)"
+    return kept
+
+
 class RecordChanged(RuntimeError):
     """An amendment started from an older version than the record has now."""
 
@@ -292,7 +301,7 @@ class Records:
                 })
             audit.write(session, actor=principal, action="export", kind="assessment",
                         detail={"format": fmt, "count": len(out), "records": [r["record_id"] for r in out],
-                                "filter": {k: v for k, v in where.__dict__.items() if v not in (None, "")}})
+                                "filter": _filter_for_audit(where)})
         return out
 
     def log_export(self, principal: Principal, record_id: str, fmt: str) -> bool:

@@ -384,10 +384,10 @@ def test_create_view_update_export_and_delete_are_audited_with_who_and_which_rec
     [bulk] = [e for e in entries if e.action == "export" and e.record_id is None]
     assert bulk.username == "a_admin"
     assert bulk.detail["records"] == [record.id] and bulk.detail["format"] == "xlsx" and bulk.detail["count"] == 1
-    assert bulk.detail["filter"] == {"patient": "ada"}
-    # Entries never hold the patient's name or answers.
+    assert bulk.detail["filter"] == {"patient": "(text given, not kept)"}  # the typed text never
+    # Entries never hold the patient's name, the text typed about them, or their answers.
     for entry in entries:
-        assert "Lovelace" not in str(entry.detail)
+        assert "Lovelace" not in str(entry.detail) and "'ada'" not in str(entry.detail)
     assert world.store.audit.entries(world.clinic_b.id, record_id=record.id) == []
 
 
