@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
@@ -18,9 +20,16 @@ from pydantic import BaseModel, ValidationError
 
 from intake.models import Case, Expected
 
-__all__ = ["CaseError", "Problem", "load_case", "load_vignette", "parse_text", "validate_case"]
+__all__ = ["CaseError", "Problem", "check_values", "load_case", "load_vignette", "parse_text", "validate_case"]
 
 MAX_FILE_BYTES = 1_000_000
+#: Limits checked while parsing, before any model sees the data: nesting, how many values, how
+#: long a number may be written (a case needs none of these anywhere near the limit).
+MAX_DEPTH = 20
+MAX_NODES = 20_000
+MAX_NUMBER_DIGITS = 15
+MAX_INT = 2**31 - 1
+_DECIMAL_INT = re.compile(r"^[-+]?[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -44,9 +53,29 @@ class CaseError(ValueError):
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases (alias bombs) and duplicate keys."""
+    """SafeLoader that refuses anchors/aliases (alias bombs), duplicate and non-text keys, deep
+    nesting and too many values (counted while composing, before anything is built), and reads
+    numbers as written: ``064`` is 64 (YAML 1.1 would read it as octal 52), ``0x10`` and ``1:30``
+    are text (then refused by the format), an over-long number or infinity is refused."""
+
+    _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent, index):
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"more than {MAX_NODES:,} values: not a case file", self.peek_event().start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep: not a case file", self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return self._compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def _compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.constructor.ConstructorError(
@@ -63,6 +92,10 @@ class _StrictSafeLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | bool) or not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a word, not a list or a mapping", key_node.start_mark
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} appears twice", key_node.start_mark
@@ -71,20 +104,105 @@ class _StrictSafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _yaml_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node).replace("_", "")
+    if len(text.lstrip("+-")) > MAX_NUMBER_DIGITS:
+        raise yaml.constructor.ConstructorError(None, None, f"a number of more than {MAX_NUMBER_DIGITS} digits",
+                                                node.start_mark)
+    return int(text, 10)  # as written: leading zeros are not octal
+
+
+def _yaml_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    text = loader.construct_scalar(node)
+    if len(text) > MAX_NUMBER_DIGITS + 10:
+        raise yaml.constructor.ConstructorError(None, None, "a number written too long", node.start_mark)
+    value = yaml.SafeLoader.construct_yaml_float(loader, node)
+    if not math.isfinite(value):
+        raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a finite number", node.start_mark)
+    return value
+
+
+# Numbers: decimal only (YAML 1.1 also reads octal, hex, binary and base-60 "1:30" as numbers).
+_StrictSafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictSafeLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9][0-9_]*$"),
+                                        list("-+0123456789"))
+_StrictSafeLoader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
+_StrictSafeLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+
+
+def _json_depth(text: str) -> int:
+    """How deeply brackets nest (outside strings): checked before json.loads, which recurses."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _BadNumber(f"a number of more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or len(text) > MAX_NUMBER_DIGITS + 10:
+        raise _BadNumber(f"{text[:30]!r} is not a finite number of sensible length")
+    return value
+
+
+def _json_constant(text: str) -> Any:
+    raise _BadNumber(f"{text} is not a finite number")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
 def parse_text(text: str, source: str | None = None) -> Any:
     """Parse YAML or JSON text (JSON is valid YAML, but JSON errors read better from json)."""
+    if len(text) > MAX_FILE_BYTES:
+        raise CaseError([Problem("", f"the file is over {MAX_FILE_BYTES:,} characters; a case file is smaller")], source)
     if not text.strip():
         raise CaseError([Problem("", "the file is empty")], source)
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
+        if _json_depth(text) > MAX_DEPTH:
+            raise CaseError([Problem("", f"not a case file: nested more than {MAX_DEPTH} levels deep")], source)
         try:
-            return json.loads(text, object_pairs_hook=_json_no_duplicates)
+            data = json.loads(text, object_pairs_hook=_json_no_duplicates, parse_int=_json_int,
+                              parse_float=_json_float, parse_constant=_json_constant)
+        except _BadNumber as exc:
+            raise CaseError([Problem("", f"not valid JSON: {exc}")], source) from None
+        except RecursionError:
+            raise CaseError([Problem("", "not a case file: nested too deeply")], source) from None
         except json.JSONDecodeError as exc:
             raise CaseError(
                 [Problem("", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")], source
             ) from None
         except _DuplicateKey as exc:
             raise CaseError([Problem("", f"not valid JSON: key {exc.key!r} appears twice")], source) from None
+        _count_json(data, source)
+        return data
     try:
         return yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -94,6 +212,57 @@ def parse_text(text: str, source: str | None = None) -> Any:
         raise CaseError([Problem("", f"not valid YAML: {what}{where}")], source) from None
     except yaml.YAMLError as exc:
         raise CaseError([Problem("", f"not valid YAML: {exc}")], source) from None
+    except RecursionError:
+        raise CaseError([Problem("", "not a case file: nested too deeply")], source) from None
+
+
+def _count_json(data: Any, source: str | None) -> None:
+    count, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise CaseError([Problem("", f"not a case file: more than {MAX_NODES:,} values")], source)
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def check_values(data: Any, path: str = "") -> list[Problem]:
+    """Values no case may hold, whatever the field, each named: text with a NUL character (which
+    PostgreSQL cannot store), a number that is not finite, a whole number beyond 32 bits, nesting
+    deeper than any case has. For data that did not come through ``parse_text`` too (an upload's
+    mapping, a restored record)."""
+    problems: list[Problem] = []
+    stack: list[tuple[Any, str, int]] = [(data, path, 0)]
+    while stack and len(problems) < 20:
+        node, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            problems.append(Problem(where, f"nested more than {MAX_DEPTH} levels deep"))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                name = f"{where}.{key}" if where else str(key)
+                if not isinstance(key, str):
+                    problems.append(Problem(where, f"the key {str(key)[:40]!r} is not a word"))
+                elif "\x00" in key:
+                    problems.append(Problem(where, "a key holds a NUL character"))
+                else:
+                    stack.append((value, name, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, f"{where}[{n}]", depth + 1) for n, value in enumerate(node))
+        elif isinstance(node, str):
+            if "\x00" in node:
+                problems.append(Problem(where, "the text holds a NUL character"))
+        elif isinstance(node, bool):
+            continue
+        elif isinstance(node, int):
+            if abs(node) > MAX_INT:
+                problems.append(Problem(where, f"{node if abs(node) < 10**20 else 'the number'} is beyond the "
+                                        f"largest whole number a case may hold ({MAX_INT:,})"))
+        elif isinstance(node, float) and not math.isfinite(node):
+            problems.append(Problem(where, f"{node} is not a finite number"))
+    return problems
 
 
 class _DuplicateKey(ValueError):
@@ -141,6 +310,9 @@ def validate_case(data: Mapping, source: str | None = None) -> Case:
     """Validate an already-parsed mapping (no `expected` block allowed here)."""
     if not isinstance(data, Mapping):
         raise CaseError([Problem("", "a case is a mapping of keys to values")], source)
+    problems = check_values(dict(data))
+    if problems:
+        raise CaseError(problems, source)
     try:
         return Case.model_validate(dict(data))
     except ValidationError as exc:

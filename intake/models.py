@@ -82,8 +82,8 @@ RED_FLAG_CONDITIONS: tuple[str, ...] = get_args(RedFlagCondition)
 
 Flag = StrictBool | None
 Score0to10 = Annotated[int, Field(strict=True, ge=0, le=10)]
-NonNegativeInt = Annotated[int, Field(strict=True, ge=0)]
-NonNegativeNumber = Annotated[float, Field(strict=True, ge=0)]
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)]  # a 32-bit whole number (FHIR integer)
+NonNegativeNumber = Annotated[float, Field(strict=True, ge=0, le=1e9, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):

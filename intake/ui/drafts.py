@@ -88,7 +88,7 @@ def render() -> None:
             return
         case = load_case(parse_text(text, upload.name))
     except CaseError as exc:
-        lines = "\n".join(f"- `{p.field or 'file'}`: {p.message}" for p in exc.problems)
+        lines = "\n".join(f"- {md(p.field or 'file')}: {md(p.message)}" for p in exc.problems)  # text, never Markdown
         st.error(f"This file is not a valid version-1 case, so it was not loaded:\n\n{lines}")
         return
     data = case.to_data()

@@ -104,7 +104,7 @@ def _upload() -> None:
                 return
             case, expected = load_vignette(parse_text(text, upload.name))
         except CaseError as exc:
-            lines = "\n".join(f"- `{p.field or 'file'}`: {md(p.message)}" for p in exc.problems)
+            lines = "\n".join(f"- {md(p.field or 'file')}: {md(p.message)}" for p in exc.problems)
             st.error(f"This file is not a valid vignette, so it was not added:\n\n{lines}")
         else:
             data = {**case.to_data(), "expected": expected.model_dump(mode="json")}  # type: ignore[union-attr]

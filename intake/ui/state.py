@@ -260,7 +260,7 @@ _CONVERTERS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "choice": (None, lambda v: v),
     "integer": (None, lambda v: _number(v, True)),
     "decimal": (None, lambda v: _number(v, False)),
-    "text": (None, lambda v: v or None),
+    "text": (None, lambda v: v.replace("\x00", "") or None if v else None),  # a pasted NUL cannot be stored
 }
 _MISSING = object()
 

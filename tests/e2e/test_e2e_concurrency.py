@@ -54,6 +54,7 @@ class Session:
     saved_caption: str = ""
     reopened: dict[str, Any] = field(default_factory=dict)
     phase: str = "start"
+    navigation_retries: int = 0
 
 
 async def _idle(page) -> None:
@@ -74,6 +75,20 @@ async def _pick(page, group: str, option: str) -> None:
     await radio.click(timeout=WAIT)
     await page.wait_for_function("el => el.getAttribute('aria-checked') === 'true'", arg=await radio.element_handle(),
                                  timeout=WAIT)
+
+
+async def _next(page, session: "Session", title: str) -> None:
+    """Press Next and wait for the step; press it again if the click was lost (a practitioner would).
+    A lost navigation click is counted (it loses no answer: those are compared below)."""
+    for attempt in range(4):
+        await page.get_by_role("button", name=f"Next: {title}").click(timeout=WAIT)
+        try:
+            await page.get_by_role("heading", name=title, exact=True).wait_for(timeout=WAIT // 4)
+            return
+        except Exception:
+            session.navigation_retries += 1
+            if attempt == 3:
+                raise
 
 
 async def _checked(page, group: str) -> str | None:
@@ -118,29 +133,23 @@ async def _practitioner(browser, url: str, n: int, seed: int) -> Session:
         await _pick(page, "Which side are the main symptoms on?", side)
         ack["patient.side"] = side.lower()
         session.phase = "Next from patient"
-        await page.get_by_role("button", name="Next: Red-flag screen").click(timeout=WAIT)
-
-        await _heading(page, "Red-flag screen")
+        await _next(page, session, "Red-flag screen")
         for key in RED_FLAGS:
             word = rng.choice(["No", "No", "No", "Yes"])
             session.phase = f"red flag {key}"
             await _pick(page, flags[key], word)
             ack[f"red_flags.{key}"] = word == "Yes"
         session.phase = "Next from red flags"
-        await page.get_by_role("button", name="Next: Pain history").click(timeout=WAIT)
-        await _heading(page, "Pain history")
+        await _next(page, session, "Pain history")
         session.phase = "Next from history"
-        await page.get_by_role("button", name="Next: Hip examination").click(timeout=WAIT)
-
-        await _heading(page, "Hip examination")
+        await _next(page, session, "Hip examination")
         for key in HIP_TESTS:
             word = rng.choice(["Negative", "Positive"])
             session.phase = f"hip test {key}"
             await _pick(page, tests[key], word)
             ack[f"exam.tests.{key}"] = word.lower()
         session.phase = "Next from hip"
-        await page.get_by_role("button", name="Next: Lumbar, neural and sacroiliac").click(timeout=WAIT)
-        await _heading(page, "Lumbar, neural and sacroiliac")
+        await _next(page, session, "Lumbar, neural and sacroiliac")
         await _idle(page)
 
         # What the screen says about saving, once the session has settled.
@@ -219,7 +228,9 @@ def _check(sessions: list[Session], database_url: str) -> None:
             want = "Yes" if s.acknowledged[path] else "No"
             if shown != want:
                 missing.append(f"session {s.n} {path}: answered {want}, reopened shows {shown!r}")
-    print(f"{len(sessions)} sessions, {total} acknowledged answers, {len(missing)} missing")
+    retries = sum(s.navigation_retries for s in sessions)
+    print(f"{len(sessions)} sessions, {total} acknowledged answers, {len(missing)} missing, "
+          f"{retries} Next clicks pressed again")
     assert not missing, "\n".join(missing[:40])
 
 
