@@ -77,7 +77,7 @@ async def _pick(page, group: str, option: str) -> None:
                                  timeout=WAIT)
 
 
-async def _next(page, session: "Session", title: str) -> None:
+async def _next(page, session: Session, title: str) -> None:
     """Press Next and wait for the step; press it again if the click was lost (a practitioner would).
     A lost navigation click is counted (it loses no answer: those are compared below)."""
     for attempt in range(4):
