@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-exec .venv/bin/python -m streamlit run streamlit_app.py "$@"
+exec .venv/bin/python -m streamlit run serve.py "$@"  # streamlit_app.py behind security headers

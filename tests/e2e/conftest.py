@@ -40,7 +40,7 @@ def _free_port() -> int:
 
 
 class Server:
-    """`streamlit run streamlit_app.py`, as the README starts it, on a port of its own."""
+    """`streamlit run serve.py` (streamlit_app.py behind the security headers), as run.sh starts it, on a port of its own."""
 
     def __init__(self, data_dir: Path, database_url: str | None = None):
         self.data_dir = data_dir
@@ -70,7 +70,7 @@ class Server:
         env.pop("DATABASE_URL", None)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
-        cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(self.port),
+        cmd = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
                "--server.headless", "true"]
         started = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
