@@ -63,7 +63,7 @@ started = time.perf_counter()
 if what == "csv":
     from intake import record_tables
     from intake.knowledge import load_knowledge
-    from intake.store import Store
+    from intake.storage.store import Store
     store = Store(url)
     me = store.accounts.principal_for_email(sys.argv[5])
     names = record_tables.labels(load_knowledge())
@@ -71,14 +71,14 @@ if what == "csv":
     with open(sys.argv[4], "w", encoding="utf-8-sig", newline="") as out:
         rows = record_tables.write_records_csv(store.records.iter_export(me, labels=names), out)
 elif what == "backup":
-    from intake.backup import backup
-    from intake.db import Database
+    from intake.storage.backup import backup
+    from intake.storage import Database
     db = Database(url)
     started = time.perf_counter()
     rows = backup(db, sys.argv[4], username="bench").total
 elif what == "restore":
-    from intake.backup import restore
-    from intake.db import Database
+    from intake.storage.backup import restore
+    from intake.storage import Database
     db = Database(url)
     started = time.perf_counter()
     rows = restore(db, sys.argv[4], username="bench").total
@@ -131,8 +131,8 @@ def seed(store, clinic_id: str, principals, templates, count: int, rng: random.R
     from sqlalchemy import insert
 
     from intake import record_search
-    from intake.db.schema import RecordRow, RecordTermRow, RecordVersionRow
-    from intake.records import new_pseudonym, term_rows
+    from intake.storage.records import new_pseudonym, term_rows
+    from intake.storage.schema import RecordRow, RecordTermRow, RecordVersionRow
 
     today = datetime.now(UTC)
     hopper = new_pseudonym()
@@ -192,10 +192,10 @@ def main() -> None:
 
     from sqlalchemy import delete, select
 
-    from intake.db.packing import pack
-    from intake.db.schema import AuditRow, ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordTermRow, RecordVersionRow
-    from intake.records import RecordFilter, summary_columns
-    from intake.store import Store
+    from intake.storage.packing import pack
+    from intake.storage.records import RecordFilter, summary_columns
+    from intake.storage.schema import AuditRow, ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordTermRow, RecordVersionRow
+    from intake.storage.store import Store
 
     tmp = tempfile.TemporaryDirectory(prefix="bench-records-")
     work = Path(tmp.name)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
 from intake.knowledge import KnowledgeBase
-from intake.records import EXPORT_COLUMNS
+from intake.storage.records import EXPORT_COLUMNS
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made: most pages never need it
     import pandas as pd

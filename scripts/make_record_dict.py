@@ -1,9 +1,9 @@
-"""Make a preset deflate dictionary for packed records (intake/db/packing.py) from the vignettes.
+"""Make a preset deflate dictionary for packed records (intake/storage/packing.py) from the vignettes.
 
 Run once to propose a new dictionary; a dictionary that has been used is never replaced (records
 packed with it must unpack), so save the output under a new number and add it to _DICTIONARIES.
 
-    .venv/bin/python scripts/make_record_dict.py -o intake/db/record_dict_2.bin
+    .venv/bin/python scripts/make_record_dict.py -o intake/storage/record_dict_2.bin
 """
 
 from __future__ import annotations

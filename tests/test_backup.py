@@ -15,8 +15,8 @@ from sqlalchemy import select, text
 from intake.backup import DERIVED_TABLES, FORMAT, BackupError, backup, read_backup, restore
 from intake.db import Database
 from intake.db.database import BASELINE_REVISION, current_revision, head_revision, upgrade
-from intake.db.packing import unpack
 from intake.db.schema import AuditRow, Base, RecordVersionRow
+from intake.storage.packing import unpack
 from intake.store import Store
 
 SYSTEM_ACTIONS = ("backup", "restore")

@@ -24,8 +24,8 @@ from db_support import World, case_and_assessment
 from sqlalchemy import select, text
 
 from intake.db import Database
-from intake.db.packing import unpack
 from intake.db.schema import AuditRow, DraftRow, RecordRow, RecordVersionRow
+from intake.storage.packing import unpack
 
 ROOT = Path(__file__).resolve().parents[1]
 KILL_POINTS = 3

@@ -11,9 +11,9 @@ from db_support import PLAIN_CASES, RED_FLAG_CASES, World, all_red_flags_case, c
 from sqlalchemy import func, select
 
 import intake.audit
-from intake.db.packing import unpack
 from intake.db.schema import AuditRow, DraftRow, RecordRow, RecordVersionRow
 from intake.records import AccessDenied, RecordFilter, leading_origins
+from intake.storage.packing import unpack
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ from alembic import command
 from db_support import World, case_and_assessment, fresh_url
 from sqlalchemy import select, text
 
-import intake.records
+import intake.storage.records
 from intake import record_tables
-from intake.backup import backup, restore
-from intake.db import Database
-from intake.db.database import alembic_config, upgrade
-from intake.db.packing import PackError, pack, unpack
-from intake.db.schema import RecordTermRow, RecordVersionRow
-from intake.records import RecordFilter
+from intake.storage import Database
+from intake.storage.backup import backup, restore
+from intake.storage.database import alembic_config, upgrade
+from intake.storage.packing import PackError, pack, unpack
+from intake.storage.records import RecordFilter
+from intake.storage.schema import RecordTermRow, RecordVersionRow
 
 WHEN = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -64,10 +64,10 @@ def test_keyset_pages_visit_every_record_once_newest_first(world, same_time):
 
 def test_the_total_is_exact_up_to_the_limit_and_bounded_beyond(world, monkeypatch):
     file_many(world, 5)
-    monkeypatch.setattr(intake.records, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(intake.storage.records, "COUNT_LIMIT", 3)
     page = world.store.records.page(world.a_prac, limit=2)
     assert (len(page.rows), page.total, page.more) == (2, 3, True)
-    monkeypatch.setattr(intake.records, "COUNT_LIMIT", 5)
+    monkeypatch.setattr(intake.storage.records, "COUNT_LIMIT", 5)
     page = world.store.records.page(world.a_prac, limit=2)
     assert (page.total, page.more) == (5, False)
     assert world.store.records.count(world.a_prac) == 5

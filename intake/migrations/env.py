@@ -7,8 +7,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from intake.db.database import database_url
-from intake.db.schema import Base, include_object
+from intake.storage.database import database_url
+from intake.storage.schema import Base, include_object
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,7 +4,7 @@ the name-search terms, and a record's content stored once, packed.
 - records: the case and assessment JSON go (they were a second copy of the current version);
   indexes for clinic + date, pseudonym, practitioner, referral and red-flagged records, each in
   date order, so a page is read in order and a bounded count stops early.
-- record_versions: case_data + assessment_data become `content`, packed (intake/db/packing.py);
+- record_versions: case_data + assessment_data become `content`, packed (intake/storage/packing.py);
   one version per (record, number).
 - record_terms: the endings of the words of each patient's normalised name (SQLite's name search);
   on PostgreSQL a trigram index on records.patient_key (pg_trgm, created here when it may be).
@@ -44,8 +44,8 @@ TRIGRAM_INDEX = "ix_records_patient_key_trgm"  # in schema.OPTIONAL_INDEXES
 
 
 def upgrade() -> None:
-    from intake.db.packing import pack
     from intake.record_search import name_terms
+    from intake.storage.packing import pack
 
     bind = op.get_bind()
     with op.batch_alter_table("record_versions") as batch:
@@ -114,7 +114,7 @@ def create_trigram_index(bind) -> bool:
 
 
 def downgrade() -> None:
-    from intake.db.packing import unpack
+    from intake.storage.packing import unpack
 
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":

@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from intake import audit, record_search
-from intake.accounts import Principal
-from intake.db import Database
-from intake.db.packing import pack, unpack
-from intake.db.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordTermRow, RecordVersionRow
+from intake import record_search
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
+from intake.storage import Database, audit
+from intake.storage.accounts import Principal
+from intake.storage.packing import pack, unpack
+from intake.storage.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordTermRow, RecordVersionRow
 
 __all__ = ["COUNT_LIMIT", "EXPORT_COLUMNS", "AccessDenied", "Cursor", "Record", "RecordFilter", "RecordPage",
            "RecordSummary", "Records", "leading_origins", "new_pseudonym", "summary_columns"]
