@@ -13,7 +13,7 @@ from datetime import date
 import streamlit as st
 
 from intake import record_tables
-from intake.storage.records import COUNT_LIMIT, RecordFilter, RecordPage, RecordSummary
+from intake.storage.records import RecordFilter, RecordPage, RecordSummary
 from intake.ui import clinic_admin, record_view, state
 from intake.ui.badges import flag_badge, referral_badge
 from intake.ui.fields import kb
@@ -75,7 +75,7 @@ def _check_excel(where: RecordFilter) -> None:
 
 
 def _total_words(page: RecordPage) -> str:
-    return f"more than {COUNT_LIMIT:,}" if page.more else f"{page.total:,}"
+    return f"more than {page.total:,}" if page.more else f"{page.total:,}"  # counting stopped at the limit
 
 
 def _filters() -> RecordFilter:
