@@ -4,6 +4,7 @@ bytes per record. Prints a table, or one JSON object of the medians with --json.
 
     .venv/bin/python bench/bench_records.py                      # 10,000 records, temporary SQLite file
     .venv/bin/python bench/bench_records.py --records 100000 --json
+    .venv/bin/python bench/bench_records.py --compare 10000,100000  # both sizes, timed interleaved, and the ratios
     .venv/bin/python bench/bench_records.py --database-url postgresql+psycopg://... [--records N]
     .venv/bin/python bench/bench_records.py --smoke               # seconds: checks it runs (the test suite does this)
 
@@ -18,10 +19,12 @@ syllables (thousands of them), so a name search finds few patients, as in a real
 patient, Grace Hopper, has five visits under one pseudonym whatever the size, and is the one looked
 up by pseudonym, history and name ("hopp").
 
-CSV, backup and restore each run in a fresh process, so their peak memory (the child's maximum
-resident set) is theirs alone. On --database-url the run adds a clinic of its own (``bench-...``)
-and removes everything it added at the end; the backup reads the whole database, and the restore
-goes into a schema of its own (PostgreSQL) that is dropped afterwards.
+CSV, backup and restore each run in a fresh process, so their peak memory (the child's VmHWM) is
+theirs alone. On --database-url the run adds a clinic of its own (``bench-...``) and removes
+everything it added at the end (with --compare, a schema of its own per size, dropped after); the
+backup reads the whole database, and the restore goes into a schema of its own that is dropped
+afterwards. With --compare the waits of both sizes are timed in turn, round after round, so a
+busy machine slows both alike and the ratio between them holds.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -177,144 +181,233 @@ def storage_bytes(store) -> int:
             "+ pg_total_relation_size('record_terms')").scalar())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "").strip() or None)
-    parser.add_argument("--records", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=30, help="timings per median")
-    parser.add_argument("--saves", type=int, default=100)
-    parser.add_argument("--json", action="store_true", help="print one JSON object of the medians, nothing else")
-    parser.add_argument("--smoke", action="store_true", help="300 records, a few runs (checks it runs; figures mean nothing)")
-    args = parser.parse_args()
-    if args.smoke:
-        args.records, args.runs, args.saves = 200, 2, 2
-    say = (lambda *_: None) if args.json else print
+class Bench:
+    """One database seeded with `records` records of a clinic of its own, and the measurements on it."""
 
-    from sqlalchemy import delete, select
+    def __init__(self, url: str, records: int, work: Path, *, owned: bool, say):
+        from intake.storage.packing import pack
+        from intake.storage.records import summary_columns
+        from intake.storage.store import Store
 
-    from intake.storage.packing import pack
-    from intake.storage.records import RecordFilter, summary_columns
-    from intake.storage.schema import AuditRow, ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordTermRow, RecordVersionRow
-    from intake.storage.store import Store
-
-    tmp = tempfile.TemporaryDirectory(prefix="bench-records-")
-    work = Path(tmp.name)
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
-    store = Store(url)
-    say(f"database: {store.db.dialect} ({'from --database-url / DATABASE_URL' if args.database_url else 'temporary file'})")
-    rng = random.Random(20261201)
-    tag = secrets.token_hex(4)
-    clinic = store.accounts.create_clinic(f"bench-{tag}")
-    principals = []
-    for n in range(3):
-        email = f"bench-{tag}-{n}@example.org"
-        store.accounts.add_practitioner(clinic.id, f"bench-{tag}-{n}", f"Practitioner {n}", email=email,
-                                        role="admin" if n == 0 else "practitioner")
-        principals.append(store.accounts.principal_for_email(email))
-    me = principals[0]
-    figures: dict[str, float] = {}
-    restore_schema = None
-    try:
-        pairs = cases()
+        self.url, self.records, self.work, self.owned = url, records, work, owned
+        self.store = Store(url)
+        self.rng = random.Random(20261201 + records)
+        self.tag = secrets.token_hex(4)
+        self.clinic = self.store.accounts.create_clinic(f"bench-{self.tag}")
+        self.principals = []
+        for n in range(3):
+            email = f"bench-{self.tag}-{n}@example.org"
+            self.store.accounts.add_practitioner(self.clinic.id, f"bench-{self.tag}-{n}", f"Practitioner {n}", email=email,
+                                                 role="admin" if n == 0 else "practitioner")
+            self.principals.append(self.store.accounts.principal_for_email(email))
+        self.me = self.principals[0]
+        self.figures: dict[str, float] = {}
+        self.notes: dict[str, str] = {}
+        self.pairs = cases()
         templates = [(summary_columns(c, a), pack({"case": c.to_data(), "assessment": a.model_dump(mode="json", by_alias=True)}))
-                     for c, a in pairs]
-        for columns in (t for t, _ in templates):
+                     for c, a in self.pairs]
+        for columns, _ in templates:
             for key in ("patient_name", "patient_key"):
                 columns.pop(key)
-        before = storage_bytes(store)
+        before = storage_bytes(self.store)
         start = time.perf_counter()
-        hopper = seed(store, clinic.id, principals, templates, args.records, rng)
-        figures["bytes_per_record"] = round((storage_bytes(store) - before) / (args.records + 5))
-        say(f"seeded {args.records + 5:,} records in {time.perf_counter() - start:.1f} s")
+        self.hopper = seed(self.store, self.clinic.id, self.principals, templates, records, self.rng)
+        self.figures["bytes_per_record"] = round((storage_bytes(self.store) - before) / (records + 5))
+        say(f"{self.store.db.dialect}: seeded {records + 5:,} records in {time.perf_counter() - start:.1f} s")
 
-        # ------------------------------------------------------------ file and open one
-        scoped = store.scoped(principals[1])
+    def file_and_open(self, saves: int, runs: int) -> None:
+        from sqlalchemy import select
+
+        from intake.storage.schema import RecordRow
+
+        scoped = self.store.scoped(self.principals[1])
         timings = []
-        for n in range(args.saves):
-            case, assessment = pairs[n % len(pairs)]
+        for n in range(saves):
+            case, assessment = self.pairs[n % len(self.pairs)]
             draft = scoped.create({"patient": {"age": 50}}, step="review", consent=True)
             start = time.perf_counter()
             scoped.file(draft.id, case, assessment)
             timings.append(time.perf_counter() - start)
-        figures["file_ms"] = statistics.median(timings) * 1000
-        with store.db.reading() as session:
-            ids = list(session.scalars(select(RecordRow.id).where(RecordRow.clinic_id == clinic.id).limit(200)))
-        figures["open_record_ms"] = median_ms(lambda: store.records.get(me, rng.choice(ids)), args.runs)
+        self.figures["file_ms"] = statistics.median(timings) * 1000
+        with self.store.db.reading() as session:
+            ids = list(session.scalars(select(RecordRow.id).where(RecordRow.clinic_id == self.clinic.id).limit(200)))
+        self.figures["open_record_ms"] = median_ms(lambda: self.store.records.get(self.me, self.rng.choice(ids)), runs)
 
-        # ------------------------------------------------------------ the records page
+    def waits(self) -> dict[str, object]:
+        """What a user waits for on the records page and a record's page: name -> a call to time."""
+        from intake.storage.records import RecordFilter
+
+        records, me = self.store.records, self.me
         where = RecordFilter(origin="lumbar_referred", red_flag="any", date_from=date.today() - timedelta(days=365),
                              date_to=date.today())
-        looks = {
-            "page_open_ms": RecordFilter(),
-            "filtered_ms": where,
-            "pseudonym_ms": RecordFilter(patient=hopper),
-            "name_search_ms": RecordFilter(patient="hopp"),
-        }
-        found = {}
+        looks = {"page_open_ms": RecordFilter(), "filtered_ms": where, "pseudonym_ms": RecordFilter(patient=self.hopper),
+                 "name_search_ms": RecordFilter(patient="hopp")}
         for key, look in looks.items():
-            store.records.page(me, look)  # warm
-            figures[key] = median_ms(lambda look=look: store.records.page(me, look), args.runs)
-            page = store.records.page(me, look)
-            found[key] = f"{len(page.rows)} shown, {'more than ' if page.more else ''}{page.total:,} in all"
-        assert len(store.records.history(me, hopper)) == 5
-        figures["history_ms"] = median_ms(lambda: store.records.history(me, hopper), args.runs)
+            page = records.page(me, look)  # warm, and what it found
+            self.notes[key] = f"{len(page.rows)} shown, {'more than ' if page.more else ''}{page.total:,} in all"
+        assert len(records.history(me, self.hopper)) == 5
+        calls = {key: (lambda look=look: records.page(me, look)) for key, look in looks.items()}
+        calls["history_ms"] = lambda: records.history(me, self.hopper)
+        return calls
 
-        # ------------------------------------------------------------ CSV, backup, restore (each in its own process)
-        figures["csv_s"], figures["csv_peak_mb"], csv_rows = child("csv", url, work / "all.csv", f"bench-{tag}-0@example.org")
-        figures["backup_s"], backup_peak, backup_rows = child("backup", url, work / "backup.json.gz")
-        if store.db.dialect == "postgresql":
-            restore_schema = f"bench_restore_{tag}"
-            with store.db.engine.connect() as connection:
-                connection.exec_driver_sql(f"CREATE SCHEMA {restore_schema}")
-                connection.commit()
-            target = _with_search_path(url, restore_schema)
-        else:
-            target = f"sqlite:///{work / 'restored.sqlite3'}"
-        figures["restore_s"], figures["restore_peak_mb"], restored_rows = child("restore", target, work / "backup.json.gz")
-        backup_mb = (work / "backup.json.gz").stat().st_size / 1e6
-    finally:
-        if args.database_url:  # someone else's database: take away everything this run added
-            ids = [p.user_id for p in principals]
-            with store.db.transaction() as session:
-                records = select(RecordRow.id).where(RecordRow.clinic_id == clinic.id)
+    def heavy(self) -> None:
+        """CSV of every row, backup and restore, each in a fresh process."""
+        f = self.figures
+        work = self.work / self.tag
+        work.mkdir()
+        f["csv_s"], f["csv_peak_mb"], self.csv_rows = child("csv", self.url, work / "all.csv", f"bench-{self.tag}-0@example.org")
+        f["backup_s"], self.backup_peak, self.backup_rows = child("backup", self.url, work / "backup.json.gz")
+        self.backup_mb = (work / "backup.json.gz").stat().st_size / 1e6
+        with restore_target(self.store, work) as target:
+            f["restore_s"], f["restore_peak_mb"], self.restored_rows = child("restore", target, work / "backup.json.gz")
+        (work / "backup.json.gz").unlink()
+        (work / "all.csv").unlink()
+
+    def close(self) -> None:
+        if not self.owned:  # someone else's database: take away everything this run added
+            from sqlalchemy import delete, select
+
+            from intake.storage.schema import (
+                AuditRow,
+                ClinicRow,
+                DraftRow,
+                PractitionerRow,
+                RecordRow,
+                RecordTermRow,
+                RecordVersionRow,
+            )
+
+            ids = [p.user_id for p in self.principals]
+            with self.store.db.transaction() as session:
+                records = select(RecordRow.id).where(RecordRow.clinic_id == self.clinic.id)
                 session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id.in_(records)))
                 session.execute(delete(RecordTermRow).where(RecordTermRow.record_id.in_(records)))
-                session.execute(delete(RecordRow).where(RecordRow.clinic_id == clinic.id))
-                session.execute(delete(DraftRow).where(DraftRow.clinic_id == clinic.id))
-                session.execute(delete(AuditRow).where(AuditRow.clinic_id == clinic.id))
+                session.execute(delete(RecordRow).where(RecordRow.clinic_id == self.clinic.id))
+                session.execute(delete(DraftRow).where(DraftRow.clinic_id == self.clinic.id))
+                session.execute(delete(AuditRow).where(AuditRow.clinic_id == self.clinic.id))
                 session.execute(delete(PractitionerRow).where(PractitionerRow.id.in_(ids)))
-                session.execute(delete(ClinicRow).where(ClinicRow.id == clinic.id))
-            if restore_schema:
-                with store.db.engine.connect() as connection:
-                    connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {restore_schema} CASCADE")
-                    connection.commit()
-        store.dispose()
-        tmp.cleanup()
+                session.execute(delete(ClinicRow).where(ClinicRow.id == self.clinic.id))
+        self.store.dispose()
 
-    result = {key: round(figures[key], 3) for key in KEYS}
-    if args.json:
-        print(json.dumps(result))
+    def result(self) -> dict[str, float]:
+        return {key: round(self.figures[key], 3) for key in KEYS}
+
+    def table(self, runs: int) -> list[str]:
+        r, n = self.result(), self.notes
+        rows = [
+            ("file an assessment (ClinicStore.file of a draft)", f"{r['file_ms']:.1f} ms", "under 20 ms"),
+            ("open a record (audited view)", f"{r['open_record_ms']:.1f} ms", ""),
+            (f"records page opens: first page + total ({n['page_open_ms']})", f"{r['page_open_ms']:.1f} ms", "flat"),
+            (f"filtered: origin + last 365 days + any red flag ({n['filtered_ms']})", f"{r['filtered_ms']:.1f} ms", "flat"),
+            (f"exact pseudonym ({n['pseudonym_ms']})", f"{r['pseudonym_ms']:.1f} ms", "flat"),
+            ("a patient's other visits (history by pseudonym)", f"{r['history_ms']:.1f} ms", "flat"),
+            (f"name search 'hopp' ({n['name_search_ms']})", f"{r['name_search_ms']:.1f} ms", "flat"),
+            (f"CSV of every row ({self.csv_rows:,} rows), own process", f"{r['csv_s']:.2f} s, peak {r['csv_peak_mb']:.0f} MB",
+             "memory flat"),
+            (f"backup ({self.backup_rows:,} rows, {self.backup_mb:.1f} MB), own process",
+             f"{r['backup_s']:.2f} s, peak {self.backup_peak:.0f} MB", "memory flat"),
+            (f"restore into an empty database ({self.restored_rows:,} rows)",
+             f"{r['restore_s']:.2f} s, peak {r['restore_peak_mb']:.0f} MB", "memory flat"),
+            ("bytes per record (records, versions, name terms, indexes)", f"{r['bytes_per_record']:,.0f}", ""),
+        ]
+        width = max(len(row[0]) for row in rows)
+        return [f"{self.records + 5:,} records on {self.store.db.dialect}; medians of {runs} runs"] + [
+            f"  {what:<{width}}  {figure:>22}  {goal}" for what, figure, goal in rows]
+
+
+def interleaved(benches: list[Bench], runs: int) -> None:
+    """Time every wait on every database in turn, `runs` rounds: load on a shared machine falls on
+    each size alike, so the ratios between sizes mean something."""
+    calls = [b.waits() for b in benches]
+    timings = [{key: [] for key in c} for c in calls]
+    for _ in range(runs):
+        for key in calls[0]:
+            for bench_calls, times in zip(calls, timings, strict=True):
+                start = time.perf_counter()
+                bench_calls[key]()
+                times[key].append(time.perf_counter() - start)
+    for bench, times in zip(benches, timings, strict=True):
+        bench.figures |= {key: statistics.median(t) * 1000 for key, t in times.items()}
+
+
+@contextmanager
+def restore_target(store, work: Path):
+    """An empty database to restore into: a SQLite file, or a PostgreSQL schema of its own (dropped after)."""
+    if store.db.dialect != "postgresql":
+        yield f"sqlite:///{work / 'restored.sqlite3'}"
         return
-    rows = [
-        ("file an assessment (ClinicStore.file of a draft)", f"{result['file_ms']:.1f} ms", "under 20 ms"),
-        ("open a record (audited view)", f"{result['open_record_ms']:.1f} ms", ""),
-        (f"records page opens: first page + total ({found['page_open_ms']})", f"{result['page_open_ms']:.1f} ms", "flat"),
-        (f"filtered: origin + last 365 days + any red flag ({found['filtered_ms']})", f"{result['filtered_ms']:.1f} ms", "flat"),
-        (f"exact pseudonym ({found['pseudonym_ms']})", f"{result['pseudonym_ms']:.1f} ms", "flat"),
-        ("a patient's other visits (history by pseudonym)", f"{result['history_ms']:.1f} ms", "flat"),
-        (f"name search 'hopp' ({found['name_search_ms']})", f"{result['name_search_ms']:.1f} ms", "flat"),
-        (f"CSV of every row ({csv_rows:,} rows), own process", f"{result['csv_s']:.2f} s, peak {result['csv_peak_mb']:.0f} MB",
-         "memory flat"),
-        (f"backup ({backup_rows:,} rows, {backup_mb:.1f} MB), own process", f"{result['backup_s']:.2f} s, peak {backup_peak:.0f} MB",
-         "memory flat"),
-        (f"restore into an empty database ({restored_rows:,} rows)",
-         f"{result['restore_s']:.2f} s, peak {result['restore_peak_mb']:.0f} MB", "memory flat"),
-        ("bytes per record (records, versions, name terms, indexes)", f"{result['bytes_per_record']:,.0f}", ""),
-    ]
-    width = max(len(r[0]) for r in rows)
-    print(f"{args.records + 5:,} records; medians of {args.runs} runs")
-    for what, figure, goal in rows:
-        print(f"  {what:<{width}}  {figure:>22}  {goal}")
+    with schema(store.db.url) as url:
+        yield url
+
+
+@contextmanager
+def schema(url: str):
+    """A new PostgreSQL schema on `url`'s database, as a URL whose search path is it; dropped after."""
+    from sqlalchemy import create_engine
+
+    name = f"bench_{secrets.token_hex(4)}"
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {name}")
+        connection.commit()
+    try:
+        yield _with_search_path(url, name)
+    finally:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+            connection.commit()
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", "").strip() or None)
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--compare", type=lambda text: [int(n) for n in text.split(",")], metavar="N,M",
+                        help="seed one database of each size and time them interleaved; print the ratios")
+    parser.add_argument("--runs", type=int, default=30, help="timings per median")
+    parser.add_argument("--saves", type=int, default=100)
+    parser.add_argument("--json", action="store_true", help="print one JSON object of the medians, nothing else")
+    parser.add_argument("--smoke", action="store_true", help="200 records, a few runs (checks it runs; figures mean nothing)")
+    args = parser.parse_args()
+    if args.smoke:
+        args.records, args.runs, args.saves = 200, 2, 2
+        args.compare = [100, 200] if args.compare else None
+    say = (lambda *_: None) if args.json else print
+    sizes = args.compare or [args.records]
+
+    with tempfile.TemporaryDirectory(prefix="bench-records-") as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        benches = []
+        for n in sizes:
+            if args.database_url and args.compare:  # a schema of its own for each size
+                url, owned = stack.enter_context(schema(args.database_url)), True
+            elif args.database_url:
+                url, owned = args.database_url, False
+            else:
+                url, owned = f"sqlite:///{work / f'bench-{n}.sqlite3'}", True
+            bench = Bench(url, n, work, owned=owned, say=say)
+            stack.callback(bench.close)
+            benches.append(bench)
+        for bench in benches:
+            bench.file_and_open(args.saves, args.runs)
+        interleaved(benches, args.runs)
+        for bench in benches:
+            bench.heavy()
+        results = {str(b.records): b.result() for b in benches}
+        if len(benches) == 2:
+            small, large = (b.result() for b in benches)
+            results["ratio"] = {k: round(large[k] / small[k], 2) if small[k] else None for k in KEYS}
+        if args.json:
+            print(json.dumps(results[str(sizes[0])] if len(benches) == 1 else results))
+            return
+        for bench in benches:
+            print("\n".join(bench.table(args.runs)))
+        if "ratio" in results:
+            print(f"{sizes[1]:,} against {sizes[0]:,} records (goal: at most 1.5x for the page, filter, pseudonym, "
+                  "history and name search; memory flat):")
+            for key in KEYS:
+                print(f"  {key:<18} {results['ratio'][key]}x")
 
 
 def _with_search_path(url: str, schema: str) -> str:

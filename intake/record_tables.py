@@ -1,6 +1,6 @@
 """Filed records and the audit log as tables and files: the records page's CSV and Excel exports.
 
-Pure functions (no Streamlit, no database): the rows come from ``Records.export_rows`` (which
+Pure functions (no Streamlit, no database): the rows come from ``Records.iter_export`` (which
 audits the export and never holds a patient's name) and ``AuditLog.entries``.
 """
 
