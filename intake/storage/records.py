@@ -186,13 +186,13 @@ class Records:
                 row = self._own(session, principal, amends_id)
                 if row is None:
                     raise AccessDenied("The record being amended does not exist in your clinic.")
-                renamed = row.patient_key != columns["patient_key"]
+                old_key = row.patient_key
                 for key, value in columns.items():
                     setattr(row, key, value)
                 row.version += 1
                 action = "update"
-                if renamed:
-                    session.execute(delete(RecordTermRow).where(RecordTermRow.record_id == row.id))
+                if old_key != row.patient_key:
+                    _remove_terms(session, [(row.id, old_key)])
                     _add_terms(session, row.id, row.patient_key)
             else:
                 pseudonym = None
@@ -362,7 +362,7 @@ class Records:
             if not (principal.is_admin or row.practitioner_id == principal.user_id):
                 raise AccessDenied("Only the practitioner who filed a record, or a clinic administrator, can delete it.")
             session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id == row.id))
-            session.execute(delete(RecordTermRow).where(RecordTermRow.record_id == row.id))
+            _remove_terms(session, [(row.id, row.patient_key)])
             session.delete(row)
             audit.write(session, actor=principal, action="delete", kind="assessment", record_id=record_id,
                         detail={"pseudonym": row.pseudonym})
@@ -385,15 +385,15 @@ class Records:
             cutoff = self._cutoff(session, clinic_id, now)
             if cutoff is None:
                 return 0
-            doomed = session.execute(select(RecordRow.id, RecordRow.pseudonym)
+            doomed = session.execute(select(RecordRow.id, RecordRow.pseudonym, RecordRow.patient_key)
                                      .where(RecordRow.clinic_id == clinic_id, RecordRow.assessed_at < cutoff)).all()
             ids = [r.id for r in doomed]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+            for start in range(0, len(ids), 100):
+                chunk = ids[start:start + 100]
                 session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id.in_(chunk)))
-                session.execute(delete(RecordTermRow).where(RecordTermRow.record_id.in_(chunk)))
+                _remove_terms(session, [(r.id, r.patient_key) for r in doomed[start:start + 100]])
                 session.execute(delete(RecordRow).where(RecordRow.id.in_(chunk)))
-            for record_id, pseudonym in doomed:
+            for record_id, pseudonym, _ in doomed:
                 audit.write(session, actor=actor, action="purge", kind="assessment", record_id=record_id, clinic_id=clinic_id,
                             username=None if actor else "retention", detail={"pseudonym": pseudonym, "before": cutoff.isoformat()})
             return len(ids)
@@ -471,6 +471,14 @@ def _add_terms(session: Session, record_id: str, patient_key: str) -> None:
     rows = term_rows(record_id, patient_key) if session.get_bind().dialect.name == "sqlite" else []
     if rows:
         session.execute(insert(RecordTermRow), rows)
+
+
+def _remove_terms(session: Session, records: list[tuple[str, str]]) -> None:
+    """Remove the name-search terms of (record id, patient key) pairs, by their key: the table has no
+    index by record (it would double its size), and the terms are known from the key."""
+    pairs = [(term, record_id) for record_id, key in records for term in record_search.name_terms(key)]
+    if pairs and session.get_bind().dialect.name == "sqlite":
+        session.execute(delete(RecordTermRow).where(tuple_(RecordTermRow.term, RecordTermRow.record_id).in_(pairs)))
 
 
 def _filter_shape(where: RecordFilter) -> dict[str, Any]:

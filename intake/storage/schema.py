@@ -190,12 +190,15 @@ class RecordTermRow(Base):
     on SQLite, a part of a name typed in the search is a prefix of one of these, found through the
     primary key instead of reading every record. (PostgreSQL uses a trigram index on
     ``records.patient_key`` instead, and leaves this table empty.) Derived from ``records.patient_key``:
-    never backed up, rebuilt on restore."""
+    never backed up, rebuilt on restore. Stored as its primary key alone (no rowid, no index by record,
+    no foreign key): a record's terms are removed by their key, which ``records`` knows."""
 
     __tablename__ = "record_terms"
 
     term: Mapped[str] = mapped_column(String(200), primary_key=True)
-    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True, index=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class RecordVersionRow(Base):

@@ -6,7 +6,8 @@ the name-search terms, and a record's content stored once, packed.
   date order, so a page is read in order and a bounded count stops early.
 - record_versions: case_data + assessment_data become `content`, packed (intake/storage/packing.py);
   one version per (record, number).
-- record_terms: the endings of the words of each patient's normalised name (SQLite's name search);
+- record_terms: the endings of the words of each patient's normalised name (SQLite's name search:
+  its primary key alone, WITHOUT ROWID);
   on PostgreSQL a trigram index on records.patient_key (pg_trgm, created here when it may be).
 
 On SQLite a batch ALTER copies a table and drops the old one, and dropping `records` would
@@ -73,10 +74,9 @@ def upgrade() -> None:
         "record_terms",
         sa.Column("term", sa.String(200), nullable=False),
         sa.Column("record_id", sa.String(64), nullable=False),
-        sa.ForeignKeyConstraint(["record_id"], ["records.id"], name="fk_record_terms_record_id_records", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("term", "record_id", name="pk_record_terms"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_record_terms_record_id", "record_terms", ["record_id"])
     records = sa.table("records", sa.column("id", sa.String), sa.column("patient_key", sa.String))
     terms = sa.table("record_terms", sa.column("term", sa.String), sa.column("record_id", sa.String))
     batch_rows: list[dict[str, str]] = []
@@ -119,7 +119,6 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         bind.exec_driver_sql(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
-    op.drop_index("ix_record_terms_record_id", "record_terms")
     op.drop_table("record_terms")
     for name, _, _ in _INDEXES:
         op.drop_index(name, "records")
