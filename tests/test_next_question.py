@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -13,7 +16,7 @@ from intake.engine import assess_facts
 from intake.facts import LIST_FIELDS, case_facts
 from intake.knowledge import KNOWLEDGE_DIR
 from intake.next_question import _sn_sp, entropy, kind_of
-from tests.conftest import SHARED_CASES, vignette_paths
+from tests.conftest import ROOT, SHARED_CASES, vignette_paths
 
 EXAMINATION = {"exam", "test"}
 
@@ -172,3 +175,32 @@ def test_a_new_rule_in_the_knowledge_base_is_picked_up_with_no_code_change(tmp_p
     assert before.p_positive is None and before.expected_information == 0
     assert after.p_positive is not None and after.expected_information > 0.01
     check_identity(case, after, kb)
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_command_line_next_prints_the_ranked_list_and_json(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(without_tests(SHARED_CASES / "example-03-gluteal-tendinopathy.yaml").to_data()), encoding="utf-8")
+    text = run("-m", "intake", "next", str(path))
+    assert text.returncode == 0, text.stderr
+    first = text.stdout.splitlines()[1]
+    assert first.startswith("  1. [test]") and "bits" in first and "lateral hip" in first
+    assert "not a diagnosis" in text.stdout
+    data = json.loads(run("-m", "intake", "next", str(path), "--json").stdout)
+    assert data == assess(validate_case(yaml.safe_load(path.read_text(encoding="utf-8")))).model_dump(mode="json")["next_questions"]
+
+
+def test_command_line_next_in_an_emergency_proposes_no_examination():
+    result = run("-m", "intake", "next", str(SHARED_CASES / "example-10-cauda-equina-syndrome.yaml"))
+    assert result.returncode == 0
+    assert "Referral: EMERGENCY" in result.stdout and "no examination or test is proposed" in result.stdout
+    assert "[test]" not in result.stdout and "[exam]" not in result.stdout
+
+
+def test_the_benchmark_runs_in_smoke_mode():
+    result = run("bench/bench_next.py", "--smoke")
+    assert result.returncode == 0, result.stderr
+    assert "ms per case" in result.stdout
