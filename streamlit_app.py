@@ -19,6 +19,7 @@ st.set_page_config(
 from intake import assess  # noqa: E402
 from intake.ui import (  # noqa: E402
     account,
+    ask_next,
     auth,
     drafts,
     fields,
@@ -89,6 +90,7 @@ else:
     navigation.progress()
     st.header(state.STEP_TITLES[st.session_state.step])
     STEP_PAGES[st.session_state.step].render(ev)
+    ask_next.focus_pending()
     navigation.back_next()
     reasoning.disclaimer()
     navigation.scroll_to_top_on_step_change()
