@@ -8,12 +8,13 @@ from the case models so a field added there is found here with no edits.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from intake.facts import LIST_FIELDS
 from intake.models import Exam, History, Patient, RedFlags, Tests
 
-__all__ = ["answer_in", "case_path", "with_answer"]
+__all__ = ["answer_in", "answer_values", "case_path", "with_answer"]
 
 
 def _paths() -> dict[str, str]:
@@ -88,3 +89,20 @@ def with_answer(data: dict, key: str, answer: Any) -> dict:
     else:
         node[leaf] = answer
     return out
+
+
+def answer_values(key: str) -> tuple[str, ...]:
+    """The values a one-of-a-list field allows (sex, side, onset), from the case models."""
+    for model in (Patient, History, Exam):
+        field = model.model_fields.get(key)
+        if field is not None:
+            return tuple(_literals(field.annotation))
+    return ()
+
+
+def _literals(annotation: Any) -> list[str]:
+    if get_origin(annotation) is Literal:
+        return [str(v) for v in get_args(annotation)]
+    if get_origin(annotation) in (Union, UnionType):
+        return [v for arg in get_args(annotation) for v in _literals(arg)]
+    return []

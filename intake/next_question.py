@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
+from intake.answers import answer_values
 from intake.conditions import NUMBER_OPS, VALUE_OPS
 from intake.engine import derived_facts, strongest_in_groups
 from intake.facts import CASE_KEY_KINDS
@@ -79,22 +79,6 @@ KINDS: dict[str, str] = _section_of()
 def kind_of(key: str) -> Literal["red_flag", "history", "exam", "test"]:
     """Which part of the case a key belongs to (a list value takes its list's part)."""
     return KINDS.get(key.partition(".")[0], "history")  # type: ignore[return-value]
-
-
-def _enum_values(key: str) -> tuple[str, ...]:
-    for model in (Patient, History, Exam):
-        field = model.model_fields.get(key)
-        if field is not None:
-            return tuple(_literals(field.annotation))
-    return ()
-
-
-def _literals(annotation: Any) -> list[str]:
-    if get_origin(annotation) is Literal:
-        return [str(v) for v in get_args(annotation)]
-    if get_origin(annotation) in (Union, UnionType):
-        return [v for arg in get_args(annotation) for v in _literals(arg)]
-    return []
 
 
 def _comparisons(spec: Any, key: str) -> list[tuple[str, Any]]:
@@ -216,7 +200,7 @@ def _candidate(key: str, kb: KnowledgeBase, rules: list[tuple[str, Any]], streng
             return _Candidate(key, f"{label}: {_NUMBER_WORDS[op].format(t=_number(target))}", kind_of(key), positive, negative)
         if kind == "value" and op in VALUE_OPS:
             named = [target] if op == "equals" else list(target)
-            others = [v for v in _enum_values(key) if v not in named]
+            others = [v for v in answer_values(key) if v not in named]
             if not others:
                 continue
             words = " or ".join(str(v).replace("_", " ") for v in named)

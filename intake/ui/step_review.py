@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.models import Assessment, Reason
-from intake.ui import fields
+from intake.ui import fields, what_if_panel
 from intake.ui.evaluation import Evaluation
 
 __all__ = ["render", "show_assessment"]
@@ -107,6 +107,7 @@ def render(ev: Evaluation) -> None:
         st.info(ev.engine_error or "Enter the patient's age (step 1) to see the assessment.")
     else:
         show_assessment(ev.assessment)
+        what_if_panel.render(ev)
     st.markdown("### Practitioner's notes")
     fields.text(ev, "notes", "Notes (printed on the clinician summary)", area=True,
                 help=f"Free text, up to {NOTES_LIMIT:,} characters.", placeholder="Add your own notes here")
