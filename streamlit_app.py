@@ -22,6 +22,7 @@ from intake.ui import (  # noqa: E402
     ask_next,
     auth,
     drafts,
+    evidence_page,
     fields,
     filing,
     modes,
@@ -63,6 +64,7 @@ with st.sidebar:
         account.password_popover()
     leave.button("", on_click=auth.sign_out, icon=":material/logout:", key="side:signout", help="Sign out")
     modes.switch()
+    evidence_page.sidebar_button()
     if intake_mode:
         left, right = st.columns(2)
         left.button("New", on_click=state.start_new, icon=":material/add:", key="side:new", width="stretch",
@@ -82,7 +84,9 @@ with st.container():  # always drawn, so nothing below moves when a message come
     if intake_mode:
         filing.notice()  # what was just filed, with a way to open it
 
-if not intake_mode:
+if evidence_page.is_open():
+    evidence_page.render()  # over any mode; Back returns to where the practitioner was
+elif not intake_mode:
     modes.render()  # practice (case list, case, feedback) or the instructor page
 elif st.session_state.view == "drafts":
     drafts.render()

@@ -33,7 +33,7 @@ from intake.facts import CASE_KEY_KINDS
 from intake.knowledge import DERIVED_KEY_KINDS, KnowledgeBase, Rule
 from intake.models import RED_FLAG_KEYS, Assessment, Exam, History, NextQuestion, Patient, Tests
 
-__all__ = ["KINDS", "branch_entropies", "entropy", "kind_of", "rank_next_questions"]
+__all__ = ["KINDS", "branch_entropies", "entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
 
 Facts = Mapping[str, object]
 Answer = bool | int | float | str
@@ -280,7 +280,7 @@ def _p_positive(now: _Now, positive: dict[str, float], negative: dict[str, float
         lr_pos, lr_neg = math.exp(positive[origin_id] - base), math.exp(negative[origin_id] - base)
         if abs(math.log(lr_pos)) < 1e-12 and abs(math.log(lr_neg)) < 1e-12:
             continue
-        sensitivity, specificity = _sn_sp(lr_pos, lr_neg)
+        sensitivity, specificity = sn_sp_from_lrs(lr_pos, lr_neg)
         p = now.probability[origin_id]
         predictions.append(p * sensitivity + (1 - p) * (1 - specificity))
     if not predictions:
@@ -288,7 +288,7 @@ def _p_positive(now: _Now, positive: dict[str, float], negative: dict[str, float
     return sum(predictions) / len(predictions)
 
 
-def _sn_sp(lr_pos: float, lr_neg: float) -> tuple[float, float]:
+def sn_sp_from_lrs(lr_pos: float, lr_neg: float) -> tuple[float, float]:
     """Sensitivity and specificity from a likelihood-ratio pair; balanced (Sn = Sp) from one side."""
     if (lr_pos - 1) * (1 - lr_neg) > 0:  # the two answers move the odds in opposite directions
         return lr_pos * (1 - lr_neg) / (lr_pos - lr_neg), (lr_pos - 1) / (lr_pos - lr_neg)

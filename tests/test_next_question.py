@@ -15,7 +15,7 @@ from intake.answers import answer_in, with_answer
 from intake.engine import assess_facts
 from intake.facts import LIST_FIELDS, case_facts
 from intake.knowledge import KNOWLEDGE_DIR
-from intake.next_question import _sn_sp, entropy, kind_of
+from intake.next_question import entropy, kind_of, sn_sp_from_lrs
 from tests.conftest import ROOT, SHARED_CASES, vignette_paths
 
 EXAMINATION = {"exam", "test"}
@@ -109,13 +109,13 @@ def test_an_emergency_still_lists_the_unasked_screening():
 
 
 def test_sensitivity_and_specificity_reproduce_the_likelihood_ratio_pair():
-    sn, sp = _sn_sp(4.9, 0.19)
+    sn, sp = sn_sp_from_lrs(4.9, 0.19)
     assert sn / (1 - sp) == pytest.approx(4.9) and (1 - sn) / sp == pytest.approx(0.19)
-    sn, sp = _sn_sp(0.5, 1.8)  # an answer that argues against
+    sn, sp = sn_sp_from_lrs(0.5, 1.8)  # an answer that argues against
     assert sn / (1 - sp) == pytest.approx(0.5) and (1 - sn) / sp == pytest.approx(1.8)
-    sn, sp = _sn_sp(2.0, 1.0)  # one side only (a clinical rule x2): taken as balanced
+    sn, sp = sn_sp_from_lrs(2.0, 1.0)  # one side only (a clinical rule x2): taken as balanced
     assert sn == sp == pytest.approx(2 / 3)
-    sn, sp = _sn_sp(1.0, 0.25)
+    sn, sp = sn_sp_from_lrs(1.0, 0.25)
     assert sn == sp and (1 - sn) / sp == pytest.approx(0.25)
 
 
@@ -127,7 +127,7 @@ def test_p_positive_from_one_test_is_the_predictive_probability(kb):
     lateral = next(o.probability for o in assessment.origins if o.id == "lateral_hip")
     movers = [o.id for o in assessment.origins if any("trendelenburg" in kb.rule_keys[r.id] for r in kb.origins[o.id].rules)]
     assert movers == ["lateral_hip"]  # read by the lateral-hip rules alone (one LR pair)
-    sn, sp = _sn_sp(6.83, 0.25)
+    sn, sp = sn_sp_from_lrs(6.83, 0.25)
     assert question.p_positive == pytest.approx(lateral * sn + (1 - lateral) * (1 - sp), abs=1e-4)
     assert question.settles[0] == "lateral_hip"
     assert "lateral hip" in question.phrase

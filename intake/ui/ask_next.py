@@ -35,6 +35,7 @@ def step_of(path: str) -> str:
 
 def _go(path: str) -> None:
     st.session_state[FOCUS_KEY] = path
+    st.session_state["evidence:open"] = None  # leave the evidence explorer if it is open
     state.go_to(step_of(path))
 
 

@@ -14,6 +14,7 @@ from intake.models import Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
 from intake.practice_text import answer_words, comparison_rows
 from intake.store import AttemptRecord
+from intake.ui import evidence_page
 from intake.ui.fields import kb
 from intake.ui.practice_state import WIDGET, current_record, leave_case, md, practice, scenario, start_case
 
@@ -115,6 +116,7 @@ def render() -> None:
         st.markdown("None: you did the tests that matter for this picture.")
     if feedback.tests_adding_nothing:
         st.caption("Tests that could not change the picture: " + ", ".join(feedback.tests_adding_nothing) + ".")
+    evidence_page.links([*(t.key for t in feedback.tests_that_would_help), *attempt.tests_performed], "feedback")
 
     st.markdown("### The engine's reasoning")
     for origin in assessment.origins[:3]:
