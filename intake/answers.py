@@ -2,45 +2,27 @@
 
 The rules read flat keys (`slump`, `limp`, `pain_sites.groin`); the case, the form and the
 what-if read nested data (`exam.tests.slump`). This is the one mapping between the two, taken
-from the case models so a field added there is found here with no edits.
+from the form definition (knowledge/form.yaml) so an answer added there is found here with no edits.
 """
 
 from __future__ import annotations
 
 import copy
-from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
 from intake.facts import LIST_FIELDS
-from intake.models import Exam, History, Patient, RedFlags, Tests
+from intake.form import default_form
 
-__all__ = ["answer_in", "answer_values", "case_path", "with_answer"]
-
-
-def _paths() -> dict[str, str]:
-    paths: dict[str, str] = {}
-    for name in Patient.model_fields:
-        paths[name] = f"patient.{name}"
-    for name in History.model_fields:
-        paths[name] = f"history.{name}"
-    for name in RedFlags.model_fields:
-        paths[name] = f"red_flags.{name}"
-    for name in Exam.model_fields:
-        if name != "tests":
-            paths[name] = f"exam.{name}"
-    for name in Tests.model_fields:
-        paths[name] = f"exam.tests.{name}"
-    return paths
+__all__ = ["answer_in", "answer_values", "case_path", "is_test", "section_of", "with_answer"]
 
 
-_PATHS = _paths()
-_TESTS = frozenset(Tests.model_fields)
+_FORM = default_form()
+_TESTS = frozenset(_FORM.test_keys)
 
 
 def case_path(key: str) -> str:
-    """The dotted path in the case of a fact key (a list value is its list's path)."""
-    field = key.partition(".")[0]
-    return _PATHS[field]
+    """The dotted path in the case of a fact key (a list value is its list's path), from the form."""
+    return _FORM.path_of(key)
 
 
 def answer_in(data: dict, key: str) -> Any:
@@ -92,17 +74,14 @@ def with_answer(data: dict, key: str, answer: Any) -> dict:
 
 
 def answer_values(key: str) -> tuple[str, ...]:
-    """The values a one-of-a-list field allows (sex, side, onset), from the case models."""
-    for model in (Patient, History, Exam):
-        field = model.model_fields.get(key)
-        if field is not None:
-            return tuple(_literals(field.annotation))
-    return ()
+    """The values a one-of-a-list answer allows (sex, side, onset), from the form."""
+    return _FORM.slot(case_path(key)).choices
 
 
-def _literals(annotation: Any) -> list[str]:
-    if get_origin(annotation) is Literal:
-        return [str(v) for v in get_args(annotation)]
-    if get_origin(annotation) in (Union, UnionType):
-        return [v for arg in get_args(annotation) for v in _literals(arg)]
-    return []
+def section_of(key: str) -> str:
+    """The form section (the wizard step) that asks a fact key."""
+    return _FORM.slot(case_path(key)).section
+
+
+def is_test(key: str) -> bool:
+    return key in _TESTS

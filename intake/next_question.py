@@ -26,14 +26,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from intake.answers import answer_values
+from intake.answers import answer_values, case_path, is_test
 from intake.conditions import NUMBER_OPS, VALUE_OPS
 from intake.engine import derived_facts, strongest_in_groups
 from intake.facts import CASE_KEY_KINDS
 from intake.knowledge import DERIVED_KEY_KINDS, KnowledgeBase, Rule
-from intake.models import RED_FLAG_KEYS, Assessment, Exam, History, NextQuestion, Patient, Tests
+from intake.models import Assessment, NextQuestion
 
-__all__ = ["KINDS", "branch_entropies", "entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
+__all__ = ["branch_entropies", "entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
 
 Facts = Mapping[str, object]
 Answer = bool | int | float | str
@@ -57,28 +57,14 @@ def entropy(probabilities: Iterable[float]) -> float:
 # ---------------------------------------------------------------- what each key is
 
 
-def _section_of() -> dict[str, str]:
-    sections: dict[str, str] = {}
-    for name in Patient.model_fields:
-        sections[name] = "history"
-    for name in History.model_fields:
-        sections[name] = "history"
-    for name in RED_FLAG_KEYS:
-        sections[name] = "red_flag"
-    for name in Tests.model_fields:
-        sections[name] = "test"
-    for name in Exam.model_fields:
-        sections.setdefault(name, "exam")
-    sections.pop("tests", None)
-    return sections
-
-
-KINDS: dict[str, str] = _section_of()
-
-
 def kind_of(key: str) -> Literal["red_flag", "history", "exam", "test"]:
-    """Which part of the case a key belongs to (a list value takes its list's part)."""
-    return KINDS.get(key.partition(".")[0], "history")  # type: ignore[return-value]
+    """Which part of the case a key belongs to (a list value takes its list's part), from the form."""
+    path = case_path(key)
+    if path.startswith("red_flags."):
+        return "red_flag"
+    if is_test(key):
+        return "test"
+    return "exam" if path.startswith("exam.") else "history"
 
 
 def _comparisons(spec: Any, key: str) -> list[tuple[str, Any]]:

@@ -11,9 +11,9 @@ import json
 import streamlit as st
 
 from intake.answers import case_path
+from intake.form import default_form
 from intake.models import Assessment, NextQuestion
 from intake.ui import state
-from intake.ui.step_hip import HIP_TESTS
 
 __all__ = ["FOCUS_KEY", "SHOWN", "focus_pending", "render", "step_of"]
 
@@ -22,15 +22,8 @@ FOCUS_KEY = "nav:focus"
 
 
 def step_of(path: str) -> str:
-    """The wizard step that asks the answer at this case path."""
-    section, _, rest = path.partition(".")
-    if section in ("patient", "red_flags", "history"):
-        return section
-    if rest.startswith("tests."):
-        return "hip" if rest.removeprefix("tests.") in HIP_TESTS else "spine"
-    if rest.startswith("tender_muscles"):
-        return "palpation"
-    return "spine" if rest == "neuro_deficit" else "hip"
+    """The wizard step that asks the answer at this case path (its form section)."""
+    return default_form().slot(path).section
 
 
 def _go(path: str) -> None:
