@@ -1,4 +1,4 @@
-"""AppTest: the evidence explorer, from the sidebar and from where a finding is used."""
+"""AppTest: the evidence explorer (from the sidebar and where a finding is used) and the practice information marks."""
 
 from __future__ import annotations
 
@@ -63,3 +63,21 @@ def test_a_filed_record_opens_the_evidence_of_a_reason(store):
     assert next(e.label for e in at.expander).startswith("Resisted external de-rotation")
     at.button(key="evidence:back").click().run()
     assert "Evidence explorer" not in [h.value for h in at.header]
+
+
+def test_the_practice_feedback_marks_each_test_by_its_information(store):
+    from test_app_practice import OA
+
+    at = start(practice_app(), OA)
+    at = ask(at, "slr", kind="test")
+    at = ask(at, "scour", kind="test")
+    at.selectbox(key="p:origin0").set_value("hip_joint").run()
+    at.segmented_control(key="p:referral").set_value("none").run()
+    at = at.button(key="p:commit").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Your tests, by the information each added when you asked it" in shown
+    table = next(t.value for t in at.table if "Bits added" in t.value.columns)
+    assert list(table["Test"]) == ["Straight-leg raise", "Hip scour (quadrant)"]
+    assert "The questions that would have informed most" in shown
+    assert "bits expected" in shown
