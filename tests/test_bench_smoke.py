@@ -1,4 +1,5 @@
-"""Every benchmark runs in its smoke mode (seconds each), so a broken one fails the suite; the
+"""Every benchmark runs in its smoke mode (seconds each), so a broken one fails the suite (bench_next.py:
+tests/test_next_question.py); the
 figures themselves are for people (bench/*.py print them) and are not checked here."""
 
 from __future__ import annotations
