@@ -1,6 +1,6 @@
 """Click-to-screen with several practitioners on one server at once (Chromium, fast reruns on).
 
-    .venv/bin/python bench/bench_concurrency.py [--sessions 10] [--database-url URL]
+    .venv/bin/python bench/bench_concurrency.py [--sessions 10] [--database-url URL] [--smoke]
 
 Each session signs in, records consent and answers the red-flag screen one question after another;
 a click counts as on screen when the step's "N of M asked" line (drawn by the server from the
@@ -30,7 +30,7 @@ FLAGS = ("saddle_anaesthesia", "bladder_dysfunction", "bowel_incontinence", "sex
 WAIT = 180_000
 
 
-async def _session(browser, url: str, n: int) -> tuple[list[float], str | None, int]:
+async def _session(browser, url: str, n: int, flags: tuple[str, ...] = FLAGS) -> tuple[list[float], str | None, int]:
     from intake.knowledge import load_knowledge
 
     kb = load_knowledge()
@@ -49,7 +49,7 @@ async def _session(browser, url: str, n: int) -> tuple[list[float], str | None, 
         await page.get_by_text("Saved (revision").first.wait_for(timeout=WAIT)
         await page.get_by_role("button", name="Next: Red-flag screen").click()
         await page.get_by_role("heading", name="Red-flag screen", exact=True).wait_for(timeout=WAIT)
-        for k, key in enumerate(FLAGS, 1):
+        for k, key in enumerate(flags, 1):
             finding = kb.findings[key]
             group = page.get_by_role("radiogroup", name=finding.question or finding.label, exact=True)
             started = time.perf_counter()
@@ -58,18 +58,18 @@ async def _session(browser, url: str, n: int) -> tuple[list[float], str | None, 
             times.append(time.perf_counter() - started)
         await page.get_by_text("Saved (revision").first.wait_for(timeout=WAIT)
         draft = page.url.split("draft=")[-1].split("&")[0] if "draft=" in page.url else None
-        return times, draft, len(FLAGS)
+        return times, draft, len(flags)
     finally:
         await context.close()
 
 
-async def _run(url: str, sessions: int):
+async def _run(url: str, sessions: int, flags: tuple[str, ...]):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            return await asyncio.gather(*(_session(browser, url, n) for n in range(sessions)))
+            return await asyncio.gather(*(_session(browser, url, n, flags) for n in range(sessions)))
         finally:
             await browser.close()
 
@@ -78,15 +78,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--smoke", action="store_true", help="2 sessions, 3 clicks each (seconds; figures meaningless)")
     args = parser.parse_args()
-    from intake.db.schema import DraftRow
-    from intake.store import Store, database_url
+    if args.smoke:
+        args.sessions = 2
+    flags = FLAGS[:3] if args.smoke else FLAGS
+    from intake.storage.schema import DraftRow
+    from intake.storage.store import Store, database_url
 
     with tempfile.TemporaryDirectory() as folder:
         srv = Server(Path(folder) / "data", database_url=args.database_url).start()
         try:
             started = time.perf_counter()
-            results = asyncio.run(_run(srv.url, args.sessions))
+            results = asyncio.run(_run(srv.url, args.sessions, flags))
             wall = time.perf_counter() - started
         finally:
             srv.stop()

@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the assessment as JSON (the shape in case-format.md)")
     p.set_defaults(run=_assess)
 
+    p = sub.add_parser("next", help="the unasked questions and tests, by expected information (or --json)")
+    p.add_argument("case", type=Path)
+    p.add_argument("--json", action="store_true", help="print next_questions as JSON")
+    p.add_argument("--all", action="store_true", help="every candidate, not only the first 10")
+    p.set_defaults(run=_next)
+
     p = sub.add_parser("validate", help="check that case files are valid version-1 cases")
     p.add_argument("cases", type=Path, nargs="+")
     p.set_defaults(run=_validate)
@@ -160,8 +166,8 @@ def _database_errors(doing: str) -> Iterator[None]:
 @contextmanager
 def _store() -> Iterator:
     """The app's store on the app's database (migrated to the current schema, as the app does on start)."""
-    from intake.accounts import AccountError
-    from intake.store import Store
+    from intake.storage.accounts import AccountError
+    from intake.storage.store import Store
 
     with _database_errors("cannot open the database"):
         store = Store()
@@ -175,8 +181,8 @@ def _store() -> Iterator:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from intake.db import Database
-    from intake.db.database import current_revision, head_revision, upgrade
+    from intake.storage import Database
+    from intake.storage.database import current_revision, head_revision, upgrade
 
     with _database_errors("cannot migrate the database"):
         db = Database(migrate=False)
@@ -196,8 +202,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from intake.backup import BackupError, backup
-    from intake.db import Database
+    from intake.storage import Database
+    from intake.storage.backup import BackupError, backup
 
     try:
         with _database_errors("cannot back up the database"):
@@ -213,8 +219,8 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from intake.backup import BackupError, restore
-    from intake.db import Database
+    from intake.storage import Database
+    from intake.storage.backup import BackupError, restore
 
     try:
         with _database_errors("cannot restore the database"):
@@ -272,8 +278,8 @@ def _user_add(args: argparse.Namespace) -> int:
 def _user_password(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from intake.accounts import normalise_username
-    from intake.db.schema import PractitionerRow
+    from intake.storage.accounts import normalise_username
+    from intake.storage.schema import PractitionerRow
 
     with _store() as store:
         with store.db.reading() as session:
@@ -305,6 +311,28 @@ def _assess(args: argparse.Namespace) -> int:
         print(json.dumps(assessment.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render_text(case, assessment))
+    return 0
+
+
+def _next(args: argparse.Namespace) -> int:
+    assessment = assess(load_case(args.case))
+    questions = assessment.next_questions
+    if args.json:
+        print(json.dumps([q.model_dump(mode="json") for q in questions], indent=2, ensure_ascii=False))
+        return 0
+    print(f"Referral: {assessment.referral.upper()}")
+    if assessment.referral == "emergency":
+        print("An emergency decides the visit: refer now; no examination or test is proposed.")
+    shown = questions if args.all else questions[:10]
+    if not shown:
+        print("Nothing left to ask that any rule reads.")
+    for n, q in enumerate(shown, 1):
+        p = "  -  " if q.p_positive is None else f"{q.p_positive:5.0%}"
+        print(f"{n:3}. [{q.kind}] {q.label} ({q.key}): {q.expected_information:.2f} bits, p(yes) {p.strip()}; {q.phrase}")
+    if len(shown) < len(questions):
+        print(f"... {len(questions) - len(shown)} more (--all)")
+    print("")
+    print(assessment.disclaimer)
     return 0
 
 

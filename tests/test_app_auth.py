@@ -179,3 +179,34 @@ def test_everyone_can_change_their_own_password(store):
     assert at.text_input(key="acct:current").value == ""  # not kept in the session
     assert store.accounts.authenticate("stu", "a new password 1") is not None
     assert store.accounts.authenticate("stu", PASSWORD) is None
+
+
+def test_repeated_wrong_passwords_slow_down_then_lock_and_an_admin_unlocks(store):
+    """Throttling on the sign-in page (AppTest has no client address: counted per account)."""
+    signed_in_principal(username="nina", role="practitioner")
+    at = new_app(signed_in=False)
+    messages = []
+    for n in range(5):
+        at = sign_in(at, "nina", f"not it {n} at all")
+        messages.append(" ".join(e.value for e in at.error))
+    assert "do not match an active account" in messages[0]
+    assert any("Too many failed sign-ins: wait" in m for m in messages[3:])
+    at = sign_in(at, "nina", PASSWORD)  # the right password waits too
+    assert is_sign_in_page(at) and "Too many failed sign-ins" in " ".join(e.value for e in at.error)
+
+    from test_app_records import admin_app
+
+    from intake.storage.throttle import ACCOUNT_POLICY, account_key
+    root = Store(database_url())
+    try:
+        with root.db.transaction() as session:  # as if ten failures had happened: locked
+            for _ in range(ACCOUNT_POLICY.lock_after):
+                root.accounts.throttle.failed(session, [account_key("nina")])
+    finally:
+        root.dispose()
+    admin = admin_app()
+    assert "locked after failed sign-ins" in " ".join(str(m.value) for m in admin.markdown)
+    [unlock] = [b for b in admin.button if b.label == "Unlock"]
+    admin = unlock.click().run()
+    assert "nina can sign in again now" in " ".join(str(s.value) for s in admin.success)
+    assert not is_sign_in_page(sign_in(new_app(signed_in=False), "nina", PASSWORD))

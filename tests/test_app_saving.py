@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from test_app_support import consent, new_app, texts
 
-from intake.db.database import StoreUnavailable
-from intake.store import ClinicStore
+from intake.storage.database import StoreUnavailable
+from intake.storage.store import ClinicStore
 
 
 def _saved(at) -> str:

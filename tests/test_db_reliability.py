@@ -18,11 +18,11 @@ import pytest
 from db_support import PASSWORD, World, cheap_password_hashing, require_postgres
 from sqlalchemy import event, select
 
-from intake.accounts import SignInThrottled
-from intake.db.database import StoreUnavailable
-from intake.db.schema import AuditRow
-from intake.store import DraftConflict, Store
-from intake.throttle import ACCOUNT_POLICY, address_key
+from intake.storage.accounts import SignInThrottled
+from intake.storage.database import StoreUnavailable
+from intake.storage.schema import AuditRow
+from intake.storage.store import DraftConflict, Store
+from intake.storage.throttle import ACCOUNT_POLICY, address_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -223,7 +223,7 @@ def test_postgresql_stopped_mid_assessment_is_unavailable_and_writes_resume_when
 
 
 def test_failed_sign_ins_wait_longer_then_lock_and_an_admin_unlocks(db_store, monkeypatch):
-    import intake.throttle as throttle
+    import intake.storage.throttle as throttle
 
     clock = {"now": throttle._now()}
     monkeypatch.setattr(throttle, "_now", lambda: clock["now"])
@@ -257,7 +257,7 @@ def test_failed_sign_ins_wait_longer_then_lock_and_an_admin_unlocks(db_store, mo
 
 
 def test_an_unknown_username_and_an_address_are_throttled_too(db_store, monkeypatch):
-    import intake.throttle as throttle
+    import intake.storage.throttle as throttle
 
     clock = {"now": throttle._now()}
     monkeypatch.setattr(throttle, "_now", lambda: clock["now"])
@@ -284,7 +284,7 @@ def test_an_unknown_username_and_an_address_are_throttled_too(db_store, monkeypa
 def test_a_stale_amendment_is_refused_with_who_changed_it_and_when(db_store):
     from db_support import case_and_assessment
 
-    from intake.records import RecordChanged
+    from intake.storage.records import RecordChanged
 
     world = World(db_store)
     record = world.file(world.a_prac, "example-01-hip-osteoarthritis")
@@ -302,8 +302,8 @@ def _amend_many(url: str, principal, record_id: str, label: str, times: int) -> 
     """In its own process: amend `times` times, each from the version just read; retry on a conflict."""
     from db_support import case_and_assessment
 
-    from intake.records import RecordChanged
-    from intake.store import Store
+    from intake.storage.records import RecordChanged
+    from intake.storage.store import Store
 
     store = Store(url)
     conflicts = 0

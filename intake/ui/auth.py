@@ -21,8 +21,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from intake.accounts import AccountError, Principal, SignInThrottled
-from intake.db.database import StoreUnavailable
+from intake.storage.accounts import AccountError, Principal, SignInThrottled
+from intake.storage.database import StoreUnavailable
 from intake.ui import guard, state
 
 __all__ = ["PRINCIPAL_KEY", "current", "require", "session_minutes", "sign_out"]

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from intake import record_tables
-from intake.accounts import ROLES, AccountError
-from intake.records import AccessDenied
+from intake.storage.accounts import ROLES, AccountError
+from intake.storage.records import AccessDenied
 from intake.ui import guard, state
 from intake.ui.practice_state import md
 
@@ -138,17 +138,34 @@ def _set_active(practitioner_id: str, active: bool, username: str) -> None:
            else f"{username} is deactivated and is signed out at their next click.")
 
 
+@guard.db_safe
+def _unlock(practitioner_id: str, username: str) -> None:
+    store = state.store()
+    try:
+        store.accounts.unlock(store.principal, practitioner_id)
+    except AccountError as exc:
+        _flash("error", str(exc))
+        return
+    _flash("success", f"{username} can sign in again now (the sign-in lock is lifted).")
+
+
 def _accounts() -> None:
     store = state.store()
     st.markdown("### Accounts")
+    locked = store.accounts.locked_usernames(store.clinic_id)
     for person in store.accounts.practitioners(store.clinic_id):
         row = st.container(border=True, key=f"adm-person-{person.id}")
         text, button = row.columns([6, 1.4], vertical_alignment="center")
         seen = f"last signed in {person.last_sign_in:%Y-%m-%d %H:%M} UTC" if person.last_sign_in else "never signed in"
         status = "" if person.active else " · :red-badge[deactivated]"
+        if person.username in locked:
+            status += " · :orange-badge[locked after failed sign-ins]"
         email = f" · {md(person.email)} (single sign-on)" if person.email else ""
         text.markdown(f"**{md(person.display_name)}** · `{person.username}` · {_ROLE_WORDS.get(person.role, person.role)}"
                       f"{email}{status}  \n:gray[{seen}]")
+        if person.username in locked and person.id != store.principal.user_id:
+            button.button("Unlock", key=f"{A}unlock:{person.id}", on_click=_unlock, args=(person.id, person.username),
+                          icon=":material/lock_open:")
         if person.id == store.principal.user_id:
             button.caption("You")
         elif person.active:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.loader import CaseError, load_case, parse_text
-from intake.store import DraftSummary
+from intake.storage.store import DraftSummary
 from intake.ui import guard, state
-from intake.ui.practice_state import md
+from intake.ui.practice_state import code, md
 
 UPLOAD_KEY = "drafts:upload"
 MAX_UPLOAD_MB = 1
@@ -88,7 +88,7 @@ def render() -> None:
             return
         case = load_case(parse_text(text, upload.name))
     except CaseError as exc:
-        lines = "\n".join(f"- {md(p.field or 'file')}: {md(p.message)}" for p in exc.problems)  # text, never Markdown
+        lines = "\n".join(f"- {code(p.field or 'file')}: {md(p.message)}" for p in exc.problems)  # text, never Markdown
         st.error(f"This file is not a valid version-1 case, so it was not loaded:\n\n{lines}")
         return
     data = case.to_data()

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake import assess
-from intake.records import AccessDenied, RecordChanged
+from intake.storage.records import AccessDenied, RecordChanged
 from intake.ui import guard, state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from intake.db.database import StoreUnavailable
+from intake.storage.database import StoreUnavailable
 
 __all__ = ["NOTE_KEY", "db_safe", "show_note", "unavailable_note"]
 

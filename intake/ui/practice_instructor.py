@@ -10,13 +10,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from intake.library import difficulty_from_id
 from intake.loader import CaseError, load_vignette, parse_text
-from intake.progress import attempts_frame, by_origin, by_red_flag, to_csv, to_excel
+from intake.practice.library import difficulty_from_id
+from intake.practice.progress import attempts_frame, by_origin, by_red_flag, to_csv, to_excel
 from intake.ui import guard, state
 from intake.ui.fields import kb
 from intake.ui.practice_pick import DIFFICULTY_WORDS
-from intake.ui.practice_state import md
+from intake.ui.practice_state import code, md
 
 __all__ = ["render"]
 
@@ -104,7 +104,7 @@ def _upload() -> None:
                 return
             case, expected = load_vignette(parse_text(text, upload.name))
         except CaseError as exc:
-            lines = "\n".join(f"- {md(p.field or 'file')}: {md(p.message)}" for p in exc.problems)
+            lines = "\n".join(f"- {code(p.field or 'file')}: {md(p.message)}" for p in exc.problems)
             st.error(f"This file is not a valid vignette, so it was not added:\n\n{lines}")
         else:
             data = {**case.to_data(), "expected": expected.model_dump(mode="json")}  # type: ignore[union-attr]

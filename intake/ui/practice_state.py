@@ -16,10 +16,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from intake import assess
-from intake.library import CaseEntry, catalogue, load_entry
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, reveal, score_attempt
-from intake.store import AttemptRecord
+from intake.practice.library import CaseEntry, catalogue, load_entry
+from intake.storage.store import AttemptRecord
 from intake.ui import guard, state
 
 __all__ = [
@@ -287,6 +287,11 @@ def commit() -> None:
 
 
 _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def code(text: str | None) -> str:
+    """Text from a file (a field's name) as a Markdown code span: shown literally, never a link."""
+    return "`" + (text or "").replace("`", "'").replace("\n", " ") + "`"
 
 
 def md(text: str | None) -> str:

@@ -40,7 +40,7 @@ from typing import Any
 
 import streamlit as st
 
-from intake.store import ClinicStore, Draft, DraftConflict, Store, StoreUnavailable, database_url
+from intake.storage.store import ClinicStore, Draft, DraftConflict, Store, StoreUnavailable, database_url
 
 __all__ = [
     "STEPS",

@@ -197,7 +197,7 @@ async def _clinic(urls: list[str], sessions: int, seed: int) -> list[Session]:
 
 
 def _stored(database_url: str, draft_id: str) -> dict[str, Any]:
-    from intake.db.schema import DraftRow
+    from intake.storage.schema import DraftRow
     from intake.store import Store
 
     store = Store(database_url)

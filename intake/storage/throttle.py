@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from intake.db import Database
-from intake.db.schema import ThrottleRow
+from intake.storage.database import Database
+from intake.storage.schema import ThrottleRow
 
 __all__ = ["Policy", "Throttle", "Verdict", "account_key", "address_key"]
 

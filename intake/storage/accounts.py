@@ -19,11 +19,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 
-from intake import audit, passwords
-from intake.db import Database
-from intake.db.database import StoreUnavailable
-from intake.db.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
-from intake.throttle import Throttle, Verdict, account_key, address_key
+from intake.storage import Database, audit, passwords
+from intake.storage.database import StoreUnavailable
+from intake.storage.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
+from intake.storage.throttle import Throttle, Verdict, account_key, address_key
 
 __all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Principal", "SignInThrottled",
            "normalise_username"]
