@@ -71,3 +71,52 @@ def test_a_mapping_from_elsewhere_is_checked_the_same_way():
         load_case({"case_format": 1, "patient": {"age": 50, "name": "a\x00b"}})
     with pytest.raises(CaseError, match=re.escape("history.duration_weeks: inf is not a finite number")):
         load_case({"case_format": 1, "patient": {"age": 50}, "history": {"duration_weeks": float("inf")}})
+
+
+# ---------------------------------------------------------------- backups
+
+
+def _gz(path, *parts: bytes):
+    import gzip
+
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        for part in parts:
+            f.write(part)
+    return path
+
+
+HEAD = (b'{"format": "hip-intake-backup", "format_version": 1, "revision": "0004_i11", '
+        b'"created": "2026-12-01T00:00:00+00:00", "tables": {"clinics": {"columns": ["id"], "rows": [["')
+
+
+def test_a_decompression_bomb_is_refused_before_it_fills_the_memory(tmp_path, monkeypatch):
+    import intake.storage.backup as backup
+    from intake.storage.database import Database
+
+    monkeypatch.setattr(backup, "MIN_UNPACK_LIMIT", 1024 * 1024)  # small, so the test is quick
+    bomb = _gz(tmp_path / "bomb.json.gz", HEAD, b"a" * (4 * 1024 * 1024), b'"]]}}}')
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        with pytest.raises(backup.BackupError, match="unpacks to more than 1 MB"):
+            backup.restore(db, bomb)
+        with pytest.raises(backup.BackupError, match="unpacks to more than"):
+            backup.read_backup(bomb)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000 + b"]" * 100_000,
+                                     HEAD.replace(b'[["', b"[[" + b"9" * 5000) + b"]]}}}"])
+def test_a_deeply_nested_or_huge_number_backup_is_refused_with_a_message(tmp_path, content):
+    import intake.storage.backup as backup
+    from intake.storage.database import Database
+
+    path = _gz(tmp_path / "hostile.json.gz", content)
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        with pytest.raises(backup.BackupError):
+            backup.read_backup(path)
+        with pytest.raises(backup.BackupError):
+            backup.restore(db, path)
+    finally:
+        db.dispose()

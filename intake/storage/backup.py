@@ -158,7 +158,7 @@ def read_backup(path: str | os.PathLike) -> dict[str, Any]:
     """The whole backup document at `path`, checked for shape; BackupError naming the problem if it is
     not one. It holds every row in memory: for inspecting small backups (``restore`` streams)."""
     path = Path(path)
-    with _reading(path), gzip.open(path, "rt", encoding="utf-8") as stream:
+    with _reading(path), _unpacked(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as stream:
         document = json.load(stream)
     if not isinstance(document, dict):
         raise _bad(path, f"it does not say it is a {FORMAT} file")
@@ -175,6 +175,43 @@ def read_backup(path: str | os.PathLike) -> dict[str, Any]:
     return document
 
 
+#: A backup of real rows compresses about 10 times; one that unpacks to more than this many times its
+#: size (and more than the floor) is a decompression bomb, refused before it fills the memory.
+MAX_UNPACK_RATIO = 50
+MIN_UNPACK_LIMIT = 32 * 1024 * 1024
+
+
+class _Capped(io.RawIOBase):
+    """The unpacked bytes of a gzip file, refused past a limit (counted as they are read)."""
+
+    def __init__(self, path: Path, limit: int):
+        self._inner = gzip.open(path, "rb")  # noqa: SIM115 - closed by close()
+        self._left = limit
+        self._limit = limit
+        self._path = path
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._inner.read(min(len(buffer), self._left + 1))
+        if len(data) > self._left:
+            raise BackupError(f"{self._path} unpacks to more than {self._limit // (1024 * 1024):,} MB, over "
+                              f"{MAX_UNPACK_RATIO} times its size: not a backup this app wrote (not restored).")
+        self._left -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def _unpacked(path: Path) -> io.BufferedReader:
+    limit = max(MIN_UNPACK_LIMIT, path.stat().st_size * MAX_UNPACK_RATIO)
+    return io.BufferedReader(_Capped(path, limit))
+
+
 @contextmanager
 def _reading(path: Path) -> Iterator[None]:
     """Turn the ways reading a backup fails into BackupErrors that say so."""
@@ -182,6 +219,8 @@ def _reading(path: Path) -> Iterator[None]:
         if path.stat().st_size == 0:
             raise BackupError(f"{path} is empty: not a backup (was it cut short while being written or copied?).")
         yield
+    except BackupError:
+        raise
     except FileNotFoundError:
         raise BackupError(f"{path}: no such file.") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
@@ -192,6 +231,8 @@ def _reading(path: Path) -> Iterator[None]:
         raise BackupError(f"{path} is not a backup (its content is not valid JSON: {exc}).") from None
     except (json.JSONDecodeError, UnicodeDecodeError, ijson.JSONError) as exc:
         raise BackupError(f"{path} is not a backup (its content is not valid JSON: {exc}).") from None
+    except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to read
+        raise BackupError(f"{path} is not a usable backup: {str(exc)[:200] or 'nested too deeply'}.") from None
     except OSError as exc:
         raise BackupError(f"Cannot read {path}: {exc.strerror or exc}.") from None
 
@@ -232,7 +273,7 @@ def _check_row(path: Path, name: str, n: int, row: Any, columns: list[str]) -> N
 def _read_head(path: Path) -> dict[str, Any]:
     """The backup's head (format, revision, created, …), read from the start of the file as a stream."""
     head: dict[str, Any] = {}
-    with _reading(path), gzip.open(path, "rb") as stream:
+    with _reading(path), _unpacked(path) as stream:
         events = ijson.parse(stream, use_float=True)
         prefix, event, _ = next(events, ("", "end", None))
         if event != "start_map":
@@ -252,7 +293,7 @@ def _read_head(path: Path) -> dict[str, Any]:
 def _stream_tables(path: Path) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
     """(table name, its columns, its rows) for each table of the backup, in the file's order; the
     rows are read as they are consumed (consume them before asking for the next table)."""
-    with _reading(path), gzip.open(path, "rb") as stream:
+    with _reading(path), _unpacked(path) as stream:
         events = ijson.parse(stream, use_float=True)
         for prefix, event, _ in events:
             if prefix == "tables" and event == "start_map":
