@@ -210,3 +210,20 @@ def test_repeated_wrong_passwords_slow_down_then_lock_and_an_admin_unlocks(store
     admin = unlock.click().run()
     assert "nina can sign in again now" in " ".join(str(s.value) for s in admin.success)
     assert not is_sign_in_page(sign_in(new_app(signed_in=False), "nina", PASSWORD))
+
+
+def test_a_student_sees_only_their_own_attempts(store):
+    """A student account practises under its username; typing another name shows nothing of theirs,
+    and another student's attempt in the address does not open."""
+    theirs = store.start_attempt("Other Student", "example-01", "Hip OA")
+    store.commit_attempt(theirs.id, answers={}, expected={}, score=91, marks={}, feedback={}, seconds=60, unsafe=False)
+    mine = store.start_attempt("stu", "example-01", "Hip OA")
+    store.commit_attempt(mine.id, answers={}, expected={}, score=55, marks={}, feedback={}, seconds=60, unsafe=False)
+    stu = signed_in_principal(username="stu", role="student")
+    at = new_app(principal=stu)
+    assert not [w for w in at.text_input if w.key == "p:student"]  # no name to type
+    shown = on_screen(at)
+    assert "55 / 100" in shown and "91 / 100" not in shown
+    at = new_app(principal=stu, query={"practice": theirs.id})
+    assert at.session_state["practice"]["attempt_id"] != theirs.id
+    assert "not found" in " ".join(str(w.value) for w in at.warning)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from intake.practice.library import DIFFICULTIES
 from intake.ui import practice_history
-from intake.ui.practice_state import WIDGET, entries, md, practice, start_case
+from intake.ui.practice_state import WIDGET, entries, md, practice, start_case, student_account_name
 
 __all__ = ["render"]
 
@@ -33,11 +33,16 @@ def render() -> None:
         "ready, commit your answer: the feedback, the teaching notes and the answer are shown only after that. "
         "A clock runs from the moment you open the case (time is shown, not scored)."
     )
-    if STUDENT_KEY not in st.session_state:
-        st.session_state[STUDENT_KEY] = p["student"]
-    name = st.text_input("Your name or pseudonym", key=STUDENT_KEY, on_change=_on_student, max_chars=100,
-                         help="Your attempts and your history are kept under this name. A pseudonym is fine.")
-    p["student"] = (name or "").strip()
+    own = student_account_name()
+    if own is not None:  # a student account: its own attempts only, never another name's
+        p["student"] = own
+        st.caption(f"Your attempts and your history are kept under your account, **{md(own)}**.")
+    else:
+        if STUDENT_KEY not in st.session_state:
+            st.session_state[STUDENT_KEY] = p["student"]
+        name = st.text_input("Your name or pseudonym", key=STUDENT_KEY, on_change=_on_student, max_chars=100,
+                             help="Your attempts and your history are kept under this name. A pseudonym is fine.")
+        p["student"] = (name or "").strip()
     if p["student"]:
         practice_history.render(p["student"])
 

@@ -19,7 +19,7 @@ from intake import assess
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, reveal, score_attempt
 from intake.practice.library import CaseEntry, catalogue, load_entry
-from intake.storage.store import AttemptRecord
+from intake.storage.store import AttemptRecord, student_key
 from intake.ui import guard, state
 
 __all__ = [
@@ -85,7 +85,7 @@ def init_session() -> None:
         wanted = st.query_params.get(PRACTICE_PARAM)
         if wanted:
             record = state.store().get_attempt(wanted)
-            if record is None or entry_for(record.case_id) is None:
+            if record is None or entry_for(record.case_id) is None or not _own_attempt(record):
                 ss.flash = ("warning", "The practice attempt in this address was not found.")
             else:
                 _adopt(record)
@@ -183,9 +183,21 @@ def start_case(key: str) -> None:
 
 
 @guard.db_safe
+def student_account_name() -> str | None:
+    """A student account practises under its own username: it cannot type another student's name
+    to see their attempts (practitioners and instructors may practise under any name)."""
+    principal = st.session_state.get("principal")
+    return principal.username if getattr(principal, "role", None) == "student" else None
+
+
+def _own_attempt(record: AttemptRecord) -> bool:
+    own = student_account_name()
+    return own is None or student_key(record.student) == student_key(own)
+
+
 def open_attempt(attempt_id: str) -> None:
     record = state.store().get_attempt(attempt_id)
-    if record is None or entry_for(record.case_id) is None:
+    if record is None or entry_for(record.case_id) is None or not _own_attempt(record):
         st.session_state.flash = ("warning", "That attempt's case is no longer in the library.")
         return
     _adopt(record)
