@@ -114,6 +114,9 @@ class DraftRow(Base):
     #: overwrite each other unseen (0004_i11).
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Which browser session wrote last (a random id, never patient data): a session never conflicts
+    #: with its own earlier write (0004_i11).
+    writer: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: An amendment names the version of the record it started from (0004_i11).
     amends_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

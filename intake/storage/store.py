@@ -71,8 +71,8 @@ class Draft:
 class DraftConflict(RuntimeError):
     """Another window saved this draft after the revision this save started from."""
 
-    def __init__(self, revision: int, by: str, at: datetime):
-        self.revision, self.by, self.at = revision, by, at.strftime("%H:%M:%S")
+    def __init__(self, revision: int, by: str, at: datetime, writer: str | None = None):
+        self.revision, self.by, self.at, self.writer = revision, by, at.strftime("%H:%M:%S"), writer
         super().__init__(f"changed by {by or 'someone'} at {self.at}")
 
 
@@ -198,7 +198,8 @@ class ClinicStore:
                      follows_id=follows_id, amends_id=amends_id, revision=1, amends_version=amends_version)
 
     def save(self, draft_id: str, *, answers: dict[str, Any] | None = None, step: str | None = None,
-             consent: bool | None = None, notes: str | None = None, expected_revision: int | None = None) -> int | None:
+             consent: bool | None = None, notes: str | None = None, expected_revision: int | None = None,
+             writer: str | None = None) -> int | None:
         """Write what changed, in one short transaction; the draft's new revision, or None when it no
         longer exists (deleted elsewhere) or is not this clinic's.
 
@@ -207,7 +208,7 @@ class ClinicStore:
         between and when, and nothing is written.
         """
         values: dict[str, Any] = {"updated": _now(), "updated_by": self.principal.user_id,
-                                  "revision": DraftRow.revision + 1}
+                                  "revision": DraftRow.revision + 1, "writer": writer}
         if answers is not None:
             values["answers"] = _dump(answers)
         if step is not None:
@@ -228,7 +229,7 @@ class ClinicStore:
             if row is None:
                 return None
             who = session.get(PractitionerRow, row.updated_by) if row.updated_by else None
-            raise DraftConflict(row.revision, who.display_name if who else "", row.updated)
+            raise DraftConflict(row.revision, who.display_name if who else "", row.updated, row.writer)
 
         if not draft_id or len(draft_id) > 64:
             return None

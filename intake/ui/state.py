@@ -459,9 +459,18 @@ def _save(saved: SaveState, *, force: bool = False) -> None:
     fingerprint = _fingerprint()
     draft_id, step, consent = ss.draft_id, ss.step, ss.consent
     clinic = store()
+    writer = _writer()
     try:
-        revision = clinic.save(draft_id, answers=data, notes=notes, step=step, consent=consent,
-                               expected_revision=None if force else saved.revision)
+        try:
+            revision = clinic.save(draft_id, answers=data, notes=notes, step=step, consent=consent,
+                                   expected_revision=None if force else saved.revision, writer=writer)
+        except DraftConflict as conflict:
+            if not writer or conflict.writer != writer:
+                raise
+            # This session's own earlier write (its record of the revision was cut short): not a
+            # conflict; write over it from the revision the database has.
+            revision = clinic.save(draft_id, answers=data, notes=notes, step=step, consent=consent,
+                                   expected_revision=conflict.revision, writer=writer)
     except DraftConflict as conflict:
         saved.conflicted(conflict.by, conflict.at)
         return
@@ -472,6 +481,14 @@ def _save(saved: SaveState, *, force: bool = False) -> None:
         _create_draft(saved)
         return
     saved.confirmed(revision, fingerprint, draft_id=draft_id)
+
+
+def _writer() -> str | None:
+    """This browser session's id (random; not patient data), stored with each write of the draft."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id[:64] if ctx is not None else None
 
 
 def flush(*, force: bool = False) -> None:

@@ -23,6 +23,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("revision", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("updated_by", sa.String(64), nullable=True))
         batch.add_column(sa.Column("amends_version", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("writer", sa.String(64), nullable=True))
     op.create_table(
         "sign_in_throttle",
         sa.Column("key", sa.String(200), nullable=False),
@@ -36,6 +37,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("sign_in_throttle")
     with op.batch_alter_table("drafts") as batch:
+        batch.drop_column("writer")
         batch.drop_column("amends_version")
         batch.drop_column("updated_by")
         batch.drop_column("revision")
