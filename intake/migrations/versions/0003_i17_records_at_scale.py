@@ -35,11 +35,11 @@ depends_on = None
 _BATCH = 500
 _FLAGGED = "red_flags <> '|'"
 _INDEXES = (
-    ("ix_records_clinic_assessed_id", ["clinic_id", "assessed_at", "id", "origins", "red_flags"], None),
+    ("ix_records_clinic_assessed_id", ["clinic_id", "assessed_at", "id"], None),
     ("ix_records_clinic_pseudonym_assessed", ["clinic_id", "pseudonym", "assessed_at"], None),
     ("ix_records_clinic_practitioner_assessed", ["clinic_id", "practitioner_id", "assessed_at", "id"], None),
     ("ix_records_clinic_referral_assessed", ["clinic_id", "referral", "assessed_at", "id"], None),
-    ("ix_records_clinic_flagged_assessed", ["clinic_id", "assessed_at", "id", "origins", "red_flags"], _FLAGGED),
+    ("ix_records_clinic_flagged_assessed", ["clinic_id", "assessed_at", "id"], _FLAGGED),
 )
 TRIGRAM_INDEX = "ix_records_patient_key_trgm"  # in schema.OPTIONAL_INDEXES
 
