@@ -111,18 +111,18 @@ class DraftRow(Base):
     amends_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pseudonym: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: Counts the writes: a save names the revision it started from, so two windows never
-    #: overwrite each other unseen (0004_i11).
+    #: overwrite each other unseen (0005_i11).
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: Which browser session wrote last (a random id, never patient data): a session never conflicts
-    #: with its own earlier write (0004_i11).
+    #: with its own earlier write (0005_i11).
     writer: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    #: An amendment names the version of the record it started from (0004_i11).
+    #: An amendment names the version of the record it started from (0005_i11).
     amends_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ThrottleRow(Base):
-    """Failed sign-ins per account or client address: the pause they impose and any lock (0004_i11)."""
+    """Failed sign-ins per account or client address: the pause they impose and any lock (0005_i11)."""
 
     __tablename__ = "sign_in_throttle"
 
@@ -195,12 +195,13 @@ class RecordRow(Base):
     knowledge_version: Mapped[str] = mapped_column(String(40), default="")
 
     __table_args__ = (
-        Index("ix_records_clinic_assessed_id", "clinic_id", "assessed_at", "id"),
+        # origins and red_flags ride along, so a date, origin or red-flag filter is counted from the index alone
+        Index("ix_records_clinic_assessed_id", "clinic_id", "assessed_at", "id", "origins", "red_flags"),
         Index("ix_records_clinic_pseudonym_assessed", "clinic_id", "pseudonym", "assessed_at"),
         Index("ix_records_clinic_practitioner_assessed", "clinic_id", "practitioner_id", "assessed_at", "id"),
         Index("ix_records_clinic_referral_assessed", "clinic_id", "referral", "assessed_at", "id"),
         # only records with a red flag: the "any red flag" and one-condition filters read these alone
-        Index("ix_records_clinic_flagged_assessed", "clinic_id", "assessed_at", "id",
+        Index("ix_records_clinic_flagged_assessed", "clinic_id", "assessed_at", "id", "origins", "red_flags",
               sqlite_where=text("red_flags <> '|'"), postgresql_where=text("red_flags <> '|'")),
     )
 
