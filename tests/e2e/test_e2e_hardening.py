@@ -32,4 +32,6 @@ def test_the_app_works_under_its_content_security_policy(server, context):
     page.get_by_role("button", name="Next: Red-flag screen").click()
     expect(page.get_by_role("heading", name="Red-flag screen")).to_be_visible()
     idle(page)
-    assert violations == []
+    # The one blocked load is the tab's icon (a Material symbol Streamlit fetches from Google's font
+    # server): the policy keeps it out, as it should; nothing the app draws is blocked.
+    assert [v for v in violations if "materialsymbols" not in v] == []
