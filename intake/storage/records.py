@@ -142,7 +142,8 @@ class Records:
         _require_clinical(principal)
         now = datetime.now(UTC)
         case_data = case.to_data()
-        assessment_data = assessment.model_dump(mode="json", by_alias=True)
+        # The next-question ranking is for the visit in progress; a record keeps the reasoning, not it.
+        assessment_data = assessment.model_dump(mode="json", by_alias=True, exclude={"next_questions"})
         columns = {
             "patient_name": (case.patient.name or "")[:200],
             "patient_key": _search_key(case.patient.name or "")[:200],
