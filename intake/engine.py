@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from intake.conditions import explain, kleene_all, kleene_any
+from intake.conditions import Condition, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.form import default_form
 from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
@@ -117,8 +117,9 @@ def _derive_muscle_facts(facts: Facts, kb: KnowledgeBase) -> dict[str, list[str]
     return expansions
 
 
-def _findings(spec: dict, facts: Facts, expansions: dict[str, list[str]]) -> list[str]:
-    _, keys = explain(spec, facts)
+def _findings(condition: Condition, facts: Facts, expansions: dict[str, list[str]]) -> list[str]:
+    """The findings a fired rule read, from the same evaluator that decided it fired."""
+    _, keys = condition.verdict(facts)
     out: list[str] = []
     for key in keys:
         out.extend(expansions.get(key, [key]))
@@ -138,7 +139,7 @@ def _red_flags(facts: Facts, kb: KnowledgeBase) -> list[RedFlagFinding]:
         top = max(rules, key=lambda r: URGENCY_ORDER[r.urgency])
         findings: list[str] = []
         for rule in rules:
-            findings.extend(_findings(rule.when, facts, {}))
+            findings.extend(_findings(kb.compiled[rule.id], facts, {}))
         sources = list(dict.fromkeys(s for r in rules for s in r.sources))
         entries.append(
             RedFlagFinding(
@@ -174,7 +175,7 @@ def _reason(rule: Rule, facts: Facts, kb: KnowledgeBase, expansions: dict[str, l
         citations = [c if c.endswith("(figure unverified)") else f"{c} (figure unverified)" for c in citations]
     return Reason(
         rule=rule.id,
-        findings=_findings(rule.when, facts, expansions),
+        findings=_findings(kb.compiled[rule.id], facts, expansions),
         summary=rule.summary,
         direction="for" if effect > 1 else "against",
         effect=round(effect, 4),
@@ -286,7 +287,7 @@ def _withholding(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str
     for rule in kb.withholding:
         if kb.compiled[rule.id](facts) is not True:
             continue
-        because = _findings(rule.when, facts, expansions)
+        because = _findings(kb.compiled[rule.id], facts, expansions)
         for cls in rule.withholds:
             withheld.append(
                 Withholding(id=cls, because=because, reason=rule.reason, rule=rule.id, sources=list(rule.sources), citations=kb.citations(rule.sources))
@@ -320,7 +321,7 @@ def _therapies(
         own = next((r for r in therapy.withhold_when if kb.compiled[r.id](facts) is True), None)
         if block is None and own is not None:
             block = Withholding(
-                id=therapy.classes[0], because=_findings(own.when, facts, expansions), reason=own.reason, rule=own.id,
+                id=therapy.classes[0], because=_findings(kb.compiled[own.id], facts, expansions), reason=own.reason, rule=own.id,
                 sources=list(own.sources), citations=kb.citations(own.sources),
             )
         caution_texts = [t for c in therapy.classes for t in cautions.get(c, [])]
