@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from intake import fhir
+from intake import fhir_bundle
 from intake.models import Assessment, Case
 from intake.records import AccessDenied, Record
 from intake.ui import navigation, reasoning, state, step_review
@@ -72,12 +72,25 @@ def _makers(record: Record, case: Case, assessment: Assessment) -> dict[str, Cal
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
     when, who = record.assessed_at.date(), record.practitioner
+    clinic = state.store().principal.clinic_name  # here, in the session: the download runs on another thread
     return {
         "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when),
         "handout_pdf": lambda: reports.render_handout(case, assessment, practitioner=who, date=when),
-        "fhir_json": lambda: fhir.bundle(case, assessment, subject=record.pseudonym).model_dump_json(indent=2, exclude_none=True),
+        "fhir_json": lambda: _fhir_bundle(record, clinic, case, assessment,
+                                          reports.render_summary(fhir_bundle.letter_case(case), assessment,
+                                                                 practitioner=who, date=when)),
         "case_yaml": lambda: case_yaml(case),
     }
+
+
+def _fhir_bundle(record: Record, clinic: str, case: Case, assessment: Assessment, letter: bytes) -> str:
+    """A transaction Bundle (safe to send twice) from the clinic as filed: pseudonym, requester, letter."""
+    import reports
+
+    sender = fhir_bundle.sender_from_branding(reports.load_branding(), record.practitioner, clinic)
+    made = fhir_bundle.bundle(case, assessment, kind="transaction", subject=record.pseudonym, sender=sender, letter=letter,
+                              authored=record.assessed_at.replace(microsecond=0))
+    return made.model_dump_json(indent=2, exclude_none=True)
 
 
 def _audited(record_id: str, fmt: str, make: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
