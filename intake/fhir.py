@@ -48,12 +48,13 @@ SDC_RESPONSE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire
 CASE_KEY_SYSTEM = "urn:hip-intake:case-key"
 NONE_CODE = "none"
 _EXT = "http://hl7.org/fhir/StructureDefinition/"
+SDC_ENABLE_WHEN_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
 #: The case sections asked on the form, in the order of the wizard.
 SECTIONS = {"patient": "Patient", "history": "History", "red_flags": "Red-flag screen", "exam": "Examination"}
 #: Fields that never leave in FHIR (the name is for the PDF only; identified referrals add a Patient).
 PRIVATE = {"patient.name"}
 _GROUP_TITLES = {"exam.tests": "Examination tests"}
-_OPERATORS = {"equals": "=", "at_least": ">=", "at_most": "<=", "above": ">", "below": "<"}
+_OPERATORS = {"equals": "=", "at_least": ">=", "at_most": "<=", "above": ">", "below": "<"}  # FHIRPath
 
 
 @lru_cache(maxsize=1)
@@ -216,31 +217,39 @@ def answer_options(q: Question, kb: KnowledgeBase) -> list[dict]:
 
 
 def _enable_when(q: Question, kb: KnowledgeBase, by_key: dict[str, Question]) -> dict:
-    """`enableWhen` for a question the app hides (a screening question's `ask_when`).
+    """When a question the app may hide (a screening question's `ask_when`) is enabled, as SDC's
+    `enableWhenExpression` (FHIRPath over the response).
 
-    The app asks unless the condition is known to be false, so each part must also hold when its
-    question is unanswered: `!=` does; the other operators only on a required (always answered)
-    question. A condition that cannot be said exactly this way is refused when the form is built.
+    The app asks unless the condition is known to be false (an unanswered sex or age means ask), and
+    keeps showing a question already answered (a "pregnant: yes" given at 56 still withholds
+    needling). Plain `enableWhen` can say neither, and a filler such as LHC-Forms drops the answer of
+    a disabled question, so a precaution would be lost. A condition outside the translatable part of
+    the condition language is refused when the form is built, never approximated.
     """
     screening = kb.screening.get(q.key)
     if screening is None or screening.ask_when is None or not q.path.startswith("red_flags."):
         return {}
     spec = screening.ask_when
-    parts = spec.get("all", [spec])
-    rules = []
-    for part in parts:
+    parts = []
+    for part in spec.get("all", [spec]):
         negate = "not" in part
         (op, arg), = (part["not"] if negate else part).items()
         (key, target), = arg.items()
         source = by_key.get(key)
         if source is None or op not in _OPERATORS or (negate and op != "equals"):
-            raise ValueError(f"{q.path}: ask_when {part!r} has no exact FHIR enableWhen")
-        if not negate and not source.required:
-            raise ValueError(f"{q.path}: ask_when {part!r} reads an optional question; FHIR would hide it when unanswered")
-        answer = ({"answerCoding": {"system": answer_system(source.path), "code": str(target)}} if source.type == "choice"
-                  else {"answerInteger": int(target)} if source.type == "integer" else {"answerDecimal": float(target)})
-        rules.append({"question": source.path, "operator": "!=" if negate else _OPERATORS[op], **answer})
-    return {"enableWhen": rules, "enableBehavior": "all"} if len(rules) > 1 else {"enableWhen": rules}
+            raise ValueError(f"{q.path}: ask_when {part!r} has no exact FHIR form")
+        value = _answer_of(source.path) + (".code" if source.type == "choice" else "")
+        literal = f"'{target}'" if source.type == "choice" else str(target)
+        operator = "!=" if negate else _OPERATORS[op]
+        parts.append(f"({_answer_of(source.path)}.empty() or {value} {operator} {literal})")
+    expression = f"{_answer_of(q.path)}.exists() or ({' and '.join(parts)})"
+    return {"extension": [{"url": SDC_ENABLE_WHEN_EXPRESSION, "valueExpression": {
+        "language": "text/fhirpath", "expression": expression,
+        "description": "Asked unless known not to apply (for example a man, or outside the ages asked); kept once answered"}}]}
+
+
+def _answer_of(path: str) -> str:
+    return f"%resource.repeat(item).where(linkId='{path}').answer.value"
 
 
 def _item(q: Question, kb: KnowledgeBase, by_key: dict[str, Question]) -> dict:
@@ -264,9 +273,10 @@ def _item(q: Question, kb: KnowledgeBase, by_key: dict[str, Question]) -> dict:
     unit = terms()["units"].get(q.key)
     if unit and q.type in ("integer", "decimal"):
         extensions.append({"url": _EXT + "questionnaire-unit", "valueCoding": {"system": terms()["systems"]["ucum"], **unit}})
+    extensions += _enable_when(q, kb, by_key).get("extension", [])
     if extensions:
         item["extension"] = extensions
-    return item | _enable_when(q, kb, by_key)
+    return item
 
 
 def _group(path: str, title: str, nodes: list, kb: KnowledgeBase, by_key: dict[str, Question]) -> dict:

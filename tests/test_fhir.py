@@ -139,14 +139,17 @@ def test_ranges_and_units_follow_the_case_format():
     assert ext("patient.age", "questionnaire-unit")["valueCoding"] == {"system": "http://unitsofmeasure.org", "code": "a", "display": "years"}
 
 
-def test_pregnancy_is_asked_only_where_the_app_asks_it():
-    item = q_items(q_json()["item"])["red_flags.pregnant"][1]
-    assert item["enableBehavior"] == "all"
-    rules = {(r["question"], r["operator"]): r for r in item["enableWhen"]}
-    assert rules[("patient.sex", "!=")]["answerCoding"]["code"] == "male"  # '!=' holds when sex is not given: ask
-    assert rules[("patient.age", ">=")]["answerInteger"] == 12 and rules[("patient.age", "<=")]["answerInteger"] == 55
-    others = [link for link, (_, i) in q_items(q_json()["item"]).items() if "enableWhen" in i]
-    assert others == ["red_flags.pregnant"]  # the only question the app hides
+def test_pregnancy_is_asked_only_where_the_app_asks_it_and_kept_once_answered():
+    known = q_items(q_json()["item"])
+    (rule,) = [e for e in known["red_flags.pregnant"][1]["extension"] if e["url"].endswith("enableWhenExpression")]
+    assert rule["valueExpression"]["language"] == "text/fhirpath"
+    expression = rule["valueExpression"]["expression"]
+    answered = "%resource.repeat(item).where(linkId='red_flags.pregnant').answer.value.exists()"
+    assert expression.startswith(answered + " or (")  # an answer given is never hidden (and so never dropped)
+    assert "where(linkId='patient.sex').answer.value.empty() or" in expression  # sex not given: ask
+    assert ".code != 'male'" in expression and "answer.value >= 12" in expression and "answer.value <= 55" in expression
+    hidden = [link for link, (_, i) in known.items() if "enableWhen" in i or any("enableWhen" in e["url"] for e in i.get("extension", []))]
+    assert hidden == ["red_flags.pregnant"]  # the only question the app hides
 
 
 def test_a_list_asked_with_nothing_in_it_is_the_exclusive_none_option_not_an_absent_item():
