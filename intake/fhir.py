@@ -1,9 +1,9 @@
 """FHIR R4 form and answers: the case format as an SDC Questionnaire, a case as a QuestionnaireResponse
 that fits it at every nesting level — validated by `fhir.resources` (R4B models).
 
-The Questionnaire is derived from the case models (one item per field, linkId = the field's dotted
-path, nested groups where the case nests), so a field added to the case format appears here with no
-edit. Omitted answers stay omitted: FHIR has no item for a question that was not asked, and a list
+The Questionnaire is the form definition (intake/knowledge/form.yaml: its sections and groups, one
+item per answer, linkId = the case field's dotted path; free text such as the name is never sent),
+so a question added to the form appears here with no edit. Omitted answers stay omitted: FHIR has no item for a question that was not asked, and a list
 asked with nothing in it is the exclusive "None of these" option, never an absent item.
 Bundles (referrals, observations, the letter) are built in `intake.fhir_bundle`.
 """
@@ -11,19 +11,17 @@ Bundles (referrals, observations, the letter) are built in `intake.fhir_bundle`.
 from __future__ import annotations
 
 import html
-import types
-import typing
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, get_args
 
 import yaml
-from annotated_types import Ge, Le
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import BaseModel
 
+from intake.form import Slot
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import Assessment, Case
 
@@ -49,11 +47,6 @@ CASE_KEY_SYSTEM = "urn:hip-intake:case-key"
 NONE_CODE = "none"
 _EXT = "http://hl7.org/fhir/StructureDefinition/"
 SDC_ENABLE_WHEN_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
-#: The case sections asked on the form, in the order of the wizard.
-SECTIONS = {"patient": "Patient", "history": "History", "red_flags": "Red-flag screen", "exam": "Examination"}
-#: Fields that never leave in FHIR (the name is for the PDF only; identified referrals add a Patient).
-PRIVATE = {"patient.name"}
-_GROUP_TITLES = {"exam.tests": "Examination tests"}
 _OPERATORS = {"equals": "=", "at_least": ">=", "at_most": "<=", "above": ">", "below": "<"}  # FHIRPath
 
 
@@ -106,90 +99,63 @@ class Question(BaseModel):
     maximum: float | None = None
 
 
-def _unwrap(annotation: Any) -> tuple[Any, list]:
-    """The type inside `X | None` and `Annotated[...]`, with the Annotated metadata."""
-    metadata: list = []
-    while True:
-        origin = get_origin(annotation)
-        if origin is typing.Annotated:
-            annotation, *more = get_args(annotation)
-            metadata += more
-        elif origin in (typing.Union, types.UnionType):
-            inner = [a for a in get_args(annotation) if a is not type(None)]
-            if len(inner) != 1:
-                return annotation, metadata
-            annotation = inner[0]
-        else:
-            return annotation, metadata
+_TYPES = {"flag": "boolean", "test": "choice", "choice": "choice", "multi": "choice", "integer": "integer", "decimal": "decimal"}
 
 
-def _bounds(field, metadata: list) -> tuple[float | None, float | None]:
-    lo = hi = None
-    flat = []
-    for m in [*field.metadata, *metadata]:
-        flat += [m, *getattr(m, "metadata", [])]  # Field(...) inside Annotated keeps its bounds in .metadata
-    for m in flat:
-        lo = getattr(m, "ge", lo) if isinstance(m, Ge) else lo
-        hi = getattr(m, "le", hi) if isinstance(m, Le) else hi
-    return lo, hi
+def _required(path: str) -> bool:
+    """Whether the case format requires this answer (patient.age), read from the case models."""
+    model: Any = Case
+    parts = path.split(".")
+    for n, part in enumerate(parts):
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return False
+        if n == len(parts) - 1:
+            return field.is_required()
+        model = field.annotation
+    return False
 
 
-def _label(kb: KnowledgeBase, key: str) -> str:
-    finding = kb.findings.get(key)
-    if finding is None:
-        return kb.field_labels.get(key) or key.replace("_", " ").capitalize()
-    return finding.question or finding.label
+def _text(kb: KnowledgeBase, slot: Slot) -> str:
+    finding = kb.findings.get(slot.key)
+    return (slot.question or (finding.question if finding else None) or slot.label or (finding.label if finding else None)
+            or kb.field_labels.get(slot.key) or slot.key.replace("_", " ").capitalize())
 
 
-def _walk(model: type[BaseModel], prefix: str, kb: KnowledgeBase, test: bool = False) -> list[Question | tuple]:
-    out: list[Question | tuple] = []
-    for key, field in model.model_fields.items():
-        path = f"{prefix}.{key}"
-        if path in PRIVATE:
-            continue
-        inner, metadata = _unwrap(field.annotation)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            out.append((path, _GROUP_TITLES.get(path, key.replace("_", " ").capitalize()),
-                        _walk(inner, path, kb, test=key == "tests")))
-            continue
-        lo, hi = _bounds(field, metadata)
-        common = {"path": path, "key": key, "text": _label(kb, key), "required": field.is_required(), "minimum": lo, "maximum": hi}
-        if get_origin(inner) is list:
-            out.append(Question(**common, type="choice", options=list(get_args(_unwrap(get_args(inner)[0])[0])), repeats=True))
-        elif get_origin(inner) is Literal:
-            values = [str(v) for v in get_args(inner)]
-            out.append(Question(**common, type="choice", options=values, test=test))
-        elif inner is bool:
-            out.append(Question(**common, type="boolean"))
-        elif inner is int:
-            out.append(Question(**common, type="integer"))
-        elif inner is float:
-            out.append(Question(**common, type="decimal"))
-        elif inner is date:
-            out.append(Question(**common, type="date"))
-        else:
-            out.append(Question(**common, type="string"))
+def _question(kb: KnowledgeBase, slot: Slot) -> Question:
+    return Question(path=slot.path, key=slot.key, text=_text(kb, slot), type=_TYPES[slot.kind], options=list(slot.choices),
+                    repeats=slot.kind == "multi", test=slot.kind == "test", required=_required(slot.path),
+                    minimum=slot.low, maximum=slot.high)
+
+
+def _tree(kb: KnowledgeBase) -> list[tuple[str, str, list]]:
+    """The form definition's sections and groups (intake/knowledge/form.yaml), free text left out:
+    [(section id, title, [(group linkId, title, [Question])])]."""
+    out = []
+    for section in kb.form.sections:
+        groups = []
+        for group in section.groups:
+            asked = [_question(kb, slot) for slot in group.slots if slot.kind != "text"]
+            if asked:
+                groups.append((f"{section.id}/{group.id}", group.title or section.title, asked))
+        if groups:
+            out.append((section.id, section.title, groups))
     return out
-
-
-def _tree(kb: KnowledgeBase) -> tuple:
-    return tuple((s, title, _walk(Case.model_fields[s].annotation, s, kb)) for s, title in SECTIONS.items()
-                 if s in Case.model_fields)
 
 
 def questions(kb: KnowledgeBase | None = None) -> dict[str, Question]:
     """Every question by its linkId (the case path), in form order."""
-    out: dict[str, Question] = {}
+    return {q.path: q for _, _, groups in _tree(kb or load_knowledge()) for _, _, asked in groups for q in asked}
 
-    def visit(nodes):
-        for node in nodes:
-            if isinstance(node, Question):
-                out[node.path] = node
-            else:
-                visit(node[2])
 
-    for _, _, nodes in _tree(kb or load_knowledge()):
-        visit(nodes)
+def parents(kb: KnowledgeBase | None = None) -> dict[str, str]:
+    """The group every item sits in, by linkId ("" for a section): answers must nest the same way."""
+    out: dict[str, str] = {}
+    for section, _, groups in _tree(kb or load_knowledge()):
+        out[section] = ""
+        for link, _, asked in groups:
+            out[link] = section
+            out |= {q.path: link for q in asked}
     return out
 
 
@@ -279,9 +245,8 @@ def _item(q: Question, kb: KnowledgeBase, by_key: dict[str, Question]) -> dict:
     return item
 
 
-def _group(path: str, title: str, nodes: list, kb: KnowledgeBase, by_key: dict[str, Question]) -> dict:
-    children = [_item(n, kb, by_key) if isinstance(n, Question) else _group(*n, kb, by_key) for n in nodes]
-    return {"linkId": path, "text": title, "type": "group", "item": children}
+def _group(link: str, title: str, children: list[dict]) -> dict:
+    return {"linkId": link, "text": title, "type": "group", "item": children}
 
 
 def questionnaire(kb: KnowledgeBase | None = None) -> Questionnaire:
@@ -289,14 +254,16 @@ def questionnaire(kb: KnowledgeBase | None = None) -> Questionnaire:
     kb = kb or load_knowledge()
     all_questions = questions(kb)
     by_key = {q.key: q for q in all_questions.values() if not q.test}
-    items = [_group(s, title, nodes, kb, by_key) for s, title, nodes in _tree(kb)]
+    tree = _tree(kb)
+    items = [_group(section, title, [_group(link, heading, [_item(q, kb, by_key) for q in asked]) for link, heading, asked in groups])
+             for section, title, groups in tree]
     return Questionnaire.model_validate(
         {
             "resourceType": "Questionnaire",
             "id": "hip-region-pain-intake",
             "meta": {"profile": [SDC_QUESTIONNAIRE]},
             "text": narrative("Hip-region pain intake", lines=[
-                f"{len(all_questions)} questions in {len(items)} sections: " + ", ".join(t for _, t, _ in _tree(kb)) + ".",
+                f"{len(all_questions)} questions in {len(items)} sections: " + ", ".join(t for _, t, _ in tree) + ".",
                 "A question left unanswered means it was not asked, never 'no'. A reasoning aid, not a diagnosis."]),
             "url": QUESTIONNAIRE_URL,
             "version": _version(kb),
@@ -322,19 +289,12 @@ def answer(q: Question, value: Any, kb: KnowledgeBase) -> list[dict]:
     return [{kind: value}]
 
 
-def _answered(nodes: list, data: dict, kb: KnowledgeBase) -> list[dict]:
-    items = []
-    for node in nodes:
-        if isinstance(node, Question):
-            value = data.get(node.key)
-            if value is not None:
-                items.append({"linkId": node.path, "text": node.text, "answer": answer(node, value, kb)})
-        else:
-            path, title, children = node
-            inner = _answered(children, data.get(path.rsplit(".", 1)[-1]) or {}, kb)
-            if inner:
-                items.append({"linkId": path, "text": title, "item": inner})
-    return items
+def _value_at(data: dict, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
 
 
 def response_items(case: Case, kb: KnowledgeBase | None = None) -> list[dict]:
@@ -342,8 +302,13 @@ def response_items(case: Case, kb: KnowledgeBase | None = None) -> list[dict]:
     kb = kb or load_knowledge()
     data = case.to_data()
     out = []
-    for section, title, nodes in _tree(kb):
-        inner = _answered(nodes, data.get(section) or {}, kb)
+    for section, title, groups in _tree(kb):
+        inner = []
+        for link, heading, asked in groups:
+            answered = [{"linkId": q.path, "text": q.text, "answer": answer(q, value, kb)}
+                        for q in asked if (value := _value_at(data, q.path)) is not None]
+            if answered:
+                inner.append({"linkId": link, "text": heading, "item": answered})
         if inner:
             out.append({"linkId": section, "text": title, "item": inner})
     return out

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, get_args
 
-from intake.fhir import NONE_CODE, QUESTIONNAIRE_URL, Question, answer_options, questions
+from intake.fhir import NONE_CODE, QUESTIONNAIRE_URL, Question, answer_options, parents, questions
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.loader import CaseError, Problem, validate_case
 from intake.models import Case
@@ -71,7 +71,7 @@ def case_data_from_response(response: Mapping | str, kb: KnowledgeBase | None = 
         problems.append(Problem("status", f"a {response.get('status')!r} response is not answers to read"))
     by_link = questions(kb)
     data: dict[str, Any] = {}
-    _read_items(response.get("item") or [], "", by_link, kb, data, problems)
+    _read_items(response.get("item") or [], "", by_link, parents(kb), kb, data, problems)
     identifier = response.get("identifier") or {}
     if isinstance(identifier, Mapping) and identifier.get("system") == "urn:hip-intake:case-id" and identifier.get("value"):
         data["id"] = identifier["value"]
@@ -80,7 +80,8 @@ def case_data_from_response(response: Mapping | str, kb: KnowledgeBase | None = 
     return data
 
 
-def _read_items(items: Any, parent: str, by_link: dict[str, Question], kb: KnowledgeBase, data: dict, problems: list) -> None:
+def _read_items(items: Any, parent: str, by_link: dict[str, Question], where: dict[str, str], kb: KnowledgeBase,
+                data: dict, problems: list) -> None:
     if not isinstance(items, list):
         problems.append(Problem(parent or "item", "item must be a list"))
         return
@@ -89,17 +90,18 @@ def _read_items(items: Any, parent: str, by_link: dict[str, Question], kb: Knowl
         if not link:
             problems.append(Problem(parent or "item", "an item without a linkId"))
             continue
-        if parent and not link.startswith(parent + "."):
-            problems.append(Problem(link, f"is not part of the group {parent!r}: the answers do not fit the Questionnaire"))
+        if link not in where:
+            problems.append(Problem(link, "no such question in this intake form"))
+            continue
+        if where[link] != parent:
+            problems.append(Problem(link, f"sits under {parent or 'the top'}, but the Questionnaire has it under "
+                                          f"{where[link] or 'the top'}: the answers do not fit the form"))
             continue
         question = by_link.get(link)
-        if question is None:
-            if any(q.startswith(link + ".") for q in by_link):  # a group
-                if item.get("answer"):
-                    problems.append(Problem(link, "is a group and takes no answer"))
-                _read_items(item.get("item") or [], link, by_link, kb, data, problems)
-            else:
-                problems.append(Problem(link, "no such question in this intake form"))
+        if question is None:  # a group
+            if item.get("answer"):
+                problems.append(Problem(link, "is a group and takes no answer"))
+            _read_items(item.get("item") or [], link, by_link, where, kb, data, problems)
             continue
         if item.get("item"):
             problems.append(Problem(link, "a question here has no nested items"))

@@ -237,8 +237,8 @@ def test_a_fhir_questionnaire_response_starts_a_draft_that_assesses_the_same(sto
     started = load_case({"case_format": 1, **{k: v for k, v in at.session_state["answers"].items() if v}})
     assert assess(started).model_dump() == assess(case).model_dump()
     bad = json.loads(response)
-    bad["item"][0]["item"][0]["answer"] = [{"valueString": "forty"}]
-    bad["item"][1]["item"].append({"linkId": "history.shoe_size", "answer": [{"valueInteger": 9}]})
+    bad["item"][0]["item"][0]["item"][0]["answer"] = [{"valueString": "forty"}]  # patient / demographics / age
+    bad["item"][0]["item"][0]["item"].append({"linkId": "history.shoe_size", "answer": [{"valueInteger": 9}]})
     at.button(key="side:drafts").click().run()
     at.file_uploader(key="drafts:upload").set_value(("bad.json", json.dumps(bad).encode(), "application/fhir+json")).run()
     message = at.error[0].value

@@ -22,6 +22,7 @@ from intake import assess, load_case
 from intake.fhir import QUESTIONNAIRE_URL, canonical, questionnaire, questionnaire_response
 from intake.fhir_bundle import IdentifiedPatient, Sender, bundle, service_requests
 from intake.fhir_import import FhirResponseError, case_from_response
+from intake.knowledge import load_knowledge
 from intake.models import RED_FLAG_KEYS, TESTS, Case
 from tests.conftest import LIBRARY_CASES, ROOT, SHARED_CASES
 
@@ -111,7 +112,10 @@ def test_questionnaire_is_sdc_versioned_nested_and_asks_every_field():
     assert form["meta"]["profile"] == ["http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire|3.0.0"]
     assert canonical() == f"{form['url']}|{form['version']}" and form["url"] == QUESTIONNAIRE_URL
     known = q_items(form["item"])
-    assert known["exam.tests"][0] == "exam"  # the tests group sits inside the examination, as in the case
+    form_slots = [slot for slot in load_knowledge().form.slots if slot.kind != "text"]
+    assert [link for link, (_, i) in known.items() if i["type"] != "group"] == [slot.path for slot in form_slots]
+    for slot in form_slots:  # each question in its form section and group, as on the wizard
+        assert known[slot.path][0] == f"{slot.section}/{slot.group}" and known[f"{slot.section}/{slot.group}"][0] == slot.section
     assert {f"red_flags.{k}" for k in RED_FLAG_KEYS} | {f"exam.tests.{t}" for t in TESTS} <= set(known)
     assert "patient.name" not in known
     for link, (_, item) in known.items():
@@ -367,24 +371,34 @@ def response_for(data: dict) -> dict:
     return questionnaire_response(load_case(data), authored=WHEN).model_dump(mode="json", exclude_none=True)
 
 
+def find(items: list[dict], link: str) -> dict:
+    for item in items:
+        if item["linkId"] == link:
+            return item
+        if (inner := find(item.get("item", []), link)) is not None:
+            return inner
+    return None
+
+
 def test_a_bad_response_is_refused_with_each_item_named():
     response = response_for({"case_format": 1, "patient": {"age": 40, "sex": "female"}, "history": {"limp": True, "pain_now": 3},
                              "exam": {"tests": {"faber": "positive"}}})
-    patient, history, exam = response["item"]
-    patient["item"][0]["answer"] = [{"valueInteger": 140}]  # out of range
-    patient["item"][1]["answer"] = [{"valueCoding": {"system": "urn:hip-intake:value:patient.sex", "code": "woman"}}]
-    history["item"][0]["answer"] = [{"valueString": "yes"}]  # pain_now is an integer
-    history["item"][1]["answer"] = [{"valueBoolean": True}, {"valueBoolean": False}]
-    history["item"].append({"linkId": "history.favourite_colour", "answer": [{"valueString": "blue"}]})
-    exam["item"][0]["item"].append({"linkId": "red_flags.pregnant", "answer": [{"valueBoolean": True}]})  # wrong group
+    items = response["item"]
+    find(items, "patient.age")["answer"] = [{"valueInteger": 140}]  # out of range
+    find(items, "patient.sex")["answer"] = [{"valueCoding": {"system": "urn:hip-intake:value:patient.sex", "code": "woman"}}]
+    find(items, "history.pain_now")["answer"] = [{"valueString": "yes"}]  # pain_now is an integer
+    find(items, "history.limp")["answer"] = [{"valueBoolean": True}, {"valueBoolean": False}]
+    find(items, "history/symptoms")["item"].append({"linkId": "history.favourite_colour", "answer": [{"valueString": "blue"}]})
+    find(items, "hip/hip_tests")["item"].append({"linkId": "red_flags.pregnant", "answer": [{"valueBoolean": True}]})  # wrong group
     with pytest.raises(FhirResponseError) as refused:
         case_from_response(response)
     named = {p.field for p in refused.value.problems}
     assert named == {"patient.sex", "history.pain_now", "history.limp", "history.favourite_colour", "red_flags.pregnant"}
-    patient["item"][1]["answer"] = [{"valueCoding": {"system": "urn:hip-intake:value:patient.sex", "code": "female"}}]
-    history["item"] = history["item"][:1]
-    history["item"][0]["answer"] = [{"valueInteger": 3}]
-    exam["item"][0]["item"].pop()
+    find(items, "patient.sex")["answer"] = [{"valueCoding": {"system": "urn:hip-intake:value:patient.sex", "code": "female"}}]
+    find(items, "history.pain_now")["answer"] = [{"valueInteger": 3}]
+    find(items, "history.limp")["answer"] = [{"valueBoolean": True}]
+    find(items, "history/symptoms")["item"].pop()
+    find(items, "hip/hip_tests")["item"].pop()
     with pytest.raises(FhirResponseError) as refused:
         case_from_response(response)
     assert [p.field for p in refused.value.problems] == ["patient.age"]  # the case format's own range, named by linkId
@@ -398,8 +412,9 @@ def test_a_bad_response_is_refused_with_each_item_named():
 def test_a_response_from_another_filler_is_read_by_code_and_system():
     """LHC-Forms and Smart Forms copy the option's coding (display and all) and may leave out texts."""
     response = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": QUESTIONNAIRE_URL,
-                "item": [{"linkId": "patient", "item": [{"linkId": "patient.age", "answer": [{"valueInteger": 58}]}]},
-                         {"linkId": "exam", "item": [{"linkId": "exam.tests", "item": [
+                "item": [{"linkId": "patient", "item": [{"linkId": "patient/demographics", "item": [
+                             {"linkId": "patient.age", "answer": [{"valueInteger": 58}]}]}]},
+                         {"linkId": "spine", "item": [{"linkId": "spine/neural", "item": [
                              {"linkId": "exam.tests.slr", "answer": [{"valueCoding": {"system": "http://snomed.info/sct", "code": "10828004",
                                                                                       "display": "Positive"}}]}]}]}]}
     case = case_from_response(response)
@@ -425,7 +440,7 @@ def test_command_line_writes_each_bundle_type_and_reads_a_response_back(tmp_path
     assert done.returncode == 0, done.stderr
     back = load_case(tmp_path / "case.yaml")
     assert assess(back).model_dump() == assess(load_case(source)).model_dump()
-    response["item"][0]["item"][0]["answer"] = [{"valueString": "sixty"}]
+    find(response["item"], "patient.age")["answer"] = [{"valueString": "sixty"}]
     (tmp_path / "bad.json").write_text(json.dumps(response))
     done = subprocess.run([sys.executable, "-m", "intake", "from-fhir", str(tmp_path / "bad.json"), "-o", str(tmp_path / "x.yaml")],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)

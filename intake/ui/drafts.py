@@ -7,7 +7,7 @@ import streamlit as st
 
 from intake.fhir_import import case_from_response, is_questionnaire_response
 from intake.loader import CaseError, load_case, parse_text
-from intake.store import DraftSummary
+from intake.storage.store import DraftSummary
 from intake.ui import state
 from intake.ui.practice_state import md
 
