@@ -101,14 +101,19 @@ def test_lhc_forms_shows_every_example_response_and_gives_the_same_answers_back(
             expect(form_page.get_by_text("Any new numbness or tingling between the legs")).to_be_visible()
 
 
+def _id(link: str) -> str:
+    """LHC-Forms' element id of a question: its linkId and the position in section, group and item."""
+    return f"{link}/1/1/1"
+
+
 def _radio(page: Page, link: str, value: str) -> None:
-    choice = page.locator(f'[id="{link}/1/1|{value}"]')
+    choice = page.locator(f'[id="{_id(link)}|{value}"]')
     choice.click()  # the label: LHC-Forms' radio is an Angular widget
     expect(choice.locator("input[type=radio]")).to_be_checked()
 
 
-def _type(page: Page, element_id: str, text: str, pick: bool = False) -> None:
-    field = page.locator(f'[id="{element_id}"]')
+def _type(page: Page, link: str, text: str, pick: bool = False) -> None:
+    field = page.locator(f'[id="{_id(link)}"]')
     field.click()
     field.fill(text)
     if pick:  # an LHC autocompleter: choose the matching entry from its list
@@ -119,16 +124,16 @@ def _type(page: Page, element_id: str, text: str, pick: bool = False) -> None:
 
 def test_a_response_filled_in_lhc_forms_becomes_the_case_the_app_would_make(form_page, screenshots):
     show(form_page)
-    expect(form_page.locator('[id="red_flags.pregnant/1/1|true"]')).to_have_count(1)  # asked: sex and age unknown
-    _type(form_page, "patient.age/1/1", "34")
-    _type(form_page, "patient.sex/1/1", "Male", pick=True)
-    expect(form_page.locator('[id="red_flags.pregnant/1/1|true"]')).to_have_count(0)  # enableWhen: not asked of a man
-    _type(form_page, "patient.sex/1/1", "Female", pick=True)
+    expect(form_page.locator(f'[id="{_id("red_flags.pregnant")}|true"]')).to_have_count(1)  # asked: sex and age unknown
+    _type(form_page, "patient.age", "34")
+    _type(form_page, "patient.sex", "Male", pick=True)
+    expect(form_page.locator(f'[id="{_id("red_flags.pregnant")}|true"]')).to_have_count(0)  # enableWhen: not asked of a man
+    _type(form_page, "patient.sex", "Female", pick=True)
     _radio(form_page, "red_flags.pregnant", "true")
     _radio(form_page, "red_flags.saddle_anaesthesia", "true")
     _radio(form_page, "red_flags.fever_or_unwell", "false")
-    _type(form_page, "history.pain_now/1/1", "6")
-    _type(form_page, "exam.tests.faber/1/1/1", "Positive", pick=True)
+    _type(form_page, "history.pain_now", "6")
+    _type(form_page, "exam.tests.faber", "Positive", pick=True)
     form_page.screenshot(path=str(screenshots / "fhir-lforms-filled.png"))
     filled = form_page.evaluate("() => LForms.Util.getFormFHIRData('QuestionnaireResponse', 'R4', document.getElementById('form'))")
     Path(screenshots / "fhir-lforms-filled.json").write_text(json.dumps(filled, indent=1))
