@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -65,6 +66,8 @@ class ClinicRow(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: FHIR referrals name the patient (a Patient resource) instead of the pseudonym only; audited, off by default.
+    identified_referrals: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PractitionerRow(Base):
