@@ -1,7 +1,7 @@
 """Clinic setting "identified referrals": FHIR referrals carry a Patient with the name (off by default).
 
-Revision ID: 0004_i16
-Revises: 0003_i17
+Revision ID: 0005_i16
+Revises: 0004_i17
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_i16"
-down_revision = "0003_i17"
+revision = "0005_i16"
+down_revision = "0004_i17"
 branch_labels = None
 depends_on = None
 
