@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,6 +78,8 @@ class ClinicRow(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: FHIR referrals name the patient (a Patient resource) instead of the pseudonym only; audited, off by default.
+    identified_referrals: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PractitionerRow(Base):
