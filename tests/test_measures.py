@@ -288,3 +288,47 @@ def test_category_scores_have_no_numeric_change():
     changes = change("start_back", {"total": 6, "psychosocial": 3, "risk": "medium"},
                      {"total": 2, "psychosocial": 1, "risk": "low"})
     assert [c.score for c in changes] == ["total", "psychosocial"]
+
+
+# ---------------------------------------------------------------- python -m intake score
+
+
+def run_score(tmp_path, measure: str, payload, *flags: str):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = tmp_path / "answers.json"
+    path.write_text(payload if isinstance(payload, str) else __import__("json").dumps(payload), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "intake", "score", measure, str(path), *flags],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+
+
+def test_cli_score_prints_the_outcomes_entry(tmp_path):
+    import json
+
+    result = run_score(tmp_path, "odi", {"answers": answers(2, 0, 3, 1, 2, 3, 1, 0, 2, 1)}, "--json")
+    assert result.returncode == 0, result.stderr
+    entry = json.loads(result.stdout)
+    assert entry["measure"] == "odi" and entry["scores"] == {"percent": 30} and entry["valid"] is True
+    assert "moderate disability" in entry["interpretation"]
+
+
+def test_cli_score_psfs_with_activities(tmp_path):
+    result = run_score(tmp_path, "psfs", {"activities": ["walking the dog", "gardening", "getting out of a car"],
+                                          "answers": answers(4, 6, 3)})
+    assert result.returncode == 0
+    assert "average: 4.3" in result.stdout and "Stratford 1995" in result.stdout
+
+
+@pytest.mark.parametrize(("measure", "payload", "message"), [
+    ("odi", {"answers": {"3": 9}}, "odi item '3': 9 is out of range 0-5"),
+    ("womac", {"answers": {"1": 1}}, "womac: unknown measure"),
+    ("odi", {"answers": {"1": 1}, "extra": 1}, "unknown key 'extra'"),
+    ("odi", "{not json", "not valid JSON"),
+])
+def test_cli_score_exits_2_naming_the_measure_and_item(tmp_path, measure, payload, message):
+    result = run_score(tmp_path, measure, payload)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
