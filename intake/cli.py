@@ -439,5 +439,12 @@ def render_text(case: Case, assessment: Assessment) -> str:
     if assessment.gaps:
         lines += ["", "Not asked or not tested"]
         lines += [f"  - {gap.label}: {gap.why}" for gap in assessment.gaps]
+    if assessment.outcomes:
+        lines += ["", "Outcome measures"]
+        for outcome in assessment.outcomes:
+            lines.append(f"  - {outcome.interpretation} [{'; '.join(outcome.citations)}]")
+            if outcome.plan:
+                lines.append(f"      plan: {outcome.plan['text']} [{'; '.join(outcome.plan['citations'])}]")
+            lines.append(f"      {outcome.attribution}")
     lines += ["", assessment.safety_net, "", assessment.disclaimer]
     return "\n".join(lines)

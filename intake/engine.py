@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from intake.conditions import explain, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
+from intake.measures import score
 from intake.models import (
     MUSCLES,
     TESTS,
@@ -21,13 +22,14 @@ from intake.models import (
     Gap,
     MuscleFinding,
     OriginFinding,
+    OutcomeScore,
     Reason,
     RedFlagFinding,
     TherapySuggestion,
     Withholding,
 )
 
-__all__ = ["assess", "screening_applies"]
+__all__ = ["assess", "score_outcomes", "screening_applies"]
 
 Facts = dict[str, object]
 
@@ -63,7 +65,18 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         safety_net=kb.settings.safety_net,
         disclaimer=kb.settings.disclaimer,
         knowledge_version=kb.settings.version,
+        outcomes=score_outcomes(case),
     )
+
+
+def score_outcomes(case: Case) -> list[OutcomeScore]:
+    """Each completed measure scored by its instrument's own rules (intake/knowledge/measures.yaml)."""
+    out = []
+    for outcome in case.outcomes or []:
+        when = outcome.date or getattr(case, "visit_date", None)
+        entry = score(outcome.measure, outcome.answers, activities=outcome.activities, when=when)
+        out.append(OutcomeScore(**entry, reported_by=outcome.reported_by))
+    return out
 
 
 # ---------------------------------------------------------------- derived facts

@@ -1,0 +1,69 @@
+"""Case format 2 `outcomes`: validated against each item's range, scored into the assessment."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.cli import render_text
+from intake.engine import assess
+from intake.loader import CaseError, validate_case
+
+ODI = {"measure": "odi", "date": "2026-11-30",
+       "answers": {"1": 2, "2": 0, "3": 3, "4": 1, "5": 2, "6": 3, "7": 1, "8": 0, "9": 2, "10": 1}}
+PSFS = {"measure": "psfs", "activities": ["walking the dog", "gardening", "getting out of a car"],
+        "answers": {"1": 4, "2": 6, "3": 3}}
+START_HIGH = {"measure": "start_back", "answers": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1, "6": 1, "7": 1, "8": 0, "9": 4}}
+
+
+def case(*outcomes, version=2):
+    return {"case_format": version, "patient": {"age": 48, "sex": "female", "side": "left"}, "outcomes": list(outcomes)}
+
+
+def test_assessment_outcomes_have_the_contract_keys():
+    assessment = assess(validate_case(case(ODI, PSFS)))
+    odi, psfs = (o.model_dump(mode="json") for o in assessment.outcomes)
+    assert {"measure", "date", "scores", "valid", "interpretation"} <= set(odi)
+    assert odi["measure"] == "odi" and odi["date"] == "2026-11-30" and odi["scores"] == {"percent": 30}
+    assert psfs["scores"] == {"average": 4.3} and psfs["valid"] is True
+
+
+def test_start_back_risk_informs_the_plan_with_its_source():
+    assessment = assess(validate_case(case(START_HIGH)))
+    (start,) = assessment.outcomes
+    assert start.scores["risk"] == "high"
+    assert "psychologically informed physiotherapy" in start.plan["text"]
+    assert "Hill 2011" in start.plan["citations"]
+    text = render_text(validate_case(case(START_HIGH)), assessment)
+    assert "psychologically informed physiotherapy" in text and "Hill 2011" in text
+    assert "Keele University" in text  # the attribution the licence requires
+
+
+def test_an_answer_code_out_of_range_is_refused_naming_measure_and_item():
+    bad = {**ODI, "answers": {**ODI["answers"], "4": 7}}
+    with pytest.raises(CaseError) as info:
+        validate_case(case(bad))
+    assert [str(p) for p in info.value.problems] == ["outcomes[0]: odi item '4': 7 is out of range 0-5"]
+
+
+def test_an_unknown_measure_is_refused():
+    with pytest.raises(CaseError) as info:
+        validate_case(case({"measure": "womac", "answers": {}}))
+    assert info.value.problems[0].field == "outcomes[0].measure"
+
+
+def test_version_1_may_not_carry_outcomes():
+    with pytest.raises(CaseError, match="outcomes: needs case_format: 2"):
+        validate_case(case(ODI, version=1))
+
+
+def test_an_unscored_measure_is_shown_as_such():
+    partial = {"measure": "odi", "answers": {"1": 2, "2": 1}}
+    (odi,) = assess(validate_case(case(partial))).outcomes
+    assert odi.valid is False and odi.scores == {}
+    assert "not scored" in odi.interpretation
+
+
+def test_outcomes_change_nothing_in_the_reasoning():
+    plain = assess(validate_case({"case_format": 1, "patient": {"age": 48, "sex": "female", "side": "left"}}))
+    with_outcomes = assess(validate_case(case(ODI, START_HIGH)))
+    assert plain.model_dump(exclude={"outcomes"}) == with_outcomes.model_dump(exclude={"outcomes"})
