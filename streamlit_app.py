@@ -31,6 +31,7 @@ from intake.ui import (  # noqa: E402
     state,
     step_hip,
     step_history,
+    step_measures,
     step_palpation,
     step_patient,
     step_red_flags,
@@ -43,7 +44,7 @@ from intake.ui.evaluation import evaluate  # noqa: E402
 
 STEP_PAGES = {
     "patient": step_patient, "red_flags": step_red_flags, "history": step_history, "hip": step_hip,
-    "spine": step_spine, "palpation": step_palpation, "review": step_review, "reports": step_reports,
+    "spine": step_spine, "palpation": step_palpation, "measures": step_measures, "review": step_review, "reports": step_reports,
 }
 
 style.apply()

@@ -15,7 +15,7 @@ import streamlit as st
 from intake import fhir
 from intake.models import Assessment, Case
 from intake.records import AccessDenied, Record
-from intake.ui import navigation, reasoning, state, step_review
+from intake.ui import navigation, reasoning, state, step_measures, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
 from intake.ui.step_reports import case_yaml
@@ -239,6 +239,20 @@ def _side_panel(record: Record) -> None:
                           icon=":material/history:")
 
 
+def _outcome_history(record: Record) -> tuple[dict, dict]:
+    """Scores at this patient's visits before this one, and each measure's series over all visits."""
+    from intake.outcome_tracking import previous_scores, series
+
+    if not record.assessment_data.get("outcomes"):
+        return {}, {}
+    store = state.store()
+    visits = store.records.history(store.principal, record.pseudonym)
+    filed = [store.records.get(store.principal, v.id, audit_view=False) if v.id != record.id else record for v in visits]
+    filed = [r for r in filed if r is not None]
+    earlier = previous_scores(r.assessment_data for r in filed if r.assessed_at < record.assessed_at)
+    return earlier, series((r.assessed_at.date(), r.assessment_data) for r in filed)
+
+
 def render(record_id: str) -> None:
     st.button("Back to the records", key="rec:back", on_click=close_record, icon=":material/arrow_back:")
     record, opening = _load(record_id)
@@ -263,7 +277,9 @@ def render(record_id: str) -> None:
     _files(record, case, assessment)
     main, side = st.columns([2.4, 1], gap="large")
     with main:
-        step_review.show_assessment(assessment)
+        earlier, chart_series = _outcome_history(record)
+        step_review.show_assessment(assessment, earlier)
+        step_measures.charts(chart_series)
         if case.notes:
             st.markdown("### Practitioner's notes")
             st.text(case.notes)

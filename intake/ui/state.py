@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 _SAVED_KEY = "_saved_fingerprint"  # what the draft last received, to spot unsaved answers cheaply
-STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "review", "reports")
+STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "measures", "review", "reports")
 STEP_TITLES: dict[str, str] = {
     "patient": "Patient and consent",
     "red_flags": "Red-flag screen",
@@ -48,6 +48,7 @@ STEP_TITLES: dict[str, str] = {
     "hip": "Hip examination",
     "spine": "Lumbar, neural and sacroiliac",
     "palpation": "Muscle palpation",
+    "measures": "Outcome measures",
     "review": "Review",
     "reports": "Reports",
 }
