@@ -55,3 +55,11 @@ def test_patient_reported_answers_are_marked_until_confirmed():
     at.button(key="confirm:odi").click().run()
     assert "Patient-reported" not in texts(at)
     assert at.session_state["answers"]["outcomes"]["odi"]["confirmed"] is True
+
+
+def test_a_case_files_outcomes_round_trip_through_the_step():
+    from intake.ui.step_measures import answers_from_outcomes, outcome_entries
+
+    entries = [{"measure": "psfs", "activities": ["walking", "stairs"], "answers": {"1": 3, "2": 5}},
+               {"measure": "odi", "date": "2026-11-30", "answers": ODI_CODES, "reported_by": "patient"}]
+    assert outcome_entries({"outcomes": answers_from_outcomes(entries)}) == sorted(entries, key=lambda e: e["measure"] != "psfs")

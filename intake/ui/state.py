@@ -251,6 +251,10 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
     for part, value in answers.items():
         if part != "case_format":
             fresh[part] = copy.deepcopy(value)
+    if isinstance(fresh.get("outcomes"), list):  # a case file's outcomes, as the measures step keeps them
+        from intake.ui.step_measures import answers_from_outcomes
+
+        fresh["outcomes"] = answers_from_outcomes(fresh["outcomes"])
     fresh.setdefault("exam", {}).setdefault("tests", {})
     ss.answers = fresh
     ss.draft_id = None

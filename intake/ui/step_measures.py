@@ -77,6 +77,20 @@ def _psfs(m: Measure) -> None:
             break
 
 
+def answers_from_outcomes(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Case-format `outcomes` (a list) as the step keeps them: measure -> answers (and named activities)."""
+    out: dict[str, Any] = {}
+    for entry in outcomes:
+        kept: dict[str, Any] = {"answers": dict(entry.get("answers") or {})}
+        if entry.get("activities") is not None:
+            kept["named"] = {str(n): name for n, name in enumerate(entry["activities"], start=1)}
+        for key in ("reported_by", "date"):
+            if entry.get(key):
+                kept[key] = str(entry[key])
+        out[entry["measure"]] = kept
+    return out
+
+
 def outcome_entries(answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The draft's measures as case-format `outcomes` entries, in the knowledge base's order."""
     out: list[dict[str, Any]] = []
@@ -101,8 +115,9 @@ def outcome_entries(answers: dict[str, Any]) -> list[dict[str, Any]]:
         if not codes and "activities" not in entry:
             continue
         entry["answers"] = codes
-        if given.get("reported_by"):
-            entry["reported_by"] = given["reported_by"]
+        for key in ("date", "reported_by"):
+            if given.get(key):
+                entry[key] = given[key]
         out.append(entry)
     return out
 
