@@ -177,12 +177,17 @@ def service_requests(case: Case, assessment: Assessment, kb: KnowledgeBase | Non
     return requests
 
 
-def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None, *, subject: str | None = None) -> Bundle:
-    """A collection Bundle: the QuestionnaireResponse and any ServiceRequest. `subject` names the
-    patient by pseudonym (a filed record); the name never goes into FHIR."""
+def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None, *, subject: str | None = None,
+           previous_outcomes: dict | None = None) -> Bundle:
+    """A collection Bundle: the QuestionnaireResponse, any ServiceRequest, and each outcome measure's
+    QuestionnaireResponse and score Observations (intake.fhir_measures; `previous_outcomes` adds the
+    change against the MCID). `subject` names the patient by pseudonym; the name never goes into FHIR."""
+    from intake.fhir_measures import measure_resources
+
     kb = kb or load_knowledge()
     resources = [questionnaire_response(case, assessment, kb, subject=subject),
-                 *service_requests(case, assessment, kb, subject=subject)]
+                 *service_requests(case, assessment, kb, subject=subject),
+                 *measure_resources(case, assessment, subject=subject, previous=previous_outcomes)]
     return Bundle.model_validate(
         {
             "resourceType": "Bundle",

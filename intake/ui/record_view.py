@@ -72,10 +72,12 @@ def _makers(record: Record, case: Case, assessment: Assessment) -> dict[str, Cal
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
     when, who = record.assessed_at.date(), record.practitioner
+    earlier = _outcome_history(record)[0]  # read here: the download runs on a thread with no session
     return {
-        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when),
+        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when, previous_outcomes=earlier),
         "handout_pdf": lambda: reports.render_handout(case, assessment, practitioner=who, date=when),
-        "fhir_json": lambda: fhir.bundle(case, assessment, subject=record.pseudonym).model_dump_json(indent=2, exclude_none=True),
+        "fhir_json": lambda: fhir.bundle(case, assessment, subject=record.pseudonym,
+                                         previous_outcomes=earlier).model_dump_json(indent=2, exclude_none=True),
         "case_yaml": lambda: case_yaml(case),
     }
 
