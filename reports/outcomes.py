@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from intake.measures import change, load_measures
+from intake.measures import change
 from intake.models import Assessment
 
 __all__ = ["OutcomeLine", "outcome_lines", "outcome_section"]
@@ -19,7 +19,7 @@ __all__ = ["OutcomeLine", "outcome_lines", "outcome_section"]
 
 @dataclass(frozen=True)
 class OutcomeLine:
-    title: str
+    title: str  # the date the measure was completed, when recorded
     interpretation: str
     reported: str
     changes: tuple[str, ...]
@@ -29,15 +29,13 @@ class OutcomeLine:
 
 
 def outcome_lines(assessment: Assessment, previous: Mapping[str, Mapping[str, Any]] | None = None) -> tuple[OutcomeLine, ...]:
-    ms = load_measures()
     out = []
     for o in assessment.outcomes:
-        m = ms.measures.get(o.measure)
         before = (previous or {}).get(o.measure)
         changes = tuple(c.text for c in change(o.measure, before, o.scores)) if before and o.valid else ()
         plan = f"{o.plan['text']} ({'; '.join(o.plan['citations'])})" if o.plan else None
         out.append(OutcomeLine(
-            title=f"{m.short if m else o.measure}" + (f" ({o.date})" if o.date else ""),
+            title=o.date or "",
             interpretation=o.interpretation,
             reported="patient-reported" if o.reported_by == "patient" else "",
             changes=changes, plan=plan, attribution=o.attribution, citations=tuple(o.citations),
@@ -55,8 +53,8 @@ def outcome_section(lines: tuple[OutcomeLine, ...], st, width: float) -> list:
         return []
     out: list = [CondPageBreak(80), P("Outcome measures", st.h1)]
     for line in lines:
-        who = f" · {line.reported}" if line.reported else ""
-        out.append(P(f"{line.title}{who}: {line.interpretation}", st.body))
+        extra = " · ".join(x for x in (line.title, line.reported) if x)
+        out.append(P(line.interpretation + (f" ({extra})" if extra else ""), st.body))
         for text in line.changes:
             out.append(P(f"Since the previous visit: {text}", st.body))
         if line.plan:

@@ -67,3 +67,31 @@ def test_outcomes_change_nothing_in_the_reasoning():
     plain = assess(validate_case({"case_format": 1, "patient": {"age": 48, "sex": "female", "side": "left"}}))
     with_outcomes = assess(validate_case(case(ODI, START_HIGH)))
     assert plain.model_dump(exclude={"outcomes"}) == with_outcomes.model_dump(exclude={"outcomes"})
+
+
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_clinician_summary_prints_each_measure_the_change_against_the_mcid_and_the_attribution():
+    import reports
+
+    patient_odi = {**ODI, "reported_by": "patient"}
+    c = validate_case(case(patient_odi, START_HIGH))
+    text = pdf_text(reports.render_summary(c, assess(c), date="1 December 2026", previous_outcomes={"odi": {"percent": 44}}))
+    assert "Outcome measures" in text
+    assert "ODI 2.1a disability 30%: moderate disability (2026-11-30 · patient-reported)" in text
+    assert "44% → 30% (-14 points; better by at least the MCID of 10)" in text
+    assert "psychologically informed physiotherapy" in text and "Hill 2011" in text
+    assert "Mapi Research Trust" in text and "Keele University" in text
+
+
+def test_a_summary_without_measures_has_no_outcome_section():
+    import reports
+
+    c = validate_case({"case_format": 1, "patient": {"age": 48}})
+    assert "Outcome measures" not in pdf_text(reports.render_summary(c, assess(c), date="1 December 2026"))
