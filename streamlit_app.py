@@ -25,6 +25,7 @@ from intake.ui import (  # noqa: E402
     filing,
     modes,
     navigation,
+    patient_page,
     practice_state,
     reasoning,
     records_page,
@@ -48,6 +49,9 @@ STEP_PAGES = {
 }
 
 style.apply()
+if st.query_params.get(patient_page.PARAM):  # the patient's own page: no sign-in, nothing else reachable
+    patient_page.render(st.query_params[patient_page.PARAM])
+    st.stop()
 principal = auth.require()  # the sign-in page stops the run here until someone signs in
 state.init_session()
 practice_state.init_session()

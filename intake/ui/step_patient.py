@@ -41,3 +41,6 @@ def render(ev: Evaluation) -> None:
     with right:
         fields.choice(ev, "patient.sex", SEXES)
     fields.choice(ev, "patient.side", SIDES)
+    from intake.ui import patient_link_panel  # the patient's pre-visit form, made from this draft
+
+    patient_link_panel.render()
