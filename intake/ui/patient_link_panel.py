@@ -28,9 +28,9 @@ def link_url(base: str, token: str) -> str:
 def qr_svg(url: str) -> str:
     import segno
 
-    out = io.StringIO()
+    out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=4, border=2, title="Link to the pre-visit form")
-    return out.getvalue()
+    return out.getvalue().decode("utf-8")
 
 
 def _create(draft_id: str) -> None:
