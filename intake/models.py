@@ -101,6 +101,8 @@ class Patient(_Strict):
     sex: Literal["female", "male", "other", "unspecified"] | None = None
     side: Literal["left", "right", "bilateral"] | None = None
     name: Annotated[str, Field(strict=True, max_length=200)] | None = None
+    #: Case format 2: the language the patient reads (BCP 47), for the handout and the patient's pages.
+    language: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
 
 
 class History(_Strict):
@@ -229,6 +231,8 @@ class Case(_Strict):
     def _version_2_fields(self) -> Case:
         if self.case_format == 1 and self.outcomes is not None:
             raise ValueError("outcomes: needs case_format: 2")
+        if self.case_format == 1 and self.patient.language is not None:
+            raise ValueError("patient.language: needs case_format: 2")
         return self
 
     def to_data(self) -> dict:

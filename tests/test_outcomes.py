@@ -95,3 +95,12 @@ def test_a_summary_without_measures_has_no_outcome_section():
 
     c = validate_case({"case_format": 1, "patient": {"age": 48}})
     assert "Outcome measures" not in pdf_text(reports.render_summary(c, assess(c), date="1 December 2026"))
+
+
+def test_patient_language_is_a_version_2_field():
+    assert validate_case({"case_format": 2, "patient": {"age": 40, "language": "es-MX"}}).patient.language == "es-MX"
+    with pytest.raises(CaseError, match=r"patient\.language: needs case_format: 2"):
+        validate_case({"case_format": 1, "patient": {"age": 40, "language": "es"}})
+    with pytest.raises(CaseError) as info:
+        validate_case({"case_format": 2, "patient": {"age": 40, "language": "not a tag"}})
+    assert info.value.problems[0].field == "patient.language"

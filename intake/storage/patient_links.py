@@ -40,8 +40,9 @@ Refusal = Literal["unknown", "expired", "revoked", "used", "throttled"]
 class LinkRefused(PermissionError):
     """The link cannot be used; `reason` says why (shown to the patient in plain words)."""
 
-    def __init__(self, reason: Refusal):
+    def __init__(self, reason: Refusal, language: str | None = None):
         self.reason = reason
+        self.language = language  # the link's language, when the link itself was found
         super().__init__(reason)
 
 
@@ -210,14 +211,14 @@ class PatientLinks:
             self.throttle.failed()
             raise LinkRefused("unknown")
         if row.revoked_at is not None or row.opens >= MAX_OPENS:
-            raise LinkRefused("revoked")
+            raise LinkRefused("revoked", row.language)
         if row.used_at is not None:
-            raise LinkRefused("used")
+            raise LinkRefused("used", row.language)
         if row.expires <= now:
-            raise LinkRefused("expired")
+            raise LinkRefused("expired", row.language)
         draft = session.get(DraftRow, row.draft_id)
         if draft is None or draft.clinic_id != row.clinic_id:
-            raise LinkRefused("revoked")  # the draft was filed or deleted: nothing left to answer
+            raise LinkRefused("revoked", row.language)  # the draft was filed or deleted: nothing left to answer
         return row
 
     def open(self, token: str) -> PatientLink:

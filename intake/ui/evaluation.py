@@ -78,8 +78,9 @@ def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
 
     outcomes = outcome_entries(answers)
     if outcomes:
-        data["case_format"] = 2
         data["outcomes"] = outcomes
+    if outcomes or data["patient"].get("language"):
+        data["case_format"] = 2
     return data
 
 

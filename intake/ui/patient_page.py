@@ -52,7 +52,7 @@ def _save(token: str) -> None:
 def _set(token: str, section: str, key: str, value: Any) -> None:
     form = st.session_state[_FORM]
     part = form.setdefault(section, {})
-    if value is None or (value == [] and section != "history"):
+    if value is None or value == []:
         part.pop(key, None)
     else:
         part[key] = value
@@ -135,17 +135,24 @@ def _history(t: Translator, token: str) -> None:
     sites = st.pills(t("Where do you feel the pain? Tap every place."), list(form["pain_sites"]), selection_mode="multi",
                      format_func=lambda s: t(form_text(form, "pain_sites", s)), key=key, on_change=_on_history,
                      args=(token, "pain_sites"))
+    if list(sites or []) != list(answers.get("pain_sites") or []):
+        _on_history(token, "pain_sites")
     st.image(svg_body_chart(list(sites or []), [], None), width=240,
              alt=t("Body picture, front and back, with the places you chose shaded."))
     key = "pf:h:onset"
     if answers.get("onset") is not None:
         st.session_state.setdefault(key, answers["onset"])
-    st.radio(t("How did it start?"), list(form["onset"]), format_func=lambda s: t(form_text(form, "onset", s)), key=key, index=None,
-             on_change=_on_history, args=(token, "onset"))
+    onset = st.radio(t("How did it start?"), list(form["onset"]), format_func=lambda s: t(form_text(form, "onset", s)), key=key,
+                     index=None, on_change=_on_history, args=(token, "onset"))
+    if onset != answers.get("onset"):
+        _on_history(token, "onset")
     key = "pf:h:aggravated_by"
     st.session_state.setdefault(key, list(answers.get("aggravated_by") or []))
-    st.pills(t("What makes it worse?"), list(form["aggravated_by"]), selection_mode="multi",
-             format_func=lambda s: t(form_text(form, "aggravated_by", s)), key=key, on_change=_on_history, args=(token, "aggravated_by"))
+    worse = st.pills(t("What makes it worse?"), list(form["aggravated_by"]), selection_mode="multi",
+                     format_func=lambda s: t(form_text(form, "aggravated_by", s)), key=key, on_change=_on_history,
+                     args=(token, "aggravated_by"))
+    if list(worse or []) != list(answers.get("aggravated_by") or []):
+        _on_history(token, "aggravated_by")
 
 
 def _red_flags(t: Translator, token: str) -> None:
@@ -158,8 +165,10 @@ def _red_flags(t: Translator, token: str) -> None:
         widget = f"pf:rf:{key}"
         if given.get(key) is not None:
             st.session_state.setdefault(widget, YES if given[key] else NO)
-        st.segmented_control(t(question), [YES, NO, UNSURE], format_func=words.__getitem__, key=widget,
-                             on_change=_on_flag, args=(token, key))
+        picked = st.segmented_control(t(question), [YES, NO, UNSURE], format_func=words.__getitem__, key=widget,
+                                      on_change=_on_flag, args=(token, key))
+        if {YES: True, NO: False}.get(picked) != given.get(key):  # a callback lost to a quick tap: keep what is shown
+            _on_flag(token, key)
         if given.get(key) is True:
             _advice(t, {key: True})
 
@@ -200,7 +209,9 @@ def _code(t: Translator, token: str, m, item_id: str, label: str, given: dict) -
     key = f"pf:m:{m.id}:{item_id}"
     if given.get(item_id) is not None:
         st.session_state.setdefault(key, given[item_id])
-    st.segmented_control(label, list(range(lo, hi + 1)), key=key, on_change=_on_code, args=(token, m.id, item_id))
+    picked = st.segmented_control(label, list(range(lo, hi + 1)), key=key, on_change=_on_code, args=(token, m.id, item_id))
+    if picked != given.get(item_id):  # a callback lost to a quick tap: store what the screen shows
+        _on_code(token, m.id, item_id)
 
 
 def _rtl() -> None:
@@ -223,8 +234,11 @@ def render(token: str) -> None:
     try:
         link = links.open(token) if ss.get(_OPENED) != token else None
     except LinkRefused as exc:
-        st.title("Before your visit")
-        st.warning(REFUSALS[exc.reason])
+        t = translator(exc.language)
+        if t.rtl:
+            _rtl()
+        st.title(t("Before your visit"))
+        st.warning(t(REFUSALS[exc.reason]))
         return
     if link is not None:
         ss[_OPENED] = token
