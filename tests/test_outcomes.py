@@ -104,3 +104,17 @@ def test_patient_language_is_a_version_2_field():
     with pytest.raises(CaseError) as info:
         validate_case({"case_format": 2, "patient": {"age": 40, "language": "not a tag"}})
     assert info.value.problems[0].field == "patient.language"
+
+
+def test_outcome_tokens_round_trip_and_the_service_audit_counts_changes_against_the_mcid():
+    from intake.outcome_tracking import outcome_text, outcome_tokens, parse_tokens, service_audit
+
+    first = assess(validate_case(case({"measure": "odi", "answers": {str(n): 4 for n in range(1, 11)}}, START_HIGH)))
+    tokens = outcome_tokens(first.model_dump(mode="json"))
+    assert parse_tokens(tokens) == {"odi": {"percent": 80}, "start_back": {"total": 4, "psychosocial": 4, "risk": "high"}}
+    assert outcome_text(tokens).startswith("ODI 2.1a percent 80; STarT Back total 4")
+    rows = [("P-A", 1, "odi.percent=80"), ("P-B", 1, "odi.percent=40"), ("P-A", 2, "odi.percent=30"),
+            ("P-B", 2, "odi.percent=36"), ("P-C", 1, "odi.percent=50")]  # P-C has one visit only
+    [odi] = service_audit(rows)
+    assert (odi["patients"], odi["mean_first"], odi["mean_latest"], odi["mean_change"]) == (2, 60.0, 33.0, -27.0)
+    assert (odi["improved_by_mcid"], odi["worse_by_mcid"], odi["mcid"]) == (1, 0, 10)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
+from intake.outcome_tracking import outcome_text, outcome_tokens
 from intake.storage import Database, audit
 from intake.storage.accounts import Principal
 from intake.storage.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordVersionRow
@@ -33,7 +34,7 @@ __all__ = ["EXPORT_COLUMNS", "AccessDenied", "Record", "RecordFilter", "RecordSu
 
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud and type
 EXPORT_COLUMNS = ("record_id", "patient_pseudonym", "assessed_on", "practitioner", "leading_origins", "red_flags",
-                  "referral", "muscles", "version", "follow_up_of", "knowledge_version")
+                  "referral", "muscles", "version", "follow_up_of", "knowledge_version", "outcome_scores")
 MAX_LIST = 500
 
 
@@ -151,6 +152,7 @@ class Records:
             "referral": assessment.referral,
             "muscles": _tokens([m.id for m in assessment.muscles]),
             "knowledge_version": assessment.knowledge_version,
+            "outcome_scores": outcome_tokens(assessment_data)[:1000],
             "case_data": _dump(case_data),
             "assessment_data": _dump(assessment_data),
             "updated": now,
@@ -241,7 +243,7 @@ class Records:
         """One row per matching record (no names), audited as one export naming every record it holds."""
         _require_clinical(principal)
         label = (labels or {}).get
-        query = self._filtered(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version), principal, where)
+        query = self._filtered(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version, RecordRow.outcome_scores), principal, where)
         with self.db.transaction() as session:
             rows = session.execute(query.order_by(RecordRow.assessed_at.desc(), RecordRow.id)).all()
             out = []
@@ -259,11 +261,24 @@ class Records:
                     "version": row.version,
                     "follow_up_of": row.follows_id or "",
                     "knowledge_version": row.knowledge_version,
+                    "outcome_scores": outcome_text(row.outcome_scores),
                 })
             audit.write(session, actor=principal, action="export", kind="assessment",
                         detail={"format": fmt, "count": len(out), "records": [r["record_id"] for r in out],
                                 "filter": {k: v for k, v in where.__dict__.items() if v not in (None, "")}})
         return out
+
+    def outcome_history(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv") -> list[tuple[str, datetime, str]]:
+        """(pseudonym, assessed at, outcome tokens) of every matching record with a score, for the
+        clinic's service audit; audited as one export (no names, no answers)."""
+        _require_clinical(principal)
+        query = self._filtered(select(RecordRow.id, RecordRow.pseudonym, RecordRow.assessed_at, RecordRow.outcome_scores),
+                               principal, where).where(RecordRow.outcome_scores != "")
+        with self.db.transaction() as session:
+            rows = session.execute(query.order_by(RecordRow.assessed_at, RecordRow.id)).all()
+            audit.write(session, actor=principal, action="export", kind="service_audit",
+                        detail={"format": fmt, "count": len(rows), "records": [r.id for r in rows]})
+        return [(r.pseudonym, r.assessed_at, r.outcome_scores) for r in rows]
 
     def log_export(self, principal: Principal, record_id: str, fmt: str) -> bool:
         """Audit a single record leaving the system (a re-issued PDF, FHIR, the case file)."""

@@ -160,6 +160,8 @@ class RecordRow(Base):
     referral: Mapped[str] = mapped_column(String(20), default="none")
     muscles: Mapped[str] = mapped_column(String(400), default="|")
     knowledge_version: Mapped[str] = mapped_column(String(40), default="")
+    #: Each valid outcome score as ``measure.score=value`` tokens (intake.outcome_tracking), for exports.
+    outcome_scores: Mapped[str] = mapped_column(String(1000), default="")
     case_data: Mapped[str] = mapped_column(Text)
     assessment_data: Mapped[str] = mapped_column(Text)
 

@@ -1,4 +1,5 @@
-"""Patient links: a single-patient, expiring, revocable link to the pre-visit form.
+"""Patient links: a single-patient, expiring, revocable link to the pre-visit form; and each
+record's outcome scores as a short column, so exports and the service audit need no JSON.
 
 Revision ID: 0003_i14
 Revises: 0002
@@ -36,9 +37,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_patient_links_clinic_id", "patient_links", ["clinic_id"])
     op.create_index("ix_patient_links_draft_id", "patient_links", ["draft_id"])
+    with op.batch_alter_table("records") as batch:
+        batch.add_column(sa.Column("outcome_scores", sa.String(1000), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("records") as batch:
+        batch.drop_column("outcome_scores")
     op.drop_index("ix_patient_links_draft_id", table_name="patient_links")
     op.drop_index("ix_patient_links_clinic_id", table_name="patient_links")
     op.drop_table("patient_links")
