@@ -20,6 +20,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from intake.knowledge import Source  # one source record for the whole knowledge base
+
 __all__ = [
     "MEASURES_FILE",
     "Measure",
@@ -148,20 +150,6 @@ class Measure(_Record):
 
     def score_rule(self, score_id: str) -> ScoreRule:
         return next(s for s in self.scores if s.id == score_id)
-
-
-class Source(_Record):
-    cite: str
-    authors: str
-    year: int
-    title: str
-    published: str
-    verified: bool = True
-    note: str | None = None
-
-    @property
-    def citation(self) -> str:
-        return self.cite if self.verified else f"{self.cite} (figure unverified)"
 
 
 class Measures(BaseModel):
