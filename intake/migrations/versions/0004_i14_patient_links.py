@@ -37,13 +37,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_patient_links_clinic_id", "patient_links", ["clinic_id"])
     op.create_index("ix_patient_links_draft_id", "patient_links", ["draft_id"])
-    with op.batch_alter_table("records") as batch:
-        batch.add_column(sa.Column("outcome_scores", sa.String(1000), nullable=False, server_default=""))
+    # Plain ALTER TABLE (SQLite 3.35+ drops columns in place): a batch copy would drop and re-create
+    # `records`, and the foreign key's ON DELETE CASCADE would empty record_versions on the way.
+    op.add_column("records", sa.Column("outcome_scores", sa.String(1000), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("records") as batch:
-        batch.drop_column("outcome_scores")
+    op.drop_column("records", "outcome_scores")
     op.drop_index("ix_patient_links_draft_id", table_name="patient_links")
     op.drop_index("ix_patient_links_clinic_id", table_name="patient_links")
     op.drop_table("patient_links")
