@@ -27,7 +27,6 @@ from intake.ui import (  # noqa: E402
     filing,
     modes,
     navigation,
-    patient_page,
     practice_state,
     reasoning,
     records_page,
@@ -51,8 +50,10 @@ STEP_PAGES = {
 }
 
 style.apply()
-if st.query_params.get(patient_page.PARAM):  # the patient's own page: no sign-in, nothing else reachable
-    patient_page.render(st.query_params[patient_page.PARAM])
+if st.query_params.get("patient"):  # the patient's own page: no sign-in, nothing else reachable
+    from intake.ui import patient_page  # only this page needs it: the clinicians' first screen does not wait for it
+
+    patient_page.render(st.query_params["patient"])
     st.stop()
 principal = auth.require()  # the sign-in page stops the run here until someone signs in
 state.init_session()
