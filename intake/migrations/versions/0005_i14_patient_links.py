@@ -1,8 +1,8 @@
 """Patient links: a single-patient, expiring, revocable link to the pre-visit form; and each
 record's outcome scores as a short column, so exports and the service audit need no JSON.
 
-Revision ID: 0004_i14
-Revises: 0003_i17
+Revision ID: 0005_i14
+Revises: 0004_i17
 Create Date: 2026-12-01
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_i14"
-down_revision = "0003_i17"
+revision = "0005_i14"
+down_revision = "0004_i17"
 branch_labels = None
 depends_on = None
 
