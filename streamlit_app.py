@@ -33,6 +33,7 @@ from intake.ui import (  # noqa: E402
     state,
     step_hip,
     step_history,
+    step_measures,
     step_palpation,
     step_patient,
     step_red_flags,
@@ -45,10 +46,15 @@ from intake.ui.evaluation import evaluate  # noqa: E402
 
 STEP_PAGES = {
     "patient": step_patient, "red_flags": step_red_flags, "history": step_history, "hip": step_hip,
-    "spine": step_spine, "palpation": step_palpation, "review": step_review, "reports": step_reports,
+    "spine": step_spine, "palpation": step_palpation, "measures": step_measures, "review": step_review, "reports": step_reports,
 }
 
 style.apply()
+if st.query_params.get("patient"):  # the patient's own page: no sign-in, nothing else reachable
+    from intake.ui import patient_page  # only this page needs it: the clinicians' first screen does not wait for it
+
+    patient_page.render(st.query_params["patient"])
+    st.stop()
 principal = auth.require()  # the sign-in page stops the run here until someone signs in
 state.init_session()
 practice_state.init_session()

@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
     p.set_defaults(run=_fhir_questionnaire)
 
+    p = sub.add_parser("score", help="score one outcome measure from a JSON file of answers (readable text, or --json)")
+    p.add_argument("measure", help="measure id: nprs, psfs, lefs, hoos12, hoos_ps, odi, start_back, ompq10")
+    p.add_argument("answers", type=Path, help='JSON: {"answers": {"1": 2, ...}} (and "activities" for PSFS)')
+    p.add_argument("--json", action="store_true", help="print the outcomes entry as JSON")
+    p.set_defaults(run=_score)
+
     p = sub.add_parser("batch-reports", help="write clinician summaries for many cases, using every core")
     p.add_argument("cases", type=Path, nargs="+")
     p.add_argument("-o", "--output-dir", type=Path, required=True)
@@ -414,6 +420,36 @@ def _fhir_questionnaire(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    from intake.measures import MeasureError, score
+
+    try:
+        data = json.loads(args.answers.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{args.answers}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
+        raise UsageError(f'{args.answers}: expected {{"answers": {{"1": 2, ...}}}}')
+    unknown = sorted(set(data) - {"answers", "activities"})
+    if unknown:
+        raise UsageError(f"{args.answers}: unknown key {unknown[0]!r}; allowed: answers, activities")
+    activities = data.get("activities")
+    if activities is not None and not (isinstance(activities, list) and all(isinstance(a, str) for a in activities)):
+        raise UsageError(f"{args.answers}: `activities` must be a list of text")
+    try:
+        entry = score(args.measure, data["answers"], activities=activities)
+    except MeasureError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        shown = {k: entry[k] for k in ("measure", "scores", "valid", "interpretation", "not_scored")}
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        print(entry["interpretation"])
+        for name, value in entry["scores"].items():
+            print(f"  {name}: {value}")
+        print(f"Source: {'; '.join(entry['citations'])}. {entry['attribution']}")
+    return 0
+
+
 def _batch(args: argparse.Namespace) -> int:
     from reports.batch import render_many
 
@@ -465,5 +501,12 @@ def render_text(case: Case, assessment: Assessment) -> str:
     if assessment.gaps:
         lines += ["", "Not asked or not tested"]
         lines += [f"  - {gap.label}: {gap.why}" for gap in assessment.gaps]
+    if assessment.outcomes:
+        lines += ["", "Outcome measures"]
+        for outcome in assessment.outcomes:
+            lines.append(f"  - {outcome.interpretation} [{'; '.join(outcome.citations)}]")
+            if outcome.plan:
+                lines.append(f"      plan: {outcome.plan['text']} [{'; '.join(outcome.plan['citations'])}]")
+            lines.append(f"      {outcome.attribution}")
     lines += ["", assessment.safety_net, "", assessment.disclaimer]
     return "\n".join(lines)

@@ -14,26 +14,30 @@ from intake.conditions import Condition, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.form import default_form
 from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
+from intake.measures import score
 from intake.models import (
     Assessment,
     Case,
     Gap,
     MuscleFinding,
     OriginFinding,
+    OutcomeScore,
     Reason,
     RedFlagFinding,
     TherapySuggestion,
     Withholding,
 )
 
-__all__ = ["assess", "assess_facts", "derived_facts", "screening_applies", "strongest_in_groups"]
+__all__ = ["assess", "assess_facts", "derived_facts", "score_outcomes", "screening_applies", "strongest_in_groups"]
 
 Facts = dict[str, object]
 
 
 def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     """Assess one case. Hip and spine often coexist, so several origins may be likely."""
-    return assess_facts(case_facts(case), kb)
+    assessment = assess_facts(case_facts(case), kb)
+    assessment.outcomes = score_outcomes(case)  # the measures are scored on their own, never as findings
+    return assessment
 
 
 def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_questions: bool = True) -> Assessment:
@@ -86,6 +90,16 @@ def derived_facts(facts: Facts, kb: KnowledgeBase, *, referral: bool = True) -> 
 
 def _referral(red_flags: list[RedFlagFinding]) -> str:
     return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.get, default="none")
+
+
+def score_outcomes(case: Case) -> list[OutcomeScore]:
+    """Each completed measure scored by its instrument's own rules (intake/knowledge/measures.yaml)."""
+    out = []
+    for outcome in case.outcomes or []:
+        when = outcome.date or getattr(case, "visit_date", None)
+        entry = score(outcome.measure, outcome.answers, activities=outcome.activities, when=when)
+        out.append(OutcomeScore(**entry, reported_by=outcome.reported_by))
+    return out
 
 
 # ---------------------------------------------------------------- derived facts

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -94,8 +95,11 @@ class _Refs:
     def __init__(self, case: Case, sender: Sender):
         self.digest = _digest(case)
         self.sender = sender
+        self.fixed: dict[str, str] = {}  # resources made elsewhere with ids of their own (outcome measures)
 
     def id(self, what: str) -> str:
+        if what in self.fixed:
+            return self.fixed[what]
         if what == "organization":
             return _uuid("organization", self.sender.clinic)
         if what == "practitioner":
@@ -282,9 +286,10 @@ def service_requests(case: Case, assessment: Assessment, kb: KnowledgeBase | Non
 def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None, *,
            kind: Literal["collection", "transaction", "document"] = "collection", subject: str | None = None,
            sender: Sender | None = None, letter: bytes | None = None, authored: datetime | None = None,
-           patient: IdentifiedPatient | None = None) -> Bundle:
+           patient: IdentifiedPatient | None = None, previous_outcomes: Mapping[str, Mapping[str, Any]] | None = None) -> Bundle:
     """The assessment as one Bundle. `subject` is the record's pseudonym (never the name); `letter` the
-    referral-letter PDF (a DocumentReference when given); `patient` only for identified referrals."""
+    referral-letter PDF (a DocumentReference when given); `patient` only for identified referrals;
+    `previous_outcomes` (measure -> scores at the previous visit) adds each score's change against its MCID."""
     if kind not in BUNDLE_TYPES:
         raise ValueError(f"bundle type must be one of {', '.join(BUNDLE_TYPES)}, got {kind!r}")
     kb = kb or load_knowledge()
@@ -303,6 +308,7 @@ def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None, 
     if letter is not None:
         entries.append(("letter", _letter(letter, refs, who, when)))
     entries += _observations(case, assessment, kb, refs, who, when)
+    entries += _measures(case, assessment, refs, who, previous_outcomes)
     entries.append(("impression", _impression(assessment, refs, who, when)))
     entries += _requests(case, assessment, kb, refs, who, when, letter=letter is not None)
     if kind == "document":
@@ -319,6 +325,24 @@ def bundle(case: Case, assessment: Assessment, kb: KnowledgeBase | None = None, 
     if kind == "document":
         data |= {"identifier": refs.identifier("document"), "timestamp": when}
     return Bundle.model_validate(data)
+
+
+def _measures(case: Case, assessment: Assessment, refs: _Refs, subject: dict,
+              previous: Mapping[str, Mapping[str, Any]] | None) -> list[tuple[str, dict]]:
+    """Each completed outcome measure's QuestionnaireResponse and score Observations (intake.fhir_measures),
+    under the bundle's subject, with an identifier so a transaction creates each once."""
+    from intake.fhir_measures import measure_resources
+
+    out: list[tuple[str, dict]] = []
+    for made in measure_resources(case, assessment, previous=previous):
+        resource = made.model_dump(mode="json", exclude_none=True)
+        what = f"measure-{resource.pop('id')}"
+        refs.fixed[what] = what.removeprefix("measure-")
+        resource["subject"] = subject
+        identifier = refs.identifier(what)
+        resource.setdefault("identifier", identifier if resource["resourceType"] == "QuestionnaireResponse" else [identifier])
+        out.append((what, resource))
+    return out
 
 
 def _search(resource: dict) -> str:

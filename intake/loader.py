@@ -216,6 +216,8 @@ def _message(err: dict, model: type[BaseModel], loc: list) -> str:
         return f"unknown key{suggestion}; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
     if kind == "missing":
         return "required but missing"
+    if kind == "value_error":
+        return str(ctx.get("error") or err.get("msg", "invalid value"))
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         hint = ""

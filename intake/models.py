@@ -8,12 +8,14 @@ answer means "not asked", never "negative".
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 __all__ = [
     "ACTIVITIES",
+    "MEASURE_IDS",
     "MUSCLES",
     "ORIGINS",
     "RED_FLAG_CONDITIONS",
@@ -30,6 +32,8 @@ __all__ = [
     "MuscleFinding",
     "NextQuestion",
     "OriginFinding",
+    "Outcome",
+    "OutcomeScore",
     "Patient",
     "Reason",
     "RedFlagFinding",
@@ -98,6 +102,8 @@ class Patient(_Strict):
     sex: Literal["female", "male", "other", "unspecified"] | None = None
     side: Literal["left", "right", "bilateral"] | None = None
     name: Annotated[str, Field(strict=True, max_length=200)] | None = None
+    #: Case format 2: the language the patient reads (BCP 47), for the handout and the patient's pages.
+    language: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None = None
 
 
 class History(_Strict):
@@ -181,8 +187,38 @@ class Exam(_Strict):
     tests: Tests = Field(default_factory=Tests)
 
 
+# ---------------------------------------------------------------- outcome measures (case format 2)
+
+MeasureId = Literal["nprs", "psfs", "lefs", "hoos12", "hoos_ps", "odi", "start_back", "ompq10"]
+MEASURE_IDS: tuple[str, ...] = get_args(MeasureId)
+
+
+class Outcome(_Strict):
+    """One completed measure as the patient answered it: item number -> published answer code.
+
+    A missing item is omitted, never invented; each item's range is the instrument's own, read
+    from intake/knowledge/measures.yaml, so a code out of range is refused with measure and item.
+    """
+
+    measure: MeasureId
+    date: dt.date | None = None
+    activities: list[Annotated[str, Field(strict=True, min_length=1, max_length=200)]] | None = None
+    answers: dict[str, Annotated[int, Field(strict=True)]] = Field(default_factory=dict)
+    reported_by: Literal["patient", "clinician"] | None = None
+
+    @model_validator(mode="after")
+    def _codes_in_range(self) -> Outcome:
+        from intake.measures import MeasureError, check_answers  # the measures read no models
+
+        try:
+            check_answers(self.measure, self.answers, self.activities)
+        except MeasureError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
 class Case(_Strict):
-    case_format: Literal[1]
+    case_format: Literal[1, 2]
     id: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
     title: Annotated[str, Field(strict=True, max_length=200)] | None = None
     patient: Patient
@@ -190,6 +226,15 @@ class Case(_Strict):
     red_flags: RedFlags = Field(default_factory=RedFlags)
     exam: Exam = Field(default_factory=Exam)
     notes: Annotated[str, Field(strict=True, max_length=10_000)] | None = None
+    outcomes: list[Outcome] | None = None
+
+    @model_validator(mode="after")
+    def _version_2_fields(self) -> Case:
+        if self.case_format == 1 and self.outcomes is not None:
+            raise ValueError("outcomes: needs case_format: 2")
+        if self.case_format == 1 and self.patient.language is not None:
+            raise ValueError("patient.language: needs case_format: 2")
+        return self
 
     def to_data(self) -> dict:
         """The case as the format writes it: omitted answers stay omitted."""
@@ -289,6 +334,24 @@ class Gap(_Out):
     why: str
 
 
+class OutcomeScore(_Out):
+    """One measure scored (case-format.md, the assessment's `outcomes`), with why it is unscored."""
+
+    measure: str
+    date: str | None
+    scores: dict[str, float | int | str]
+    valid: bool
+    interpretation: str
+    not_scored: dict[str, str]
+    answered: int
+    items: int
+    attribution: str
+    sources: list[str]
+    citations: list[str]
+    plan: dict[str, str | list[str]] | None = None
+    reported_by: str | None = None
+
+
 class NextQuestion(_Out):
     """An unasked finding, with how much its answer is expected to change the differential."""
 
@@ -318,4 +381,5 @@ class Assessment(_Out):
     safety_net: str
     disclaimer: str
     knowledge_version: str
+    outcomes: list[OutcomeScore] = Field(default_factory=list)
     next_questions: list[NextQuestion] = Field(default_factory=list)

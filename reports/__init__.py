@@ -35,6 +35,7 @@ def render_summary(
     date: dt.date | str | None = None,
     branding: Branding | None = None,
     kb: KnowledgeBase | None = None,
+    previous_outcomes: dict | None = None,
 ) -> bytes:
     """The clinician summary as PDF bytes (with one referral letter page per service when red flags need one).
 
@@ -43,7 +44,8 @@ def render_summary(
     `load_branding()`, which may raise `BrandingError` naming the bad field.
     """
     branding = branding or load_branding()
-    model = build_summary(case, assessment, kb or load_knowledge(), branding, date=date, practitioner=practitioner)
+    model = build_summary(case, assessment, kb or load_knowledge(), branding, date=date, practitioner=practitioner,
+                          previous_outcomes=previous_outcomes)
     return render_summary_model(model, paper=_paper(paper, branding))
 
 

@@ -200,6 +200,7 @@ class Summary:
     references: tuple[Reference, ...]
     disclaimer: str
     knowledge_version: str
+    outcomes: tuple = ()  # reports.outcomes.OutcomeLine, one per measure completed
 
 
 @dataclass(frozen=True)
@@ -407,8 +408,12 @@ def build_summary(
     *,
     date: dt.date | str | None = None,
     practitioner: str | None = None,
+    previous_outcomes: dict | None = None,
 ) -> Summary:
-    """The clinician summary's content, in reading order."""
+    """The clinician summary's content, in reading order (`previous_outcomes`: measure -> scores
+    at the patient's previous visit, for the change against each MCID)."""
+    from reports.outcomes import outcome_lines
+
     header = _header(case, branding, "Clinician summary", date, practitioner)
     flags = tuple(sorted((_red_flag(kb, f) for f in assessment.red_flags), key=lambda f: -URGENCY_ORDER[f.urgency]))
     origins = tuple(
@@ -514,6 +519,7 @@ def build_summary(
         references=references,
         disclaimer=assessment.disclaimer,
         knowledge_version=assessment.knowledge_version,
+        outcomes=outcome_lines(assessment, previous_outcomes),
     )
 
 

@@ -16,6 +16,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, T
 
 from reports.bodychart import body_chart
 from reports.content import FindingGroup, Letter, Step, Summary
+from reports.outcomes import outcome_section
 from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
 from reports.para import Grid, Para
 from reports.recorded import Recorded
@@ -486,6 +487,7 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     story: list = [Letterhead(h, st, width, patient), Spacer(1, 8)]
     story += _red_flag_box(s, st, width)
     story += _precautions(s, st, width)
+    story += outcome_section(s.outcomes, st, width)
     story += _differential(s, st, width)
     story += [Spacer(1, 8), KeepTogether(_body_chart(s, st, width))]
     story += _findings(s, st, width)

@@ -216,7 +216,8 @@ def populate(store) -> World:
     gone = world.file(world.a_prac, "example-04-l5-radiculopathy")
     records.delete(world.a_prac, gone.id)
     world.file(world.b_prac, "example-12-back-pain-with-cancer-history", name="Zoë Ünicode ✓")
-    scoped.create({"patient": {"age": 33, "name": "Draft Person"}}, step="history", consent=True, notes="to finish")
+    draft = scoped.create({"patient": {"age": 33, "name": "Draft Person"}}, step="history", consent=True, notes="to finish")
+    store.patient_links.create(world.a_prac, draft.id, language="es", measures=["odi"])  # a patient link
     attempt = scoped.start_attempt("Student One", "example-01", "Hip OA", {"asked": ["night_pain"]})
     scoped.commit_attempt(attempt.id, answers={"asked": ["night_pain"]}, expected={"origin": "hip_joint"}, score=87.5,
                           marks={"origin": 1}, feedback={"note": "good"}, seconds=412.25, unsafe=False)

@@ -16,7 +16,7 @@ def test_first_screen_is_step_one_with_consent_and_disclaimer():
     assert at.checkbox(key="w::consent").value is False
     shown = texts(at)
     assert "Reasoning aid, not a diagnosis" in shown
-    assert "Step 1 of 8" in at.get("progress")[0].proto.text
+    assert f"Step 1 of {len(STEPS)}" in at.get("progress")[0].proto.text
 
 
 @pytest.mark.parametrize("step", STEPS)

@@ -78,7 +78,7 @@ def test_wrong_type(data, field, expected_word):
 def test_missing_required_fields():
     assert problems({"patient": {"age": 3}}) == ["case_format: required but missing"]
     assert problems({"case_format": 1}) == ["patient: required but missing"]
-    assert problems({"case_format": 2, "patient": {"age": 3}})[0].startswith("case_format: 2 is not one of")
+    assert problems({"case_format": 3, "patient": {"age": 3}})[0].startswith("case_format: 3 is not one of")
 
 
 def test_identifier_and_notes_limits():

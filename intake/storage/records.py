@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from intake import record_search
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
+from intake.outcome_tracking import outcome_text, outcome_tokens
 from intake.storage import Database, audit
 from intake.storage.accounts import Principal
 from intake.storage.packing import pack, unpack
@@ -54,7 +55,7 @@ __all__ = [
 
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud and type
 EXPORT_COLUMNS = ("record_id", "patient_pseudonym", "assessed_on", "practitioner", "leading_origins", "red_flags",
-                  "referral", "muscles", "version", "follow_up_of", "knowledge_version")
+                  "referral", "muscles", "version", "follow_up_of", "knowledge_version", "outcome_scores")
 MAX_LIST = 500
 #: Totals are exact up to this many matches, and "more than" it beyond (a count that stops early
 #: costs the same at any table size; an exact one reads every match).
@@ -186,6 +187,7 @@ def summary_columns(case: Case, assessment: Assessment) -> dict[str, Any]:
         "referral": assessment.referral,
         "muscles": _tokens([m.id for m in assessment.muscles]),
         "knowledge_version": assessment.knowledge_version,
+        "outcome_scores": outcome_tokens(assessment.model_dump(mode="json"))[:1000],
     }
 
 
@@ -347,7 +349,7 @@ class Records:
         with self.db.transaction() as session:
             audit.write(session, actor=principal, action="export", kind="assessment",
                         detail={"format": fmt, "count": total, "filter": _filter_shape(where)})
-        query = (self._named(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version))
+        query = (self._named(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version, RecordRow.outcome_scores))
                  .where(*self._conditions(principal, where))
                  .order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc()))
         with self.db.reading() as session:
@@ -365,7 +367,20 @@ class Records:
                     "version": row.version,
                     "follow_up_of": row.follows_id or "",
                     "knowledge_version": row.knowledge_version,
+                    "outcome_scores": outcome_text(row.outcome_scores),
                 }
+
+    def outcome_history(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv") -> list[tuple[str, datetime, str]]:
+        """(pseudonym, assessed at, outcome tokens) of every matching record with a score, for the
+        clinic's service audit; audited as one export (no names, no answers)."""
+        _require_clinical(principal)
+        query = (select(RecordRow.id, RecordRow.pseudonym, RecordRow.assessed_at, RecordRow.outcome_scores)
+                 .where(*self._conditions(principal, where), RecordRow.outcome_scores != ""))
+        with self.db.transaction() as session:
+            rows = session.execute(query.order_by(RecordRow.assessed_at, RecordRow.id)).all()
+            audit.write(session, actor=principal, action="export", kind="service_audit",
+                        detail={"format": fmt, "count": len(rows), "filter": _filter_shape(where)})
+        return [(r.pseudonym, r.assessed_at, r.outcome_scores) for r in rows]
 
     def log_export(self, principal: Principal, record_id: str, fmt: str) -> bool:
         """Audit a single record leaving the system (a re-issued PDF, FHIR, the case file)."""

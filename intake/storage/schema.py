@@ -176,6 +176,8 @@ class RecordRow(Base):
     referral: Mapped[str] = mapped_column(String(20), default="none")
     muscles: Mapped[str] = mapped_column(String(400), default="|")
     knowledge_version: Mapped[str] = mapped_column(String(40), default="")
+    #: Each valid outcome score as ``measure.score=value`` tokens (intake.outcome_tracking), for exports.
+    outcome_scores: Mapped[str] = mapped_column(String(1000), default="")
 
     __table_args__ = (
         # origins and red_flags ride along, so a date, origin or red-flag filter is counted from the index alone
@@ -236,3 +238,26 @@ class AuditRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PatientLinkRow(Base):
+    """A link a patient uses to answer their own questions before the visit (intake.storage.patient_links).
+
+    Only a hash of the link's secret is kept: the secret itself is shown once, to the practitioner.
+    The link reaches one draft of one clinic, expires, can be revoked and is used up when sent.
+    """
+
+    __tablename__ = "patient_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), index=True)
+    draft_id: Mapped[str] = mapped_column(String(64), index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    measures: Mapped[str] = mapped_column(Text, default="[]")
+    opens: Mapped[int] = mapped_column(Integer, default=0)

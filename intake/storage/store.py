@@ -77,6 +77,7 @@ class DraftSummary:
     practitioner: str = ""
     follows_id: str | None = None
     amends_id: str | None = None
+    patient_alert: bool = False  # the patient reported a red flag on the pre-visit form
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ class Store:
         self.accounts = Accounts(self.db)
         self.records = Records(self.db)
         self.audit = AuditLog(self.db)
+        from intake.storage.patient_links import PatientLinks  # its own module; imports the schema only
+
+        self.patient_links = PatientLinks(self.db)
 
     def scoped(self, principal: Principal) -> ClinicStore:
         return ClinicStore(self, principal)
@@ -211,10 +215,13 @@ class ClinicStore:
         with self.db.reading() as session:
             out = []
             for row, practitioner in session.execute(query):
-                patient = _load(row.answers).get("patient") or {}
+                answers = _load(row.answers)
+                patient = answers.get("patient") or {}
                 out.append(DraftSummary(id=row.id, created=row.created, updated=row.updated, step=row.step,
                                         age=patient.get("age"), sex=patient.get("sex"), side=patient.get("side"),
-                                        practitioner=practitioner or "", follows_id=row.follows_id, amends_id=row.amends_id))
+                                        practitioner=practitioner or "", follows_id=row.follows_id, amends_id=row.amends_id,
+                                        patient_alert=bool(answers.get("patient_alert"))))
+            out.sort(key=lambda d: not d.patient_alert)  # a red flag the patient reported comes first (stable)
             return out
 
     def delete(self, draft_id: str) -> bool:

@@ -51,7 +51,9 @@ def _describe(summary: DraftSummary) -> str:
     kind = (" · :orange-badge[:material/edit: amendment of a record]" if summary.amends_id
             else " · :blue-badge[:material/event_repeat: follow-up]" if summary.follows_id else "")
     by = f"  \n:gray[started by {md(summary.practitioner)}]" if summary.practitioner else ""
-    return f"**{summary.updated:%Y-%m-%d %H:%M} UTC** · {who or 'no details yet'} · at: {step}{kind}{by}"
+    alert = (":red-badge[:material/emergency: red flag reported by the patient on the pre-visit form] "
+             if summary.patient_alert else "")
+    return f"{alert}**{summary.updated:%Y-%m-%d %H:%M} UTC** · {who or 'no details yet'} · at: {step}{kind}{by}"
 
 
 def render() -> None:

@@ -74,6 +74,13 @@ def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
     notes = answers.get("notes")
     if isinstance(notes, str) and notes.strip():
         data["notes"] = notes
+    from intake.ui.step_measures import outcome_entries  # the measures step owns how they are kept
+
+    outcomes = outcome_entries(answers)
+    if outcomes:
+        data["outcomes"] = outcomes
+    if outcomes or data["patient"].get("language"):
+        data["case_format"] = 2
     return data
 
 

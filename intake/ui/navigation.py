@@ -9,7 +9,8 @@ from intake.ui import state
 NAV_KEY = "nav:step"
 SHORT_TITLES = {
     "patient": "1 Patient", "red_flags": "2 Red flags", "history": "3 History", "hip": "4 Hip",
-    "spine": "5 Spine & SIJ", "palpation": "6 Palpation", "review": "7 Review", "reports": "8 Reports",
+    "spine": "5 Spine & SIJ", "palpation": "6 Palpation", "measures": "7 Measures", "review": "8 Review",
+    "reports": "9 Reports",
 }
 
 

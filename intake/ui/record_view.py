@@ -16,7 +16,7 @@ from intake import fhir_bundle
 from intake.case_files import case_yaml
 from intake.models import Assessment, Case
 from intake.storage.records import AccessDenied, Record
-from intake.ui import navigation, reasoning, state, step_review
+from intake.ui import navigation, reasoning, state, step_measures, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
 
@@ -82,14 +82,15 @@ def _makers(record: Record, case: Case, assessment: Assessment,
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
     when, who = record.assessed_at.date(), record.practitioner
+    earlier = _outcome_history(record)[0]  # read here: the download runs on a thread with no session
     clinic = state.store().principal.clinic_name  # read here, in the session: the download runs on another thread
 
     def fhir_json() -> str:
         letter = reports.render_summary(fhir_bundle.letter_case(case, patient), assessment, practitioner=who, date=when)
-        return _fhir_bundle(record, clinic, case, assessment, patient, letter)
+        return _fhir_bundle(record, clinic, case, assessment, patient, letter, earlier)
 
     return {
-        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when),
+        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when, previous_outcomes=earlier),
         "handout_pdf": lambda: reports.render_handout(case, assessment, practitioner=who, date=when),
         "fhir_json": fhir_json,
         "case_yaml": lambda: case_yaml(case),
@@ -97,14 +98,16 @@ def _makers(record: Record, case: Case, assessment: Assessment,
 
 
 def _fhir_bundle(record: Record, clinic: str, case: Case, assessment: Assessment, patient: fhir_bundle.IdentifiedPatient | None,
-                 letter: bytes) -> str:
+                 letter: bytes, previous_outcomes: dict | None = None) -> str:
     """A transaction Bundle (safe to send twice) from the clinic as filed: pseudonym (or, for a clinic with
-    identified referrals, the named patient), requester, letter."""
+    identified referrals, the named patient), requester, letter, and each outcome score's change since the
+    previous visit."""
     import reports
 
     sender = fhir_bundle.sender_from_branding(reports.load_branding(), record.practitioner, clinic)
     made = fhir_bundle.bundle(case, assessment, kind="transaction", subject=record.pseudonym, sender=sender, letter=letter,
-                              authored=record.assessed_at.replace(microsecond=0), patient=patient)
+                              authored=record.assessed_at.replace(microsecond=0), patient=patient,
+                              previous_outcomes=previous_outcomes)
     return made.model_dump_json(indent=2, exclude_none=True)
 
 
@@ -269,6 +272,20 @@ def _side_panel(record: Record) -> None:
                           icon=":material/history:")
 
 
+def _outcome_history(record: Record) -> tuple[dict, dict]:
+    """Scores at this patient's visits before this one, and each measure's series over all visits."""
+    from intake.outcome_tracking import previous_scores, series
+
+    if not record.assessment_data.get("outcomes"):
+        return {}, {}
+    store = state.store()
+    visits = store.records.history(store.principal, record.pseudonym)
+    filed = [store.records.get(store.principal, v.id, audit_view=False) if v.id != record.id else record for v in visits]
+    filed = [r for r in filed if r is not None]
+    earlier = previous_scores(r.assessment_data for r in filed if r.assessed_at < record.assessed_at)
+    return earlier, series((r.assessed_at.date(), r.assessment_data) for r in filed)
+
+
 def render(record_id: str) -> None:
     st.button("Back to the records", key="rec:back", on_click=close_record, icon=":material/arrow_back:")
     record, opening = _load(record_id)
@@ -293,7 +310,9 @@ def render(record_id: str) -> None:
     _files(record, case, assessment)
     main, side = st.columns([2.4, 1], gap="large")
     with main:
-        step_review.show_assessment(assessment)
+        earlier, chart_series = _outcome_history(record)
+        step_review.show_assessment(assessment, earlier)
+        step_measures.charts(chart_series)
         if case.notes:
             st.markdown("### Practitioner's notes")
             st.text(case.notes)

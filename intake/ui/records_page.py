@@ -139,6 +139,19 @@ def _exports(where: RecordFilter, page: RecordPage) -> None:
                    help="Counts the matching records first: a sheet holds at most "
                         f"{record_tables.EXCEL_MAX_ROWS:,} rows.")
 
+    def audit_csv() -> bytes:
+        import pandas as pd
+
+        from intake.outcome_tracking import service_audit
+
+        frame = pd.DataFrame(service_audit(records.outcome_history(principal, where)))
+        return record_tables.to_csv(frame)
+
+    row.download_button("Service audit (CSV)", audit_csv, file_name="outcome-service-audit.csv", mime="text/csv",
+                        on_click="ignore", icon=":material/monitoring:", key="r:service_audit", disabled=not total,
+                        help="Outcome measures over the clinic's patients with two or more scored visits: mean first and "
+                             "latest score, mean change, how many changed by at least the MCID. No names.")
+
 
 _WIDTHS = [1.05, 1.5, 2.3, 3.0]
 

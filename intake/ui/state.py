@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 _SAVED_KEY = "_saved_fingerprint"  # what the draft last received, to spot unsaved answers cheaply
-STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "review", "reports")
+STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "measures", "review", "reports")
 STEP_TITLES: dict[str, str] = {
     "patient": "Patient and consent",
     "red_flags": "Red-flag screen",
@@ -48,6 +48,7 @@ STEP_TITLES: dict[str, str] = {
     "hip": "Hip examination",
     "spine": "Lumbar, neural and sacroiliac",
     "palpation": "Muscle palpation",
+    "measures": "Outcome measures",
     "review": "Review",
     "reports": "Reports",
 }
@@ -250,6 +251,10 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
     for part, value in answers.items():
         if part != "case_format":
             fresh[part] = copy.deepcopy(value)
+    if isinstance(fresh.get("outcomes"), list):  # a case file's outcomes, as the measures step keeps them
+        from intake.ui.step_measures import answers_from_outcomes
+
+        fresh["outcomes"] = answers_from_outcomes(fresh["outcomes"])
     fresh.setdefault("exam", {}).setdefault("tests", {})
     ss.answers = fresh
     ss.draft_id = None

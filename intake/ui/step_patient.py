@@ -33,3 +33,6 @@ def render(ev: Evaluation) -> None:
             st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
     for group in fields.kb().form.section("patient").groups:
         fields.group(ev, group)
+    from intake.ui import patient_link_panel  # the patient's pre-visit form, made from this draft
+
+    patient_link_panel.render()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from intake.case_files import case_json, case_yaml
 from intake.models import Assessment, Case
-from intake.ui import filing
+from intake.ui import filing, step_review
 from intake.ui.evaluation import Evaluation
 
 __all__ = ["render"]
@@ -57,7 +57,9 @@ def render(ev: Evaluation) -> None:
         if assessment is None:
             st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
         else:
-            st.download_button("Clinician summary (PDF)", _pdf(reports.render_summary, case, assessment),
+            earlier = step_review.previous_outcomes()
+            st.download_button("Clinician summary (PDF)",
+                               lambda: reports.render_summary(case, assessment, previous_outcomes=earlier),
                                file_name="clinician-summary.pdf", mime="application/pdf", on_click="ignore",
                                icon=":material/picture_as_pdf:", key="dl:summary")
             st.download_button("Patient handout (PDF)", _pdf(reports.render_handout, case, assessment),

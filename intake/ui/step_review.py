@@ -94,14 +94,35 @@ def _gaps(a: Assessment) -> None:
         evidence_page.links((g.key for g in a.gaps if g.kind in ("test", "exam")), "gaps")
 
 
-def show_assessment(a: Assessment) -> None:
-    """Red flags first, then origins, muscles, therapies (and what is withheld) and the gaps: the
-    same view for the assessment in progress and for a filed record."""
+def show_assessment(a: Assessment, previous_outcomes: dict | None = None) -> None:
+    """Red flags first, then origins, muscles, therapies (and what is withheld), the gaps and the
+    outcome measures (with the change since the previous visit): the same view for the assessment
+    in progress and for a filed record."""
+    from intake.ui.step_measures import show_outcomes
+
     _red_flags(a)
     _origins(a)
     _muscles(a)
     _therapies(a)
     _gaps(a)
+    show_outcomes(a.outcomes, previous_outcomes)
+
+
+def previous_outcomes() -> dict:
+    """For a follow-up: each measure's scores at the patient's earlier visits (latest first wins)."""
+    follows = (st.session_state.get("draft_links") or {}).get("follows_id")
+    if not follows:
+        return {}
+    from intake.outcome_tracking import previous_scores
+    from intake.ui import state
+
+    store = state.store()
+    followed = store.records.get(store.principal, follows, audit_view=False)
+    if followed is None:
+        return {}
+    earlier = [v for v in store.records.history(store.principal, followed.pseudonym) if v.assessed_at <= followed.assessed_at]
+    records = [store.records.get(store.principal, v.id, audit_view=False) for v in earlier]
+    return previous_scores(r.assessment_data for r in records if r is not None)
 
 
 def render(ev: Evaluation) -> None:
@@ -110,7 +131,7 @@ def render(ev: Evaluation) -> None:
     if ev.assessment is None:
         st.info(ev.engine_error or "Enter the patient's age (step 1) to see the assessment.")
     else:
-        show_assessment(ev.assessment)
+        show_assessment(ev.assessment, previous_outcomes())
         what_if_panel.render(ev)
     st.markdown("### Practitioner's notes")
     fields.text(ev, "notes", "Notes (printed on the clinician summary)", area=True,

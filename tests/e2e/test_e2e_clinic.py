@@ -68,7 +68,7 @@ def _file_the_example(page: Page) -> str:
     page.get_by_role("textbox", name="Patient name (optional, printed on the PDFs only)").fill(NAME)
     page.keyboard.press("Tab")
     idle(page)
-    choose(page, "Go to step", "8 Reports")
+    choose(page, "Go to step", "9 Reports")
     heading(page, "Reports")
     page.get_by_role("button", name="File this assessment").click()
     filed = page.get_by_text(re.compile(r"Filed as record P-[0-9A-Z]{8}"))

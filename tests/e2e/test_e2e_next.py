@@ -60,7 +60,7 @@ def test_what_if_on_the_review_side_by_side_then_applied(server: Server, context
     page = context.new_page()
     open_app(page, server.url)
     start_from_case_file(page, path)
-    choose(page, "Go to step", "7 Review")
+    choose(page, "Go to step", "8 Review")
     heading(page, "Review")
     idle(page)
     finding = page.get_by_role("combobox", name="Finding")

@@ -129,6 +129,7 @@ def test_complete_assessment_downloads_both_pdfs(server: Server, context, screen
     tick(page, "Palpated: none reproduces the pain")
     shot(page, screenshots, "06-palpation")
 
+    next_step(page, STEP_TITLES["measures"])
     next_step(page, STEP_TITLES["review"])
     expect(page.get_by_text(re.compile(r"^1\. Hip joint"))).to_be_visible()
     notes = textbox(page, "Notes (printed on the clinician summary)")

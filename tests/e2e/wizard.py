@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 STEP_TITLES = {
     "patient": "Patient and consent", "red_flags": "Red-flag screen", "history": "Pain history",
     "hip": "Hip examination", "spine": "Lumbar, neural and sacroiliac", "palpation": "Muscle palpation",
-    "review": "Review", "reports": "Reports",
+    "measures": "Outcome measures", "review": "Review", "reports": "Reports",
 }
 
 
@@ -24,7 +24,7 @@ def idle(page: Page, timeout: float = 15_000) -> None:
     )
 
 
-WIZARD_HEADING = re.compile("Patient and consent|Red-flag|Pain history|Hip examination|Lumbar|Muscle|Review|Reports")
+WIZARD_HEADING = re.compile("Patient and consent|Red-flag|Pain history|Hip examination|Lumbar|Muscle|Outcome measures|Review|Reports")
 
 
 def sign_in(page: Page, username: str | None = None, password: str | None = None) -> None:

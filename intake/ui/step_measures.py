@@ -1,0 +1,211 @@
+"""Step 7: outcome measures: choose which, enter the published answer codes, see the scores live.
+
+The instruments come from intake/knowledge/measures.yaml and the scores from intake.measures;
+nothing here scores anything. Each answer is saved as it is given (``outcomes.<measure>.answers.<item>``
+in the draft); an item left blank is "not answered", never a zero. Answers the patient gave on
+the pre-visit page are marked patient-reported until the practitioner confirms them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from intake.measures import Measure, MeasureError, change, load_measures, score
+from intake.ui import state
+from intake.ui.evaluation import Evaluation
+
+__all__ = ["CHOICE_PATH", "PENDING_PATH", "charts", "outcome_entries", "render", "show_outcomes"]
+
+CHOICE_PATH = "outcome_choice"
+PENDING_PATH = "patient_reported"  # measure id -> True while the practitioner has not confirmed
+PSFS_SLOTS = 5
+
+
+def _on_choice() -> None:
+    state.set_answer(CHOICE_PATH, list(st.session_state.get(state.widget_key(CHOICE_PATH)) or []) or None)
+
+
+def _on_code(path: str) -> None:
+    state.set_answer(path, st.session_state.get(state.widget_key(path)))
+
+
+def _on_text(path: str) -> None:
+    value = (st.session_state.get(state.widget_key(path)) or "").strip()
+    state.set_answer(path, value or None)
+
+
+def _confirm(measure_id: str) -> None:
+    pending = dict(state.get_answer(PENDING_PATH) or {})
+    pending.pop(measure_id, None)
+    state.set_answer(PENDING_PATH, pending or None)
+    state.set_answer(f"outcomes.{measure_id}.confirmed", True)
+
+
+def _code_widget(m: Measure, item_id: str, label: str) -> None:
+    ms = load_measures()
+    path = f"outcomes.{m.id}.answers.{item_id}"
+    key = state.widget_key(path)
+    if key not in st.session_state:
+        st.session_state[key] = state.get_answer(path)
+    lo, hi = m.item_range(item_id)
+    words = ms.answer_labels(m, item_id)
+    picked = st.segmented_control(
+        label, list(range(lo, hi + 1)), key=key, on_change=_on_code, args=(path,),
+        format_func=lambda c: f"{c} {words[c]}" if c in words and hi - lo <= 5 else str(c),
+        help=" · ".join(f"{c} = {t}" for c, t in words.items()),
+    )
+    if picked != state.get_answer(path):  # a callback lost to fast clicking: record what is shown
+        state.set_answer(path, picked)
+
+
+def _psfs(m: Measure) -> None:
+    st.caption("Up to five activities the patient finds hard because of this problem, each rated 0 (unable) to 10 (as before).")
+    for slot in range(1, PSFS_SLOTS + 1):
+        path = f"outcomes.{m.id}.named.{slot}"
+        key = state.widget_key(path)
+        if key not in st.session_state:
+            st.session_state[key] = state.get_answer(path) or ""
+        name, rating = st.columns([2, 3])
+        with name:
+            st.text_input(f"Activity {slot}", key=key, on_change=_on_text, args=(path,), max_chars=200)
+        with rating:
+            if state.get_answer(path):
+                _code_widget(m, str(slot), f"Rating for activity {slot}")
+        if not state.get_answer(path):
+            break
+
+
+def answers_from_outcomes(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Case-format `outcomes` (a list) as the step keeps them: measure -> answers (and named activities)."""
+    out: dict[str, Any] = {}
+    for entry in outcomes:
+        kept: dict[str, Any] = {"answers": dict(entry.get("answers") or {})}
+        if entry.get("activities") is not None:
+            kept["named"] = {str(n): name for n, name in enumerate(entry["activities"], start=1)}
+        for key in ("reported_by", "date"):
+            if entry.get(key):
+                kept[key] = str(entry[key])
+        out[entry["measure"]] = kept
+    return out
+
+
+def outcome_entries(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """The draft's measures as case-format `outcomes` entries, in the knowledge base's order."""
+    out: list[dict[str, Any]] = []
+    stored = answers.get("outcomes") or {}
+    for measure_id in load_measures().measures:
+        given = stored.get(measure_id)
+        if not isinstance(given, dict):
+            continue
+        entry: dict[str, Any] = {"measure": measure_id}
+        codes = dict(given.get("answers") or {})
+        if given.get("named") is not None:
+            names = given["named"]
+            activities = []
+            for slot in range(1, PSFS_SLOTS + 1):
+                if not names.get(str(slot)):
+                    break
+                activities.append(names[str(slot)])
+            entry["activities"] = activities
+            codes = {k: v for k, v in codes.items() if k.isdigit() and int(k) <= len(activities)}
+            if not activities:
+                continue
+        if not codes and "activities" not in entry:
+            continue
+        entry["answers"] = codes
+        for key in ("date", "reported_by"):
+            if given.get(key):
+                entry[key] = given[key]
+        out.append(entry)
+    return out
+
+
+def _live(m: Measure, entry: dict[str, Any] | None) -> None:
+    if entry is None:
+        st.info(f"{m.short}: no answers yet.")
+        return
+    try:
+        result = score(m.id, entry["answers"], activities=entry.get("activities"))
+    except MeasureError as exc:
+        st.error(str(exc))
+        return
+    box = st.success if result["valid"] and not result["not_scored"] else st.warning
+    box(f"**{result['interpretation']}** ({result['answered']} of {result['items']} answered)")
+    if result.get("plan"):
+        st.markdown(f"**Plan:** {result['plan']['text']}  \nSource: {'; '.join(result['plan']['citations'])}")
+
+
+def render(ev: Evaluation) -> None:
+    ms = load_measures()
+    st.markdown("Choose the measures the patient completed and enter each published answer code. "
+                "A blank item is *not answered*; an instrument that lacks too many answers is shown as not scored.")
+    key = state.widget_key(CHOICE_PATH)
+    chosen = list(state.get_answer(CHOICE_PATH) or [])
+    stored = state.get_answer("outcomes") or {}
+    chosen += [m for m in stored if m not in chosen and m in ms.measures]
+    if key not in st.session_state:
+        st.session_state[key] = chosen
+    st.pills("Measures", list(ms.measures), selection_mode="multi", key=key, on_change=_on_choice,
+             format_func=lambda i: ms.measures[i].short)
+    entries = {e["measure"]: e for e in outcome_entries(st.session_state.answers)}
+    pending = state.get_answer(PENDING_PATH) or {}
+    for measure_id in st.session_state.get(key) or []:
+        m = ms.measures[measure_id]
+        with st.expander(f"{m.short} — {m.name}", expanded=True):
+            if pending.get(measure_id):
+                st.warning("**Patient-reported**: answered by the patient before the visit. Check the answers with "
+                           "the patient, change any that are wrong, then confirm.", icon=":material/person:")
+                st.button("Confirm these answers", key=f"confirm:{measure_id}", on_click=_confirm, args=(measure_id,))
+            st.caption(m.about)
+            if not m.licence.reproduce_items:
+                st.caption("Item wording is not reproduced here (licence): use the clinic's licensed form and enter "
+                           "the answer code for each item.")
+            if m.items_from_activities is not None:
+                _psfs(m)
+            else:
+                for item in m.items:
+                    _code_widget(m, item.id, f"{item.id}. {item.label}")
+            _live(m, entries.get(measure_id))
+            st.caption(f"{m.licence.attribution} Missing answers: {m.missing_rule}")
+    for path, messages in ev.problems.items():
+        if path.startswith("outcomes"):
+            st.error("; ".join(messages))
+
+
+def show_outcomes(outcomes: list, previous: dict[str, dict[str, Any]] | None = None) -> None:
+    """The scored measures (review, record): each with its interpretation, any change since the
+    previous visit against the MCID, the plan it points to, and its attribution and sources."""
+    if not outcomes:
+        return
+    st.markdown("### Outcome measures")
+    for o in outcomes:
+        data = o if isinstance(o, dict) else o.model_dump()
+        who = " · *patient-reported*" if data.get("reported_by") == "patient" else ""
+        st.markdown(f"- **{data['interpretation']}**{who}  \n  Source: {'; '.join(data['citations'])}. "
+                    f"*{data['attribution']}*")
+        before = (previous or {}).get(data["measure"])
+        if before:
+            for c in change(data["measure"], before, data["scores"]):
+                mark = {"improved": ":green", "worse": ":red"}.get(c.verdict, "")
+                st.markdown(f"  - {mark}[{c.text}]" if mark else f"  - {c.text}")
+        if data.get("plan"):
+            st.markdown(f"  - **Plan:** {data['plan']['text']} ({'; '.join(data['plan']['citations'])})")
+
+
+def charts(by_measure: dict[str, list]) -> None:
+    """One line chart per measure over the patient's visits (only with two or more visits)."""
+    import pandas as pd
+
+    ms = load_measures()
+    for measure_id, points in by_measure.items():
+        if len(points) < 2 or measure_id not in ms.measures:
+            continue
+        m = ms.measures[measure_id]
+        numeric = [s.id for s in m.scores if all(isinstance(p[1].get(s.id), (int, float)) for p in points)]
+        if not numeric:
+            continue
+        frame = pd.DataFrame([{**{m.score_rule(k).label: p[1][k] for k in numeric}, "visit": str(p[0])} for p in points])
+        st.markdown(f"**{m.short} over the visits** ({'higher is better' if m.higher_is_better else 'lower is better'})")
+        st.line_chart(frame.set_index("visit"), height=220)
