@@ -83,7 +83,10 @@ def test_bundle_holds_the_measure_response_and_score_observation():
     assert {i["linkId"]: i["answer"][0]["valueInteger"] for i in qr["item"]} == ODI["answers"]
     obs = next(e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Observation")
     assert obs["valueQuantity"]["value"] == 30 and obs["derivedFrom"][0]["reference"] == f"urn:uuid:{qr['id']}"
-    assert obs["subject"] == {"display": "P-TEST0001"} and "component" not in obs
+    main_response = next(e["resource"] for e in data["entry"] if e["resource"].get("questionnaire", "").find(":odi") < 0
+                         and e["resource"]["resourceType"] == "QuestionnaireResponse")
+    assert obs["subject"] == qr["subject"] == main_response["subject"]  # one patient, named one way, in the bundle
+    assert obs["subject"]["display"] == "P-TEST0001" and "component" not in obs
 
 
 def test_follow_up_observation_carries_the_change_against_the_mcid():
