@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from intake.errors import ConfigurationError
+
 __all__ = ["Condition", "ConditionError", "Evaluator", "Verdict", "compile_condition", "keys_in", "kleene_all", "kleene_any"]
 
 Facts = Mapping[str, Any]
@@ -40,7 +42,7 @@ VALUE_OPS = {"equals", "in"}
 NUMBER_OPS = {"at_least", "at_most", "above", "below"}
 
 
-class ConditionError(ValueError):
+class ConditionError(ConfigurationError):
     """A condition the language does not allow; the message names the operator or key."""
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from intake.conditions import Condition, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.form import default_form
-from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
+from intake.knowledge import LIKELIHOOD_ORDER, KnowledgeBase, Rule, load_knowledge
 from intake.models import (
     Assessment,
     Case,
@@ -25,6 +25,7 @@ from intake.models import (
     TherapySuggestion,
     Withholding,
 )
+from intake.policy.urgency import URGENCY_ORDER, most_urgent_first
 
 __all__ = ["assess", "screening_applies"]
 
@@ -131,8 +132,7 @@ def _red_flags(facts: Facts, kb: KnowledgeBase) -> list[RedFlagFinding]:
                 citations=kb.citations(sources),
             )
         )
-    entries.sort(key=lambda e: -URGENCY_ORDER[e.urgency])
-    return entries
+    return most_urgent_first(entries)
 
 
 def _red_flag_note(red_flags: list[RedFlagFinding], kb: KnowledgeBase) -> str:

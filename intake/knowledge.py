@@ -18,14 +18,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.conditions import ConditionError, Evaluator, compile_condition, keys_in
+from intake.errors import ConfigurationError
 from intake.facts import CASE_KEY_KINDS
 from intake.form import Form, FormError, load_form
 from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case
+from intake.policy.urgency import URGENCY_ORDER as _URGENCY_ORDER
 
 __all__ = ["KNOWLEDGE_DIR", "KnowledgeBase", "KnowledgeError", "load_knowledge"]
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
-URGENCY_ORDER = {"monitor": 0, "routine": 1, "urgent": 2, "emergency": 3}
+# The urgency order lives in intake.policy.urgency; this name stays for callers written before it.
+URGENCY_ORDER = _URGENCY_ORDER
 LIKELIHOOD_ORDER = {"unlikely": 0, "possible": 1, "likely": 2}
 
 # Keys the engine derives before rules run (see engine.py); rules may read them too.
@@ -41,7 +44,7 @@ KEY_KINDS: dict[str, str] = {**CASE_KEY_KINDS, **DERIVED_KEY_KINDS}
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(ConfigurationError):
     """The knowledge base is inconsistent; the message names file, record and field."""
 
 
@@ -194,6 +197,13 @@ class WithholdingRule(_Record):
     sources: list[str] = Field(min_length=1)
 
 
+class ReferralLetter(_Record):
+    """Which findings a referral letter cites beside the red flags (settings.yaml: referral_letter)."""
+
+    cite_when_present: list[str]
+    cite_positive_tests: bool = True
+
+
 class Settings(_Record):
     version: str
     likely_at: Annotated[float, Field(gt=0, lt=1)]
@@ -205,6 +215,7 @@ class Settings(_Record):
     disclaimer: str
     safety_net: str
     no_red_flag_note: str
+    referral_letter: ReferralLetter
 
 
 class KnowledgeBase(BaseModel):
@@ -375,6 +386,8 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR, model: type[BaseModel]
         check_sources(file, ident, rule.sources)
 
     check_sources("settings.yaml", "clinical_strength_sources", settings.clinical_strength_sources)
+    require_known("settings.yaml", "referral_letter", "cite_when_present", settings.referral_letter.cite_when_present,
+                  [k for k, kind in case_kinds.items() if kind == "bool"], "yes/no key")
     check_sources("settings.yaml", "coexistence_sources", settings.coexistence_sources)
     if set(origins) != set(ORIGINS):
         raise KnowledgeError(f"origins.yaml: origins must be exactly {sorted(ORIGINS)}, got {sorted(origins)}")

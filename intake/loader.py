@@ -16,6 +16,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from intake.errors import InvalidInput
 from intake.models import Case, Expected
 
 __all__ = ["CaseError", "Problem", "load_case", "load_vignette", "parse_text", "validate_case"]
@@ -32,7 +33,7 @@ class Problem:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-class CaseError(ValueError):
+class CaseError(InvalidInput):
     """A case that is not valid version-1; `problems` names each field at fault."""
 
     def __init__(self, problems: list[Problem], source: str | None = None):

@@ -6,20 +6,20 @@ audits the export and never holds a patient's name) and ``AuditLog.entries``.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
+from intake import spreadsheet
 from intake.knowledge import KnowledgeBase
+from intake.spreadsheet import safe_cell, to_csv
 from intake.storage.records import EXPORT_COLUMNS
 
 __all__ = ["AUDIT_COLUMNS", "audit_frame", "labels", "records_frame", "to_csv", "to_excel"]
 
 AUDIT_COLUMNS: tuple[str, ...] = ("when_utc", "who", "action", "kind", "record_id", "detail")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_COLUMNS = ("practitioner",)
 
 
@@ -31,9 +31,7 @@ def labels(kb: KnowledgeBase) -> dict[str, str]:
     return out
 
 
-def _cell(text: Any) -> Any:
-    """Typed text a spreadsheet must show, not run (a display name like ``=HYPERLINK(...)``)."""
-    return "'" + text if isinstance(text, str) and text.startswith(_FORMULA_START) else text
+_cell = safe_cell
 
 
 def records_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -52,13 +50,5 @@ def audit_frame(entries: Iterable[Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so a spreadsheet opens names such as Zoë correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
 def to_excel(frame: pd.DataFrame, sheet: str = "records") -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet, index=False)
-    return buffer.getvalue()
+    return spreadsheet.to_excel({sheet: frame})

@@ -14,6 +14,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, TableStyle
 
+from intake.policy.visit import red_flag_decides
 from reports.bodychart import body_chart
 from reports.content import FindingGroup, Letter, Step, Summary
 from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
@@ -104,7 +105,7 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
         rows.append([inner])
         n = len(rows) - 1
         style += [
-            ("BACKGROUND", (0, n), (-1, n), p.danger_light if flag.urgency in ("emergency", "urgent") else p.shade),
+            ("BACKGROUND", (0, n), (-1, n), p.danger_light if red_flag_decides(flag.urgency) else p.shade),
             ("TOPPADDING", (0, n), (-1, n), 6),
             ("BOTTOMPADDING", (0, n), (-1, n), 6),
             ("LINEBELOW", (0, n), (-1, n), 0.5, colors.white),

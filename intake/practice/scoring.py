@@ -22,9 +22,10 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from intake.errors import ConfigurationError
 from intake.facts import case_facts
 from intake.form import default_form
-from intake.knowledge import URGENCY_ORDER, KnowledgeBase, load_knowledge
+from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import (
     MUSCLES,
     RED_FLAG_KEYS,
@@ -38,6 +39,8 @@ from intake.models import (
     Referral,
     WithheldClass,
 )
+from intake.policy.urgency import REFERRAL_ORDER, URGENCY_ORDER
+from intake.policy.visit import DECIDES_THE_VISIT, red_flag_decides
 
 __all__ = [
     "EXAM_KEYS",
@@ -63,7 +66,6 @@ RUBRIC_PATH = Path(__file__).with_name("practice_rubric.yaml")
 # Examination items a student can ask for besides the named tests.
 EXAM_KEYS: tuple[str, ...] = default_form().exam_keys
 _EXAMINABLE = frozenset(TESTS) | frozenset(EXAM_KEYS)
-_REFERRAL_ORDER = {"none": 0, "routine": 1, "urgent": 2, "emergency": 3}
 # Keys the engine derives from palpation; a rule reading them is answered by palpating.
 _DERIVED_PALPATION = ("tender_muscle_any", "tender_muscle_matches_pain", "referral_map.")
 
@@ -71,7 +73,7 @@ _DERIVED_PALPATION = ("tender_muscle_any", "tender_muscle_matches_pain", "referr
 # ---------------------------------------------------------------- the rubric
 
 
-class RubricError(ValueError):
+class RubricError(ConfigurationError):
     """The rubric file is inconsistent; the message names the field."""
 
 
@@ -357,7 +359,7 @@ def score_attempt(
         missed_questions=missed_questions,
         # When a red flag decides the visit, the next step is the referral, not more testing.
         tests_that_would_help=(
-            [] if expected.referral in ("urgent", "emergency") else _tests_that_would_help(case, attempt, relevant, kb, facts, rubric)
+            [] if red_flag_decides(expected.referral) else _tests_that_would_help(case, attempt, relevant, kb, facts, rubric)
         ),
         tests_adding_nothing=[*useless, *(f"{k} (repeated)" for k in repeated)],
         seconds_taken=attempt.seconds_taken,
@@ -484,7 +486,7 @@ def _urgency_of_referral(referral: str) -> str:
 
 def _score_referral(expected, assessment, attempt, rubric):
     weights = rubric.referral
-    need, chosen = _REFERRAL_ORDER[expected.referral], _REFERRAL_ORDER[attempt.referral]
+    need, chosen = REFERRAL_ORDER[expected.referral], REFERRAL_ORDER[attempt.referral]
     reasons: list[str] = []
     lost = 0.0
     if chosen < need:
@@ -513,7 +515,7 @@ def _cited(origin) -> list[str]:
 def _score_origin_first(expected, assessment, attempt, rubric):
     first = attempt.ranked_origins[0]
     if expected.origin is None:
-        return _part(rubric, "origin_first", 0, ["Not judged: a red flag decides this visit."])
+        return _part(rubric, "origin_first", 0, [f"Not judged: {DECIDES_THE_VISIT}."])
     by_id = {o.id: o for o in assessment.origins}
     if first in expected.acceptable:
         return _part(rubric, "origin_first", 0, [f"{by_id[first].label} is an acceptable first answer."], _cited(by_id[first]))
@@ -529,7 +531,7 @@ def _score_origin_first(expected, assessment, attempt, rubric):
 
 def _score_origin_overlap(expected, assessment, attempt, rubric, relevant):
     if expected.origin is None:
-        return _part(rubric, "origin_overlap", 0, ["Not judged: a red flag decides this visit."])
+        return _part(rubric, "origin_overlap", 0, [f"Not judged: {DECIDES_THE_VISIT}."])
     top_n = rubric.origin_overlap["compare_top"]
     target = list(dict.fromkeys([*expected.acceptable, *(o.id for o in relevant[:top_n])]))
     need = min(len(target), top_n)

@@ -19,13 +19,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 
+from intake.errors import InvalidInput
+from intake.policy.roles import ROLES, may
 from intake.storage import Database, audit
 from intake.storage.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
 
 __all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Principal", "normalise_username"]
 
 Role = Literal["admin", "practitioner", "student"]
-ROLES: tuple[str, ...] = ("admin", "practitioner", "student")
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
 
@@ -38,7 +39,7 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A request about accounts that cannot be met; the message says why, in plain words."""
 
 
@@ -55,11 +56,11 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return may(self.role, "administer_clinic")
 
     @property
     def sees_patients(self) -> bool:
-        return self.role in ("admin", "practitioner")
+        return may(self.role, "see_patients")
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,11 @@ class Accounts:
         audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id, clinic_id=clinic_id,
                     detail={"created": key, "role": role})
         return _practitioner(row)
+
+    def id_of(self, username: str) -> str | None:
+        """The account id of a username (any clinic), for the administrator's command line."""
+        with self.db.reading() as session:
+            return session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == normalise_username(username)))
 
     def practitioners(self, clinic_id: str) -> list[Practitioner]:
         with self.db.reading() as session:

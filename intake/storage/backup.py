@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from intake.errors import InvalidInput
 from intake.storage import Database, audit
 from intake.storage.database import alembic_config, current_revision, head_revision
 from intake.storage.schema import Base, ClinicRow, UTCDateTime
@@ -50,7 +51,7 @@ FORMAT_VERSION = 1
 _CHUNK = 500
 
 
-class BackupError(ValueError):
+class BackupError(InvalidInput):
     """A backup cannot be written, read or restored; the message says why, in plain words."""
 
 

@@ -22,8 +22,10 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from intake.errors import NotAllowed
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
+from intake.policy.roles import may_delete_record
 from intake.storage import Database, audit
 from intake.storage.accounts import Principal
 from intake.storage.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordVersionRow
@@ -37,7 +39,7 @@ EXPORT_COLUMNS = ("record_id", "patient_pseudonym", "assessed_on", "practitioner
 MAX_LIST = 500
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(NotAllowed):
     """The principal may not do this (the message says what is needed)."""
 
 
@@ -283,7 +285,7 @@ class Records:
             row = self._own(session, principal, record_id)
             if row is None:
                 return False
-            if not (principal.is_admin or row.practitioner_id == principal.user_id):
+            if not may_delete_record(principal.role, principal.user_id, row.practitioner_id):
                 raise AccessDenied("Only the practitioner who filed a record, or a clinic administrator, can delete it.")
             session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id == row.id))
             session.delete(row)
