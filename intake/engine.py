@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from intake.conditions import Condition, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
@@ -29,7 +30,7 @@ from intake.policy.urgency import URGENCY_ORDER, most_urgent_first
 
 __all__ = ["assess", "screening_applies"]
 
-Facts = dict[str, object]
+Facts = dict[str, Any]
 
 
 def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
@@ -38,7 +39,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     facts: Facts = case_facts(case)
     expansions = _derive_muscle_facts(facts, kb)
     red_flags = _red_flags(facts, kb)
-    referral = max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.get, default="none")
+    referral = max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.__getitem__, default="none")
     facts["referral"] = referral
     expansions["referral"] = [f.id for f in red_flags if f.urgency != "monitor"]
     origins = _origins(facts, kb, expansions)
@@ -284,7 +285,7 @@ def _therapies(
         blocking.setdefault(item.id, item)
     out = []
     for therapy in kb.therapies.values():
-        targets = [o for o, least in therapy.suggest_for_origins.items() if likelihood[o] >= LIKELIHOOD_ORDER[least]]
+        targets: list[str] = [o for o, least in therapy.suggest_for_origins.items() if likelihood[o] >= LIKELIHOOD_ORDER[least]]
         targets += [m for m in therapy.suggest_for_muscles if m in suspected]
         if not targets:
             continue

@@ -21,7 +21,7 @@ from intake.conditions import ConditionError, Evaluator, compile_condition, keys
 from intake.errors import ConfigurationError
 from intake.facts import CASE_KEY_KINDS
 from intake.form import Form, FormError, load_form
-from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case
+from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case, OriginId, Urgency, WithheldClass
 from intake.policy.urgency import URGENCY_ORDER as _URGENCY_ORDER
 
 __all__ = ["KNOWLEDGE_DIR", "KnowledgeBase", "KnowledgeError", "load_knowledge"]
@@ -110,7 +110,7 @@ class Prior(_Record):
 
 
 class Origin(_Record):
-    id: str
+    id: OriginId
     label: str
     plain_label: str
     plain_explanation: str
@@ -129,7 +129,7 @@ class RedFlagRule(_Record):
     id: str
     condition: str
     when: dict[str, Any]
-    urgency: Literal["emergency", "urgent", "routine", "monitor"]
+    urgency: Urgency
     refer_to: str
     note: str
     sources: list[str] = Field(min_length=1)
@@ -179,8 +179,8 @@ class Therapy(_Record):
     id: str
     label: str
     kind: Literal["manual_therapy", "exercise", "self_care", "adjunct"]
-    classes: list[Literal["dry_needling", "manipulation", "manual_therapy", "self_care"]] = Field(min_length=1)
-    suggest_for_origins: dict[str, Literal["likely", "possible"]] = Field(default_factory=dict)
+    classes: list[WithheldClass] = Field(min_length=1)
+    suggest_for_origins: dict[OriginId, Literal["likely", "possible"]] = Field(default_factory=dict)
     suggest_for_muscles: list[str] = Field(default_factory=list)
     evidence_note: str
     sources: list[str] = Field(min_length=1)
@@ -191,8 +191,8 @@ class Therapy(_Record):
 class WithholdingRule(_Record):
     id: str
     when: dict[str, Any]
-    withholds: list[Literal["dry_needling", "manipulation", "manual_therapy", "self_care"]] = Field(default_factory=list)
-    cautions: dict[str, str] = Field(default_factory=dict)
+    withholds: list[WithheldClass] = Field(default_factory=list)
+    cautions: dict[WithheldClass, str] = Field(default_factory=dict)
     reason: str
     sources: list[str] = Field(min_length=1)
 
@@ -252,6 +252,7 @@ class KnowledgeBase(BaseModel):
         """The multiplier a rule applies to the odds when it fires."""
         if rule.lr is not None:
             return rule.lr
+        assert rule.strength is not None  # a rule without `lr` has a strength (Rule's own check)
         weight = self.settings.clinical_strength[rule.strength]
         return weight if rule.direction == "for" else 1 / weight
 

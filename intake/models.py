@@ -29,12 +29,15 @@ __all__ = [
     "History",
     "MuscleFinding",
     "OriginFinding",
+    "OriginId",
     "Patient",
     "Reason",
     "RedFlagFinding",
     "RedFlags",
     "Region",
     "TherapySuggestion",
+    "Urgency",
+    "WithheldClass",
     "Withholding",
 ]
 

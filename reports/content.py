@@ -9,6 +9,7 @@ Strings here are plain text: the renderers pass every one through `reports.text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -274,7 +275,7 @@ def _weight(reason: Reason) -> str:
     return f"{prefix} {e:.2g}"
 
 
-def _step(kb, reason: Reason, siblings: list[Reason] = ()) -> Step:
+def _step(kb, reason: Reason, siblings: Iterable[Reason] = ()) -> Step:
     covering = next((r.summary for r in siblings if r.rule == reason.covered_by), reason.covered_by)
     return Step(
         summary=reason.summary,
@@ -374,7 +375,7 @@ def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[s
     for service, items in by_service.items():
         items = most_urgent_first(items)
         urgency = items[0].urgency
-        named = []
+        named: list[str] = []
         for f in items:
             named.extend(x for x in f.findings if x not in named)
         other = tuple(sorted(x for x in all_findings if x not in named))

@@ -114,11 +114,11 @@ def render_feedback(
 
     # Each part with its reasons and sources.
     story.append(P("Why: each part", st.h1))
-    for part in feedback.parts:
-        block: list[Flowable] = [P(f"{part.label}: {part.marks:g} / {part.max:g}", st.h2)]
-        block += [P(reason, st.bullet, prefix="<bullet>•</bullet>") for reason in part.reasons]
-        if part.sources:
-            block.append(P("Sources: " + "; ".join(part.sources), st.small_muted))
+    for mark in feedback.parts:
+        block: list[Flowable] = [P(f"{mark.label}: {mark.marks:g} / {mark.max:g}", st.h2)]
+        block += [P(reason, st.bullet, prefix="<bullet>•</bullet>") for reason in mark.reasons]
+        if mark.sources:
+            block.append(P("Sources: " + "; ".join(mark.sources), st.small_muted))
         story.append(KeepTogether(block))
 
     story.append(P("Red-flag questions not asked", st.h1))

@@ -17,6 +17,8 @@ fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache   # import contracts (pyproject.toml: tool.importlinter)
+.venv/bin/mypy                      # types: reasoning core, storage, practice, reports (pyproject.toml: tool.mypy)
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/intake-pg.XXXXXX")
 trap 'scripts/postgres.sh stop "$pgdir"' EXIT

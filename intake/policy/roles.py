@@ -31,6 +31,6 @@ def may(role: str | None, action: Action) -> bool:
     return role in _MAY[action]
 
 
-def may_delete_record(role: str | None, user_id: int | None, author_id: int | None) -> bool:
+def may_delete_record(role: str | None, user_id: str | None, author_id: str | None) -> bool:
     """A record is deleted by the practitioner who filed it, or by a clinic administrator."""
     return may(role, "delete_any_record") or (may(role, "see_patients") and user_id is not None and user_id == author_id)

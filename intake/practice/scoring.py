@@ -137,13 +137,14 @@ class _Verdicts(_Data):
     bands: list[_Band] = Field(min_length=1)
 
 
+PartName = Literal["red_flags", "referral", "origin_first", "origin_overlap", "muscles", "withholding", "therapies", "tests"]
+
+
 class Rubric(_Data):
     """The scoring weights, typed; the part maxima add up to 100."""
 
     version: str
-    parts: dict[
-        Literal["red_flags", "referral", "origin_first", "origin_overlap", "muscles", "withholding", "therapies", "tests"], _Part
-    ]
+    parts: dict[PartName, _Part]
     red_flags: _RedFlagRubric
     referral: _Referral
     origin_first: dict[Literal["in_engine_differential"], NonNegative]
@@ -174,7 +175,7 @@ class Rubric(_Data):
             raise ValueError("verdicts.bands needs a band starting at 0")
         return self
 
-    def max_of(self, part: str) -> float:
+    def max_of(self, part: PartName) -> float:
         return self.parts[part].max
 
 
@@ -396,7 +397,7 @@ def model_answer(case: Case, expected: Expected, assessment: Assessment, *, kb: 
 # ---------------------------------------------------------------- the parts
 
 
-def _part(rubric: Rubric, name: str, lost: float, reasons: list[str], sources: list[str] | None = None) -> PartMark:
+def _part(rubric: Rubric, name: PartName, lost: float, reasons: list[str], sources: list[str] | None = None) -> PartMark:
     top = rubric.max_of(name)
     marks = round(max(0.0, top - lost), 2)
     return PartMark(
@@ -565,7 +566,7 @@ def _score_muscles(expected, assessment, attempt, rubric):
 
 def _score_withholding(expected, assessment, attempt, rubric, kb):
     weights = rubric.withholding
-    engine = {}
+    engine: dict[str, Any] = {}
     for item in assessment.withheld:
         engine.setdefault(item.id, item)
     chosen = set(attempt.withheld_chosen)

@@ -106,7 +106,7 @@ class Accounts:
 
     def has_practitioners(self) -> bool:
         with self.db.reading() as session:
-            return session.scalar(select(func.count()).select_from(PractitionerRow)) > 0
+            return (session.scalar(select(func.count()).select_from(PractitionerRow)) or 0) > 0
 
     def create_clinic(self, name: str, *, claim_unowned: bool = False) -> Clinic:
         """A new clinic. `claim_unowned` gives it the drafts, attempts and vignettes saved before
@@ -157,6 +157,7 @@ class Accounts:
             _claim_unowned(session, clinic.id)
             person = self._insert_practitioner(session, clinic.id, username, display_name, password=password, role="admin")
             row = session.get(PractitionerRow, person.id)
+            assert row is not None  # inserted just above, in this transaction
             row.last_sign_in = _now()
             principal = _principal(session, row)
             audit.write(session, actor=principal, action="sign_in", kind="session", detail={"method": "set-up"})
@@ -226,6 +227,7 @@ class Accounts:
                 raise AccountError("Your account is no longer active here.")
             if not row.password_hash:
                 raise AccountError("This account signs in with single sign-on and has no password here.")
+            ok: bool
             try:
                 ok = _HASHER.verify(row.password_hash, current)
             except (VerificationError, InvalidHashError):
@@ -286,7 +288,7 @@ class Accounts:
                 audit.write(session, actor=None, action="sign_in_failed", kind="session", username=key[:100],
                             clinic_id=row.clinic_id if row is not None else None)
                 return None
-            if _HASHER.check_needs_rehash(row.password_hash):
+            if row.password_hash and _HASHER.check_needs_rehash(row.password_hash):
                 row.password_hash = _HASHER.hash(password)
             row.last_sign_in = _now()
             principal = _principal(session, row)

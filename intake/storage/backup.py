@@ -177,7 +177,7 @@ def read_backup(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(document.get("revision"), str) or not document["revision"]:
         raise bad("the schema revision is missing")
     try:
-        created = datetime.fromisoformat(document.get("created"))
+        created = datetime.fromisoformat(document.get("created"))  # type: ignore[arg-type]  # not a string: refused below
     except (TypeError, ValueError):
         raise bad("the creation time is missing or not a date") from None
     document["created"] = created if created.tzinfo else created.replace(tzinfo=UTC)
@@ -352,7 +352,8 @@ def _reset_sequences(connection: Connection) -> None:
 def _audit_each_clinic(session: Session, action: str, detail: dict[str, Any], username: str | None) -> None:
     """One entry per clinic, so each clinic's log shows it; one without a clinic when there is none."""
     clinics = session.scalars(select(ClinicRow.id)).all()
-    for clinic_id in clinics or [None]:
+    targets: list[str | None] = list(clinics) or [None]
+    for clinic_id in targets:
         audit.write(session, actor=None, action=action, kind="database", clinic_id=clinic_id,
                     username=username or "command line", detail=detail)
 

@@ -12,6 +12,7 @@ tabular export and FHIR carry the pseudonym only.
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of Records: annotations inside the class name the type this way
 import json
 import secrets
 import unicodedata
@@ -49,7 +50,7 @@ def new_pseudonym() -> str:
 
 def leading_origins(assessment: Assessment) -> list[str]:
     """The origins the reasoning leads with: every 'likely' one, or else the top-ranked one."""
-    likely = [o.id for o in assessment.origins if o.likelihood == "likely"]
+    likely: list[str] = [o.id for o in assessment.origins if o.likelihood == "likely"]
     if likely:
         return likely
     return [assessment.origins[0].id] if assessment.origins else []
@@ -220,12 +221,12 @@ class Records:
                                    .limit(max(1, min(limit, MAX_LIST))).offset(max(0, offset))).all()
         return [_summary(r) for r in rows], total
 
-    def history(self, principal: Principal, pseudonym: str) -> list[RecordSummary]:
+    def history(self, principal: Principal, pseudonym: str) -> builtins.list[RecordSummary]:
         """Every record of one patient in the clinic, oldest first (the follow-up chain)."""
         rows, _ = self.list(principal, RecordFilter(patient=pseudonym), limit=MAX_LIST)
         return sorted((r for r in rows if r.pseudonym == pseudonym), key=lambda r: r.assessed_at)
 
-    def versions(self, principal: Principal, record_id: str) -> list[tuple[int, datetime, str]]:
+    def versions(self, principal: Principal, record_id: str) -> builtins.list[tuple[int, datetime, str]]:
         """(version, saved at, practitioner) for each version of a record of the clinic."""
         _require_clinical(principal)
         query = (select(RecordVersionRow.version, RecordVersionRow.saved_at, PractitionerRow.display_name)
@@ -239,7 +240,7 @@ class Records:
     # ------------------------------------------------------------------ exports
 
     def export_rows(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv",
-                    labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                    labels: dict[str, str] | None = None) -> builtins.list[dict[str, Any]]:
         """One row per matching record (no names), audited as one export naming every record it holds."""
         _require_clinical(principal)
         label = (labels or {}).get
