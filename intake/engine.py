@@ -28,18 +28,23 @@ from intake.models import (
 )
 from intake.policy.urgency import URGENCY_ORDER, most_urgent_first
 
-__all__ = ["assess", "screening_applies"]
+__all__ = ["assess", "assess_facts", "derived_facts", "screening_applies", "strongest_in_groups"]
 
 Facts = dict[str, Any]
 
 
 def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     """Assess one case. Hip and spine often coexist, so several origins may be likely."""
+    return assess_facts(case_facts(case), kb)
+
+
+def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_questions: bool = True) -> Assessment:
+    """Assess flattened facts (`case_facts`); a list value may be asked on its own here (what-if)."""
     kb = kb or load_knowledge()
-    facts: Facts = case_facts(case)
+    facts = dict(facts)
     expansions = _derive_muscle_facts(facts, kb)
     red_flags = _red_flags(facts, kb)
-    referral = max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.__getitem__, default="none")
+    referral = _referral(red_flags)
     facts["referral"] = referral
     expansions["referral"] = [f.id for f in red_flags if f.urgency != "monitor"]
     origins = _origins(facts, kb, expansions)
@@ -49,7 +54,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     gaps = _red_flag_gaps(facts, kb) + _test_gaps(facts, origins, kb) + palpation_gaps
     gaps = list({g.key: g for g in gaps}.values())
     precautions = [q.key for q in kb.screening.values() if q.kind == "precaution" and facts.get(q.key) is True]
-    return Assessment(
+    assessment = Assessment(
         origins=origins,
         red_flags=red_flags,
         referral=referral,
@@ -65,6 +70,24 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         disclaimer=kb.settings.disclaimer,
         knowledge_version=kb.settings.version,
     )
+    if next_questions:
+        from intake.next_question import rank_next_questions  # it reads the engine's policies
+
+        assessment.next_questions = rank_next_questions(facts, assessment, kb)
+    return assessment
+
+
+def derived_facts(facts: Facts, kb: KnowledgeBase, *, referral: bool = True) -> Facts:
+    """The facts with the derived keys (referral maps; the referral unless told not to) worked out."""
+    out = dict(facts)
+    _derive_muscle_facts(out, kb)
+    if referral:
+        out["referral"] = _referral(_red_flags(out, kb))
+    return out
+
+
+def _referral(red_flags: list[RedFlagFinding]) -> str:
+    return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.__getitem__, default="none")
 
 
 # ---------------------------------------------------------------- derived facts
@@ -168,10 +191,7 @@ def _reason(rule: Rule, facts: Facts, kb: KnowledgeBase, expansions: dict[str, l
 def _weigh(rules: Iterable[Rule], facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) -> tuple[float, list[Reason]]:
     """Multiply the odds by every rule that fired, counting only the strongest rule of a group."""
     fired = [r for r in rules if kb.compiled[r.id](facts) is True]
-    strongest: dict[str, Rule] = {}
-    for rule in fired:
-        if rule.group and (rule.group not in strongest or kb.strength_of(rule) > kb.strength_of(strongest[rule.group])):
-            strongest[rule.group] = rule
+    strongest = strongest_in_groups(fired, kb)
     log_odds = 0.0
     reasons = []
     for rule in fired:
@@ -182,6 +202,15 @@ def _weigh(rules: Iterable[Rule], facts: Facts, kb: KnowledgeBase, expansions: d
         reasons.append(_reason(rule, facts, kb, expansions, covered_by))
     reasons.sort(key=lambda r: (not r.counted, -abs(math.log(r.effect))))
     return log_odds, reasons
+
+
+def strongest_in_groups(fired: Iterable[Rule], kb: KnowledgeBase) -> dict[str, Rule]:
+    """Correlated rules share a group and only its strongest fired rule counts (the first on a tie)."""
+    strongest: dict[str, Rule] = {}
+    for rule in fired:
+        if rule.group and (rule.group not in strongest or kb.strength_of(rule) > kb.strength_of(strongest[rule.group])):
+            strongest[rule.group] = rule
+    return strongest
 
 
 def _origins(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) -> list[OriginFinding]:
