@@ -21,6 +21,7 @@ from intake.errors import ConfigurationError, IntakeError, InvalidInput, NotAllo
 from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
+from intake.policy.roles import ROLES
 
 __all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
 
@@ -135,7 +136,7 @@ def _admin_parsers(sub) -> None:
     q.add_argument("--clinic", required=True, help="the clinic's name")
     q.add_argument("--username", required=True)
     q.add_argument("--name", required=True, help="display name")
-    q.add_argument("--role", choices=("admin", "practitioner", "student"), default="practitioner")
+    q.add_argument("--role", choices=ROLES, default="practitioner")
     q.add_argument("--email", default=None, help="e-mail address for single sign-on")
     q.add_argument("--no-password", action="store_true", help="single sign-on only (needs --email)")
     q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
