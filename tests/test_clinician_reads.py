@@ -109,3 +109,14 @@ def test_an_answered_question_is_never_a_gap(data):
             assert all(facts[f"{gap.key}.{v}"] is None for v in LIST_FIELDS[gap.key]), gap.key
         elif gap.key in facts:
             assert facts[gap.key] is None, gap.key
+
+
+def test_a_referral_reason_names_the_flags_that_refer_not_those_only_watched():
+    """Withholding for an urgent referral reads `referral`; its findings are the referring flags."""
+    case = load_case({"case_format": 1, "patient": {"age": 70}, "red_flags": {"fever_or_unwell": True, "osteoporosis": True}})
+    assessment = assess(case)
+    watched = [f.id for f in assessment.red_flags if f.urgency == "monitor"]
+    referring = [f.id for f in assessment.red_flags if f.urgency != "monitor"]
+    assert watched and referring
+    (held,) = {w.rule: w for w in assessment.withheld if w.rule == "withhold.refer_first"}.values()
+    assert held.because == referring
