@@ -28,7 +28,8 @@ from typing import Any
 
 from intake.errors import ConfigurationError
 
-__all__ = ["Condition", "ConditionError", "Evaluator", "Verdict", "compile_condition", "keys_in", "kleene_all", "kleene_any"]
+__all__ = ["BOOLEAN_OPS", "NUMBER_OPS", "VALUE_OPS", "Condition", "ConditionError", "Evaluator", "Verdict", "compile_condition", "keys_in",
+           "kleene_all", "kleene_any"]
 
 Facts = Mapping[str, Any]
 # A condition's value and, when it is true, the keys (in order, once each) that made it so.

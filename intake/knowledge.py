@@ -24,7 +24,8 @@ from intake.form import Form, FormError, load_form
 from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case, OriginId, Urgency, WithheldClass
 from intake.policy.urgency import URGENCY_ORDER as _URGENCY_ORDER
 
-__all__ = ["KNOWLEDGE_DIR", "KnowledgeBase", "KnowledgeError", "load_knowledge"]
+__all__ = ["DERIVED_KEY_KINDS", "KEY_KINDS", "KNOWLEDGE_DIR", "LIKELIHOOD_ORDER", "URGENCY_ORDER", "KnowledgeBase", "KnowledgeError", "Rule",
+           "load_knowledge"]
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 # The urgency order lives in intake.policy.urgency; this name stays for callers written before it.

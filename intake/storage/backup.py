@@ -271,9 +271,9 @@ def _lock_for_restore(db: Database, connection: Connection) -> None:
     if db.dialect == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif db.dialect == "postgresql":
-        from intake.storage.database import _MIGRATION_LOCK
+        from intake.storage.database import MIGRATION_LOCK
 
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         present = [t.name for t in Base.metadata.sorted_tables if db.engine.dialect.has_table(connection, t.name)]
         if present:
             connection.execute(text(f"LOCK TABLE {', '.join(present)} IN EXCLUSIVE MODE"))

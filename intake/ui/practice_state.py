@@ -28,6 +28,7 @@ __all__ = [
     "MODES",
     "PRACTICE_PARAM",
     "ROLE_MODES",
+    "WIDGET",
     "allowed_modes",
     "ask",
     "commit",
@@ -43,6 +44,7 @@ __all__ = [
     "scenario",
     "set_mode",
     "start_case",
+    "sync_commitment",
 ]
 
 PRACTICE_PARAM = "practice"
