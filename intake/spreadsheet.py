@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a workbook is made: most pages never need it
+    import pandas as pd
 
 __all__ = ["FORMULA_START", "safe_cell", "to_csv", "to_excel"]
 
@@ -29,6 +30,8 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def to_excel(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     """A workbook with one sheet per frame, in order (openpyxl)."""
+    import pandas as pd
+
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
