@@ -30,6 +30,7 @@ from intake.ui import (  # noqa: E402
     practice_state,
     reasoning,
     records_page,
+    refusals,
     state,
     step_hip,
     step_history,
@@ -90,20 +91,21 @@ with st.container():  # always drawn, so nothing below moves when a message come
     if intake_mode:
         filing.notice()  # what was just filed, with a way to open it
 
-if evidence_page.is_open():
-    evidence_page.render()  # over any mode; Back returns to where the practitioner was
-elif not intake_mode:
-    modes.render()  # practice (case list, case, feedback) or the instructor page
-elif st.session_state.view == "drafts":
-    drafts.render()
-else:
-    navigation.progress()
-    st.header(state.STEP_TITLES[st.session_state.step])
-    STEP_PAGES[st.session_state.step].render(ev)
-    ask_next.focus_pending()
-    navigation.back_next()
-    reasoning.disclaimer()
-    navigation.scroll_to_top_on_step_change()
+with refusals.shown():  # the one catch of intake.errors: a refusal is a message, not a traceback
+    if evidence_page.is_open():
+        evidence_page.render()  # over any mode; Back returns to where the practitioner was
+    elif not intake_mode:
+        modes.render()  # practice (case list, case, feedback) or the instructor page
+    elif st.session_state.view == "drafts":
+        drafts.render()
+    else:
+        navigation.progress()
+        st.header(state.STEP_TITLES[st.session_state.step])
+        STEP_PAGES[st.session_state.step].render(ev)
+        ask_next.focus_pending()
+        navigation.back_next()
+        reasoning.disclaimer()
+        navigation.scroll_to_top_on_step_change()
 
 if intake_mode:
     state.settle()  # whatever a cut-short callback left unsaved reaches the draft now

@@ -17,9 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from intake.engine import assess
+from intake.errors import ConfigurationError, IntakeError, InvalidInput, NotAllowed
 from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
+from intake.policy.roles import ROLES
 
 __all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
 
@@ -27,15 +29,15 @@ __all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
 CLI_USER = "command line"
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigurationError):
     """A configuration file (e.g. clinic branding) is wrong; the message names the field."""
 
 
-class UsageError(ValueError):
+class UsageError(InvalidInput):
     """The request cannot be met as given (exit 2); the message names the problem."""
 
 
-class CommandError(RuntimeError):
+class CommandError(IntakeError, RuntimeError):
     """Something went wrong that is not the input's fault, e.g. the database is unreachable (exit 1)."""
 
 
@@ -44,13 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except CaseError as exc:
+    except CaseError as exc:  # already names the file and each field
         print(exc, file=sys.stderr)
         return 2
-    except (ConfigError, UsageError) as exc:
+    except (InvalidInput, NotAllowed, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except CommandError as exc:
+    except IntakeError as exc:  # not the input's fault, e.g. the database is unreachable
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -148,7 +150,7 @@ def _admin_parsers(sub) -> None:
     q.add_argument("--clinic", required=True, help="the clinic's name")
     q.add_argument("--username", required=True)
     q.add_argument("--name", required=True, help="display name")
-    q.add_argument("--role", choices=("admin", "practitioner", "student"), default="practitioner")
+    q.add_argument("--role", choices=ROLES, default="practitioner")
     q.add_argument("--email", default=None, help="e-mail address for single sign-on")
     q.add_argument("--no-password", action="store_true", help="single sign-on only (needs --email)")
     q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
@@ -162,25 +164,16 @@ def _admin_parsers(sub) -> None:
     p.set_defaults(run=_purge)
 
 
-@contextmanager
-def _database_errors(doing: str) -> Iterator[None]:
-    """Database and migration failures as CommandError (exit 1) with the driver's first line, no traceback."""
-    from alembic.util import CommandError as AlembicError
-    from sqlalchemy.exc import SQLAlchemyError
+def _database_errors(doing: str):
+    """Database and migration failures as an IntakeError (exit 1) with the driver's first line, no traceback."""
+    from intake.storage.failures import failures_named
 
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise CommandError(f"{doing}: {reason}") from None
-    except AlembicError as exc:
-        raise CommandError(f"{doing}: {exc}") from None
+    return failures_named(doing)
 
 
 @contextmanager
 def _store() -> Iterator:
     """The app's store on the app's database (migrated to the current schema, as the app does on start)."""
-    from intake.storage.accounts import AccountError
     from intake.storage.store import Store
 
     with _database_errors("cannot open the database"):
@@ -188,8 +181,6 @@ def _store() -> Iterator:
     try:
         with _database_errors("database error"):
             yield store
-    except AccountError as exc:
-        raise UsageError(str(exc)) from None
     finally:
         store.dispose()
 
@@ -217,34 +208,28 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _backup(args: argparse.Namespace) -> int:
     from intake.storage import Database
-    from intake.storage.backup import BackupError, backup
+    from intake.storage.backup import backup
 
-    try:
-        with _database_errors("cannot back up the database"):
-            db = Database(migrate=False)  # a backup never changes the schema it copies
-            try:
-                summary = backup(db, args.output, username=CLI_USER)
-            finally:
-                db.dispose()
-    except BackupError as exc:
-        raise UsageError(str(exc)) from None
+    with _database_errors("cannot back up the database"):
+        db = Database(migrate=False)  # a backup never changes the schema it copies
+        try:
+            summary = backup(db, args.output, username=CLI_USER)
+        finally:
+            db.dispose()
     print(f"wrote {args.output}: {summary.total:,} rows from {len(summary.rows)} tables (schema revision {summary.revision})")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
     from intake.storage import Database
-    from intake.storage.backup import BackupError, restore
+    from intake.storage.backup import restore
 
-    try:
-        with _database_errors("cannot restore the database"):
-            db = Database(migrate=False)  # restore migrates inside its own transaction
-            try:
-                summary = restore(db, args.backup, replace=args.replace, username=CLI_USER)
-            finally:
-                db.dispose()
-    except BackupError as exc:
-        raise UsageError(str(exc)) from None
+    with _database_errors("cannot restore the database"):
+        db = Database(migrate=False)  # restore migrates inside its own transaction
+        try:
+            summary = restore(db, args.backup, replace=args.replace, username=CLI_USER)
+        finally:
+            db.dispose()
     print(f"restored {args.backup} (taken {summary.created:%Y-%m-%d %H:%M} UTC, schema revision {summary.revision}): "
           f"{summary.total:,} rows")
     return 0
@@ -290,14 +275,10 @@ def _user_add(args: argparse.Namespace) -> int:
 
 
 def _user_password(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from intake.storage.accounts import normalise_username
-    from intake.storage.schema import PractitionerRow
 
     with _store() as store:
-        with store.db.reading() as session:
-            user_id = session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == normalise_username(args.username)))
+        user_id = store.accounts.id_of(args.username)
         if user_id is None:
             raise UsageError(f"no account with the username {normalise_username(args.username)!r}")
         store.accounts.set_password(None, user_id, _read_password(args))
@@ -368,10 +349,7 @@ def _pdf(args: argparse.Namespace) -> int:
 
     case = load_case(args.case)
     render = reports.render_summary if args.document == "report" else reports.render_handout
-    try:
-        data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
-    except reports.BrandingError as exc:
-        raise ConfigError(str(exc)) from None
+    data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
     args.output.write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return 0

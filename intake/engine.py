@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from intake.conditions import Condition, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.form import default_form
-from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
+from intake.knowledge import LIKELIHOOD_ORDER, KnowledgeBase, Rule, load_knowledge
 from intake.measures import score
 from intake.models import (
     Assessment,
@@ -27,10 +28,11 @@ from intake.models import (
     TherapySuggestion,
     Withholding,
 )
+from intake.policy.urgency import URGENCY_ORDER, most_urgent_first
 
 __all__ = ["assess", "assess_facts", "derived_facts", "score_outcomes", "screening_applies", "strongest_in_groups"]
 
-Facts = dict[str, object]
+Facts = dict[str, Any]
 
 
 def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
@@ -89,7 +91,7 @@ def derived_facts(facts: Facts, kb: KnowledgeBase, *, referral: bool = True) -> 
 
 
 def _referral(red_flags: list[RedFlagFinding]) -> str:
-    return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.get, default="none")
+    return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.__getitem__, default="none")
 
 
 def score_outcomes(case: Case) -> list[OutcomeScore]:
@@ -168,8 +170,7 @@ def _red_flags(facts: Facts, kb: KnowledgeBase) -> list[RedFlagFinding]:
                 citations=kb.citations(sources),
             )
         )
-    entries.sort(key=lambda e: -URGENCY_ORDER[e.urgency])
-    return entries
+    return most_urgent_first(entries)
 
 
 def _red_flag_note(red_flags: list[RedFlagFinding], kb: KnowledgeBase) -> str:
@@ -327,7 +328,7 @@ def _therapies(
         blocking.setdefault(item.id, item)
     out = []
     for therapy in kb.therapies.values():
-        targets = [o for o, least in therapy.suggest_for_origins.items() if likelihood[o] >= LIKELIHOOD_ORDER[least]]
+        targets: list[str] = [o for o, least in therapy.suggest_for_origins.items() if likelihood[o] >= LIKELIHOOD_ORDER[least]]
         targets += [m for m in therapy.suggest_for_muscles if m in suspected]
         if not targets:
             continue

@@ -142,20 +142,21 @@ def _rule_uses(key: str, kb: KnowledgeBase) -> list[RuleUse]:
                 effect = f"LR {rule.lr:g}" if rule.lr is not None else f"clinical rule ×{kb.effect_of(rule):.2g}"
                 cites = [_citation(kb, s, rule.figure_verified) for s in rule.sources]
                 uses.append(RuleUse(rule.id, origin.label, origin.id, rule.summary, effect, cites))
-    for rule in kb.red_flag_rules:
-        if reads(rule.id):
-            label = kb.red_flag_conditions[rule.condition].label
-            uses.append(RuleUse(rule.id, "Red flags", None, f"{label}: {rule.note}", f"red flag: {rule.urgency}",
-                                [_citation(kb, s) for s in rule.sources]))
+    for flag_rule in kb.red_flag_rules:
+        if reads(flag_rule.id):
+            label = kb.red_flag_conditions[flag_rule.condition].label
+            uses.append(RuleUse(flag_rule.id, "Red flags", None, f"{label}: {flag_rule.note}", f"red flag: {flag_rule.urgency}",
+                                [_citation(kb, s) for s in flag_rule.sources]))
     for muscle in kb.muscles.values():
         for rule in muscle.rules:
             if reads(rule.id):
                 uses.append(RuleUse(rule.id, muscle.label, None, rule.summary, f"clinical rule ×{kb.effect_of(rule):.2g}",
                                     [_citation(kb, s) for s in rule.sources]))
-    for rule in kb.withholding:
-        if reads(rule.id):
-            uses.append(RuleUse(rule.id, "Therapies", None, rule.reason, "withholds " + ", ".join(rule.withholds) if rule.withholds else "caution",
-                                [_citation(kb, s) for s in rule.sources]))
+    for withholding in kb.withholding:
+        if reads(withholding.id):
+            uses.append(RuleUse(withholding.id, "Therapies", None, withholding.reason,
+                                "withholds " + ", ".join(withholding.withholds) if withholding.withholds else "caution",
+                                [_citation(kb, s) for s in withholding.sources]))
     return uses
 
 

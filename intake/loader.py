@@ -16,6 +16,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from intake.errors import InvalidInput
 from intake.models import Case, Expected
 
 __all__ = ["CaseError", "Problem", "load_case", "load_vignette", "parse_text", "validate_case"]
@@ -32,7 +33,7 @@ class Problem:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-class CaseError(ValueError):
+class CaseError(InvalidInput):
     """A case that is not valid version-1; `problems` names each field at fault."""
 
     def __init__(self, problems: list[Problem], source: str | None = None):
@@ -204,15 +205,15 @@ def _dotted(loc: list) -> str:
     return out
 
 
-def _message(err: dict, model: type[BaseModel], loc: list) -> str:
+def _message(err: Mapping[str, Any], model: type[BaseModel], loc: list) -> str:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else "?"
         allowed = _allowed_keys(model, loc[:-1])
-        hint = difflib.get_close_matches(name, allowed, n=1)
-        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        close = difflib.get_close_matches(name, allowed, n=1)
+        suggestion = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown key{suggestion}; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
     if kind == "missing":
         return "required but missing"
@@ -223,8 +224,8 @@ def _message(err: dict, model: type[BaseModel], loc: list) -> str:
         hint = ""
         options = [o.strip().strip("'") for o in str(expected).replace(" or ", ", ").split(",")]
         if isinstance(value, str):
-            close = difflib.get_close_matches(value, options, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            matches = difflib.get_close_matches(value, options, n=1)
+            hint = f" (did you mean {matches[0]!r}?)" if matches else ""
         return f"{value!r} is not one of the allowed values{hint}: {expected}"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         bounds = {"greater_than_equal": "at least", "less_than_equal": "at most", "greater_than": "more than", "less_than": "less than"}

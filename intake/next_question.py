@@ -132,7 +132,7 @@ def _all_rules(kb: KnowledgeBase) -> list[tuple[str, Any]]:
 
 
 def _build_index(kb: KnowledgeBase) -> _Index:
-    origin_rules = {o.id: tuple(o.rules) for o in kb.origins.values()}
+    origin_rules: dict[str, tuple[Rule, ...]] = {o.id: tuple(o.rules) for o in kb.origins.values()}
     readers: dict[str, dict[str, list[str]]] = {}
     for origin_id, rules in origin_rules.items():
         for rule in rules:
@@ -249,9 +249,9 @@ def _branch(now: _Now, key: str, value: Answer, kb: KnowledgeBase, index: _Index
         for origin_id, rules in index.readers.get(k, {}).items():
             affected.setdefault(origin_id, set()).update(rules)
     out = dict(now.log_odds)
-    for origin_id, rules in affected.items():
+    for origin_id, rule_ids in affected.items():
         fired = set(now.fired[origin_id])
-        for rule_id in rules:
+        for rule_id in rule_ids:
             if kb.compiled[rule_id](facts) is True:
                 fired.add(rule_id)
             else:
@@ -324,7 +324,7 @@ def _question(candidate: _Candidate, now: _Now, h_now: float, kb: KnowledgeBase,
     return NextQuestion(
         key=candidate.key,
         label=candidate.label,
-        kind=candidate.kind,  # type: ignore[arg-type]
+        kind=candidate.kind,
         p_positive=None if p is None else round(p, 4),
         expected_information=round(gain, 4),
         phrase=_phrase(candidate, gain, settles, kb),

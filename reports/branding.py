@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from intake.errors import ConfigurationError
+
 __all__ = ["DEFAULT_CONFIG", "Branding", "BrandingError", "load_branding"]
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "clinic.toml"
@@ -26,7 +28,7 @@ _TEXT_FIELDS = ("name", "phone", "email", "website", "practitioner", "registrati
 _FIELDS = (*_TEXT_FIELDS, "address", "logo", "accent", "paper")
 
 
-class BrandingError(ValueError):
+class BrandingError(ConfigurationError):
     """The clinic configuration is wrong; the message names the file and the field."""
 
 

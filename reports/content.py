@@ -9,6 +9,7 @@ Strings here are plain text: the renderers pass every one through `reports.text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,8 +17,11 @@ from typing import Any
 
 import yaml
 
+from intake.facts import case_facts
 from intake.form import Slot
-from intake.models import RED_FLAG_KEYS, TESTS, Assessment, Case, Reason
+from intake.models import RED_FLAG_KEYS, Assessment, Case, Reason
+from intake.policy.urgency import most_urgent_first
+from intake.policy.visit import red_flag_decides
 from reports.branding import Branding
 
 __all__ = [
@@ -41,7 +45,6 @@ __all__ = [
     "handout_text",
 ]
 
-URGENCY_ORDER = {"monitor": 0, "routine": 1, "urgent": 2, "emergency": 3}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 HANDOUT_TEXT = Path(__file__).parent / "handout_text.yaml"
@@ -273,7 +276,7 @@ def _weight(reason: Reason) -> str:
     return f"{prefix} {e:.2g}"
 
 
-def _step(kb, reason: Reason, siblings: list[Reason] = ()) -> Step:
+def _step(kb, reason: Reason, siblings: Iterable[Reason] = ()) -> Step:
     covering = next((r.summary for r in siblings if r.rule == reason.covered_by), reason.covered_by)
     return Step(
         summary=reason.summary,
@@ -371,29 +374,25 @@ def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[s
         by_service.setdefault(flag.refer_to, []).append(flag)
     letters = []
     for service, items in by_service.items():
-        items.sort(key=lambda f: -URGENCY_ORDER[f.urgency])
+        items = most_urgent_first(items)
         urgency = items[0].urgency
-        named = []
+        named: list[str] = []
         for f in items:
             named.extend(x for x in f.findings if x not in named)
         other = tuple(sorted(x for x in all_findings if x not in named))
         letters.append(Letter(service, urgency, _urgency_text(urgency), tuple(items), tuple(named), other))
-    letters.sort(key=lambda letter: -URGENCY_ORDER[letter.urgency])
+    letters = most_urgent_first(letters)
     return tuple(letters)
 
 
 def _relevant_positives(case: Case, kb) -> set[str]:
-    """Positive findings a receiving clinician would want besides the red flags themselves."""
-    out = set()
-    h, e = case.history, case.exam
-    for key in ("paraesthesia", "back_pain", "night_pain", "limp"):
-        if getattr(h, key):
-            out.add(kb.label(key))
-    if e.neuro_deficit:
-        out.add(kb.label("neuro_deficit"))
-    for key in TESTS:
-        if getattr(e.tests, key) == "positive":
-            out.add(f"{kb.label(key)}: positive")
+    """Positive findings a receiving clinician would want besides the red flags themselves
+    (which: knowledge, settings.yaml ``referral_letter``)."""
+    facts = case_facts(case)
+    policy = kb.settings.referral_letter
+    out = {kb.label(key) for key in policy.cite_when_present if facts.get(key) is True}
+    if policy.cite_positive_tests:
+        out |= {f"{kb.label(key)}: positive" for key in kb.form.test_keys if facts.get(key) is True}
     return out
 
 
@@ -415,7 +414,7 @@ def build_summary(
     from reports.outcomes import outcome_lines
 
     header = _header(case, branding, "Clinician summary", date, practitioner)
-    flags = tuple(sorted((_red_flag(kb, f) for f in assessment.red_flags), key=lambda f: -URGENCY_ORDER[f.urgency]))
+    flags = tuple(most_urgent_first(_red_flag(kb, f) for f in assessment.red_flags))
     origins = tuple(
         OriginItem(
             rank=n,
@@ -544,7 +543,7 @@ def build_handout(
     referral = assessment.referral
     alert_title = None
     alert_body: tuple[str, ...] = ()
-    if referral in ("emergency", "urgent"):
+    if red_flag_decides(referral):
         alert = words["alert"][referral]
         conditions = [kb.red_flag_conditions[f.id].plain_label if f.id in kb.red_flag_conditions else f.label
                       for f in assessment.red_flags if f.urgency == referral]
@@ -559,7 +558,7 @@ def build_handout(
             break
     chosen = None if self_care is None else set(self_care)
     items: list[SelfCareItem] = []
-    if referral not in ("emergency", "urgent"):
+    if not red_flag_decides(referral):
         for t in assessment.therapies:
             record = kb.therapies.get(t.id)
             if t.withheld is not None or record is None or record.self_care is None:
@@ -568,7 +567,7 @@ def build_handout(
                 continue
             sc = record.self_care
             items.append(SelfCareItem(sc.title, tuple(sc.how), sc.dose, sc.drawing))
-    if referral in ("emergency", "urgent"):
+    if red_flag_decides(referral):
         note = words["self_care_after_check"]
     elif not items:
         note = words["no_self_care"]

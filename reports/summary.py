@@ -14,6 +14,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, TableStyle
 
+from intake.policy.visit import red_flag_decides
 from reports.bodychart import body_chart
 from reports.content import FindingGroup, Letter, Step, Summary
 from reports.outcomes import outcome_section
@@ -50,8 +51,8 @@ def _step_markup(step: Step) -> str:
 def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
     p = palette(s.header.clinic.accent)
     if not s.red_flags:
-        rows = [[P(f"Red flags: none raised · {s.referral_text}", st.h2)], [P(s.no_red_flag_note, st.body)]]
-        style = [
+        rows: list[list] = [[P(f"Red flags: none raised · {s.referral_text}", st.h2)], [P(s.no_red_flag_note, st.body)]]
+        style: list[tuple] = [
             ("BOX", (0, 0), (-1, -1), 0.8, p.rule),
             ("BACKGROUND", (0, 0), (-1, -1), p.ok_light),
             ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -69,8 +70,8 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
     colour = URGENCY_COLOURS[top] if s.referral != "none" else URGENCY_COLOURS["monitor"]
     count = len(s.red_flags)
     title = f"RED FLAGS ({count}) · {s.referral_text.upper()}"
-    rows: list[list] = [[P(title, st.box_title)]]
-    style: list[tuple] = [
+    rows = [[P(title, st.box_title)]]
+    style = [
         ("BACKGROUND", (0, 0), (-1, 0), colour),
         ("BOX", (0, 0), (-1, -1), 1.6, colour),
         ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -105,7 +106,7 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
         rows.append([inner])
         n = len(rows) - 1
         style += [
-            ("BACKGROUND", (0, n), (-1, n), p.danger_light if flag.urgency in ("emergency", "urgent") else p.shade),
+            ("BACKGROUND", (0, n), (-1, n), p.danger_light if red_flag_decides(flag.urgency) else p.shade),
             ("TOPPADDING", (0, n), (-1, n), 6),
             ("BOTTOMPADDING", (0, n), (-1, n), 6),
             ("LINEBELOW", (0, n), (-1, n), 0.5, colors.white),
@@ -232,7 +233,7 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
     groups: list[FindingGroup] = list(s.findings)
     for group in groups:
         rows: list[list] = [[P(group.title, st.cell_head), "", "", ""]]
-        cells = []
+        cells: list[tuple] = []
         spans: list[tuple] = []
         fonts: list[tuple] = []
         for r in group.rows:
@@ -240,7 +241,7 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
             label = r.label if _fits(r.label, lw) else P(r.label, st.cell)
             if r.state == "value" and len(r.value) > 22:
                 open_, close = _STATE_STYLE[r.state]
-                value = Para(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
+                value: str | Para = Para(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
                 rows.append([label, value, "", ""])  # long lists get the full width
                 spans.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
             else:

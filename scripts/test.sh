@@ -27,6 +27,8 @@ if ! cmp -s "$fhir_tools/package-lock.json" "$fhir_tools/node_modules/.package-l
   npm ci --prefix "$fhir_tools" --legacy-peer-deps --no-audit --no-fund --loglevel=error >/dev/null
   cp "$fhir_tools/package-lock.json" "$fhir_tools/node_modules/.package-lock.json.installed"
 fi
+.venv/bin/lint-imports --no-cache   # import contracts (pyproject.toml: tool.importlinter)
+.venv/bin/mypy                      # types: reasoning core, storage, practice, reports (pyproject.toml: tool.mypy)
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/intake-pg.XXXXXX")
 trap 'scripts/postgres.sh stop "$pgdir"' EXIT

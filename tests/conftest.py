@@ -10,7 +10,7 @@ import yaml
 from intake.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_CASES = ROOT.parent / "shared" / "cases"
+SHARED_CASES = ROOT / "intake" / "cases" / "examples"
 LIBRARY_CASES = ROOT / "intake" / "cases"
 
 

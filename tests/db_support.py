@@ -27,7 +27,7 @@ from sqlalchemy import Boolean, DateTime, Float, String, Text, create_engine, in
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-SHARED_CASES = Path(__file__).resolve().parents[2] / "shared" / "cases"
+SHARED_CASES = Path(__file__).resolve().parents[1] / "intake" / "cases" / "examples"
 PASSWORD = "correct horse battery"
 
 

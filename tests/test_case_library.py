@@ -59,7 +59,7 @@ def test_ids_and_numbers_are_unique_and_differ_from_the_shared_examples():
     assert len(ids) == len(set(ids))
     numbers = [ID_PATTERN.match(i).group(2) for i in ids]
     assert len(numbers) == len(set(numbers)), "each NN is used once across the library"
-    shared = {load_vignette(p)[0].id for p in (ROOT.parent / "shared" / "cases").glob("*.yaml")}
+    shared = {load_vignette(p)[0].id for p in (ROOT / "intake" / "cases" / "examples").glob("*.yaml")}
     assert not set(ids) & shared
 
 
@@ -141,3 +141,14 @@ def test_nothing_clinician_delivered_is_expected_withheld_without_a_cause():
             precautions = case.red_flags.anticoagulant_use or case.red_flags.pregnant
             fragile = case.red_flags.osteoporosis or case.red_flags.long_term_corticosteroids
             assert expected.referral != "none" or precautions or fragile, path.stem
+
+
+def test_the_examples_copy_matches_the_shared_examples_when_they_are_there():
+    """The product and the suite read intake/cases/examples; ../shared/cases is where they came from."""
+    shared = ROOT.parent / "shared" / "cases"
+    if not shared.is_dir():
+        pytest.skip("no ../shared/cases beside this clone: the repository's copy is all there is")
+    ours = ROOT / "intake" / "cases" / "examples"
+    assert sorted(p.name for p in ours.glob("*.yaml")) == sorted(p.name for p in shared.glob("*.yaml"))
+    for path in shared.glob("*.yaml"):
+        assert (ours / path.name).read_bytes() == path.read_bytes(), path.name

@@ -144,7 +144,8 @@ def test_a_new_question_sits_after_limp_in_the_fhir_questionnaire(aid_kb):
 def test_a_new_question_sits_after_limp_on_the_wizard(aid_kb, monkeypatch):
     import intake.ui.fields
 
-    monkeypatch.setattr(intake.ui.fields, "kb", lambda: aid_kb)
+    # Patch what fields.kb() reads, not kb itself: modules bind `kb` by name when first imported.
+    monkeypatch.setattr(intake.ui.fields, "load_knowledge", lambda: aid_kb)
     at = goto(new_app(answers=answers_of("example-01-hip-osteoarthritis.yaml")), "history")
     assert not at.exception
     keys = _reading_order(at, "w:history.limp")

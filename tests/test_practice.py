@@ -27,7 +27,7 @@ from intake.practice import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "cases"
+SHARED = ROOT / "intake" / "cases" / "examples"
 LIBRARY = ROOT / "intake" / "cases"
 SHARED_PATHS = sorted(SHARED.glob("*.yaml"))
 ALL_PATHS = SHARED_PATHS + sorted(LIBRARY.glob("*.yaml"))

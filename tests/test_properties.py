@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from intake import Assessment, assess, load_case, load_knowledge
-from intake.knowledge import URGENCY_ORDER
 from intake.models import ACTIVITIES, MUSCLES, RED_FLAG_KEYS, REGIONS, TESTS
+from intake.policy.urgency import URGENCY_ORDER
 
 KB = load_knowledge()
 maybe = st.sampled_from([None, False, True])

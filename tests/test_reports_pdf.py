@@ -16,7 +16,7 @@ from reports import Branding, render_handout, render_summary
 from reports.content import handout_text
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = sorted((ROOT.parent / "shared" / "cases").glob("*.yaml"))
+CASES = sorted((ROOT / "intake" / "cases" / "examples").glob("*.yaml"))
 DATE = "21 November 2026"
 NEUTRAL = Branding()  # tests never depend on a clinic.toml lying around
 

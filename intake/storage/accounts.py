@@ -19,13 +19,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 
+from intake.errors import InvalidInput
+from intake.policy.roles import ROLES, may
 from intake.storage import Database, audit
 from intake.storage.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
 
 __all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Principal", "normalise_username"]
 
 Role = Literal["admin", "practitioner", "student"]
-ROLES: tuple[str, ...] = ("admin", "practitioner", "student")
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()
 
@@ -38,7 +39,7 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A request about accounts that cannot be met; the message says why, in plain words."""
 
 
@@ -55,11 +56,11 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return may(self.role, "administer_clinic")
 
     @property
     def sees_patients(self) -> bool:
-        return self.role in ("admin", "practitioner")
+        return may(self.role, "see_patients")
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class Accounts:
 
     def has_practitioners(self) -> bool:
         with self.db.reading() as session:
-            return session.scalar(select(func.count()).select_from(PractitionerRow)) > 0
+            return (session.scalar(select(func.count()).select_from(PractitionerRow)) or 0) > 0
 
     def create_clinic(self, name: str, *, claim_unowned: bool = False) -> Clinic:
         """A new clinic. `claim_unowned` gives it the drafts, attempts and vignettes saved before
@@ -157,6 +158,7 @@ class Accounts:
             _claim_unowned(session, clinic.id)
             person = self._insert_practitioner(session, clinic.id, username, display_name, password=password, role="admin")
             row = session.get(PractitionerRow, person.id)
+            assert row is not None  # inserted just above, in this transaction
             row.last_sign_in = _now()
             principal = _principal(session, row)
             audit.write(session, actor=principal, action="sign_in", kind="session", detail={"method": "set-up"})
@@ -191,6 +193,11 @@ class Accounts:
                     detail={"created": key, "role": role})
         return _practitioner(row)
 
+    def id_of(self, username: str) -> str | None:
+        """The account id of a username (any clinic), for the administrator's command line."""
+        with self.db.reading() as session:
+            return session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == normalise_username(username)))
+
     def practitioners(self, clinic_id: str) -> list[Practitioner]:
         with self.db.reading() as session:
             query = select(PractitionerRow).where(PractitionerRow.clinic_id == clinic_id).order_by(PractitionerRow.display_name)
@@ -221,6 +228,7 @@ class Accounts:
                 raise AccountError("Your account is no longer active here.")
             if not row.password_hash:
                 raise AccountError("This account signs in with single sign-on and has no password here.")
+            ok: bool
             try:
                 ok = _HASHER.verify(row.password_hash, current)
             except (VerificationError, InvalidHashError):
@@ -294,7 +302,7 @@ class Accounts:
                 audit.write(session, actor=None, action="sign_in_failed", kind="session", username=key[:100],
                             clinic_id=row.clinic_id if row is not None else None)
                 return None
-            if _HASHER.check_needs_rehash(row.password_hash):
+            if row.password_hash and _HASHER.check_needs_rehash(row.password_hash):
                 row.password_hash = _HASHER.hash(password)
             row.last_sign_in = _now()
             principal = _principal(session, row)

@@ -18,6 +18,7 @@ version (``packing``).
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of Records: annotations inside the class name the type this way
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,9 +29,11 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tupl
 from sqlalchemy.orm import Session
 
 from intake import record_search
+from intake.errors import NotAllowed
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
 from intake.outcome_tracking import outcome_text, outcome_tokens
+from intake.policy.roles import may_delete_record
 from intake.storage import Database, audit
 from intake.storage.accounts import Principal
 from intake.storage.packing import pack, unpack
@@ -51,6 +54,7 @@ __all__ = [
     "new_pseudonym",
     "record_content",
     "summary_columns",
+    "term_rows",
 ]
 
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud and type
@@ -66,7 +70,7 @@ _EXPORT_BATCH = 1000
 Cursor = tuple[datetime, str]
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(NotAllowed):
     """The principal may not do this (the message says what is needed)."""
 
 
@@ -76,7 +80,7 @@ def new_pseudonym() -> str:
 
 def leading_origins(assessment: Assessment) -> list[str]:
     """The origins the reasoning leads with: every 'likely' one, or else the top-ranked one."""
-    likely = [o.id for o in assessment.origins if o.likelihood == "likely"]
+    likely: list[str] = [o.id for o in assessment.origins if o.likelihood == "likely"]
     if likely:
         return likely
     return [assessment.origins[0].id] if assessment.origins else []
@@ -301,7 +305,7 @@ class Records:
                                    .limit(max(1, min(limit, MAX_LIST))).offset(max(0, offset))).all()
         return [_summary(r) for r in rows], total
 
-    def history(self, principal: Principal, pseudonym: str) -> list[RecordSummary]:
+    def history(self, principal: Principal, pseudonym: str) -> builtins.list[RecordSummary]:
         """Every record of one patient in the clinic, oldest first (the follow-up chain): an exact
         pseudonym lookup through its index."""
         _require_clinical(principal)
@@ -311,7 +315,7 @@ class Records:
         with self.db.reading() as session:
             return [_summary(r) for r in session.execute(query)]
 
-    def versions(self, principal: Principal, record_id: str) -> list[tuple[int, datetime, str]]:
+    def versions(self, principal: Principal, record_id: str) -> builtins.list[tuple[int, datetime, str]]:
         """(version, saved at, practitioner) for each version of a record of the clinic."""
         _require_clinical(principal)
         query = (select(RecordVersionRow.version, RecordVersionRow.saved_at, PractitionerRow.display_name)
@@ -325,7 +329,7 @@ class Records:
     # ------------------------------------------------------------------ exports
 
     def export_rows(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv",
-                    labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                    labels: dict[str, str] | None = None) -> builtins.list[dict[str, Any]]:
         """Every row of `iter_export` in a list (for small exports and tests)."""
         return list(self.iter_export(principal, where, fmt=fmt, labels=labels))
 
@@ -400,7 +404,7 @@ class Records:
             row = self._own(session, principal, record_id)
             if row is None:
                 return False
-            if not (principal.is_admin or row.practitioner_id == principal.user_id):
+            if not may_delete_record(principal.role, principal.user_id, row.practitioner_id):
                 raise AccessDenied("Only the practitioner who filed a record, or a clinic administrator, can delete it.")
             session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id == row.id))
             _remove_terms(session, [(row.id, row.patient_key)])
@@ -468,7 +472,7 @@ class Records:
         """`query` over records with the practitioner's display name (only where it is shown: counts never join)."""
         return query.select_from(RecordRow).join(PractitionerRow, PractitionerRow.id == RecordRow.practitioner_id)
 
-    def _conditions(self, principal: Principal, where: RecordFilter) -> list[ColumnElement[bool]]:
+    def _conditions(self, principal: Principal, where: RecordFilter) -> builtins.list[ColumnElement[bool]]:
         """The filter as conditions on records alone, each served by an index in date order."""
         conditions: list[ColumnElement[bool]] = [RecordRow.clinic_id == principal.clinic_id]
         patient = where.patient.strip()

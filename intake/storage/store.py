@@ -16,6 +16,7 @@ is what a signed-in session works with: its drafts, attempts and vignettes, its 
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of ClinicStore: annotations inside the class name the type this way
 import json
 import secrets
 import unicodedata
@@ -292,7 +293,7 @@ class ClinicStore:
             row = self._own_attempt(session, attempt_id)
             return None if row is None else _attempt(row)
 
-    def list_attempts(self, student: str | None = None, *, committed_only: bool = True, limit: int = 10_000) -> list[AttemptRecord]:
+    def list_attempts(self, student: str | None = None, *, committed_only: bool = True, limit: int = 10_000) -> builtins.list[AttemptRecord]:
         """Most recent first; `student` matches the name as typed (case and spacing aside)."""
         query = select(AttemptRow).where(AttemptRow.clinic_id == self.clinic_id)
         if student is not None:
@@ -332,7 +333,7 @@ class ClinicStore:
             row = session.get(VignetteRow, vignette_id)
             return None if row is None or row.clinic_id != self.clinic_id else _vignette(row)
 
-    def list_vignettes(self) -> list[VignetteRecord]:
+    def list_vignettes(self) -> builtins.list[VignetteRecord]:
         """Oldest first, so the case picker keeps its order as vignettes are added."""
         query = select(VignetteRow).where(VignetteRow.clinic_id == self.clinic_id).order_by(VignetteRow.created)
         with self.db.reading() as session:
@@ -340,8 +341,8 @@ class ClinicStore:
 
     def delete_vignette(self, vignette_id: str) -> bool:
         with self.db.transaction() as session:
-            return bool(session.execute(delete(VignetteRow).where(VignetteRow.id == vignette_id,
-                                                                  VignetteRow.clinic_id == self.clinic_id)).rowcount)
+            result = session.execute(delete(VignetteRow).where(VignetteRow.id == vignette_id, VignetteRow.clinic_id == self.clinic_id))
+            return bool(result.rowcount)  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
 
 
 def _attempt(row: AttemptRow) -> AttemptRecord:

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from intake.policy.roles import may
 from intake.storage.accounts import AccountError, Principal
 from intake.ui import state
 
@@ -97,7 +98,7 @@ def _signed_in(principal: Principal) -> None:
     st.session_state[PRINCIPAL_KEY] = principal
     st.session_state[LAST_ACTIVE_KEY] = time.monotonic()
     st.session_state.pop("auth_message", None)
-    if principal.role == "student":
+    if not may(principal.role, "see_patients"):
         st.session_state["mode"] = "practice"
 
 

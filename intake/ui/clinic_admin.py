@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from intake import record_tables
-from intake.storage.accounts import ROLES, AccountError
+from intake.policy.roles import ROLE_WORDS, ROLES
+from intake.storage.accounts import AccountError
 from intake.storage.records import AccessDenied
 from intake.ui import state
 from intake.ui.practice_state import md
@@ -22,7 +23,7 @@ __all__ = ["render"]
 A = "adm:"
 AUDIT_SHOWN = 500
 AUDIT_EXPORTED = 10_000
-_ROLE_WORDS = {"admin": "Administrator", "practitioner": "Practitioner", "student": "Student (practice only)"}
+_ROLE_WORDS = ROLE_WORDS
 _KEEP_WORDS = {"forever": "Until deleted by hand", "days": "For a number of days"}
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from intake import assess
+from intake.storage.failures import DatabaseError
 from intake.storage.records import AccessDenied
-from intake.ui import state
+from intake.ui import record_view, state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md
 
@@ -63,7 +63,7 @@ def file_now() -> None:
     except AccessDenied as exc:
         ss.flash = ("error", f"Not filed: {exc} The draft is kept, nothing is lost.")
         return
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         log.error("filing failed (%s)", type(exc).__name__)  # never the answers
         ss.flash = ("error", "Not filed: the database could not store the record. The draft is kept, nothing is "
                     "lost; try again, and tell your administrator if it keeps failing.")
@@ -74,8 +74,6 @@ def file_now() -> None:
 
 
 def _open_filed(record_id: str) -> None:
-    from intake.ui import record_view  # here, not at the top: record_view reaches this module through step_reports
-
     st.session_state.pop(FILED_KEY, None)
     record_view.open_record(record_id)
 

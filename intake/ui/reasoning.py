@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from intake.policy.urgency import most_urgent_first, presentation
+from intake.policy.visit import red_flag_decides
 from intake.ui import ask_next
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
@@ -16,7 +18,6 @@ from intake.ui.style import BANNER_KEY
 __all__ = ["disclaimer", "red_flag_banner", "save_status", "sidebar_panel"]
 
 LIKELIHOOD_WORDS = {"likely": "likely", "possible": "possible", "unlikely": "unlikely"}
-BANNER_URGENCIES = ("emergency", "urgent")
 MAX_ORIGINS = 4
 
 
@@ -28,15 +29,14 @@ def red_flag_banner(ev: Evaluation) -> None:
     assessment = ev.assessment
     if assessment is None:
         return
-    raised = [rf for rf in assessment.red_flags if rf.urgency in BANNER_URGENCIES]
-    raised.sort(key=lambda rf: BANNER_URGENCIES.index(rf.urgency))
+    raised = most_urgent_first(rf for rf in assessment.red_flags if red_flag_decides(rf.urgency))
     for rf in raised:
         findings = ", ".join(kb().label(k) for k in rf.findings)
         body = f"**{rf.label}** ({findings}). **What to do:** {rf.note} **Refer to:** {rf.refer_to.rstrip('.')}."
         if rf.urgency == "emergency":
-            banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=":material/emergency:")
+            banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=presentation("emergency").icon)
         else:
-            banner.warning(body, title="URGENT referral needed", icon=":material/warning:")
+            banner.warning(body, title="URGENT referral needed", icon=presentation("urgent").icon)
 
 
 def disclaimer() -> None:
@@ -58,16 +58,11 @@ def sidebar_panel(ev: Evaluation) -> None:
     asked, applicable = ev.screening_progress()
     unasked = applicable - asked
     flagged = list(assessment.red_flags)
-    if referral == "emergency":
-        st.error("**Red flags: EMERGENCY referral**", icon=":material/emergency:")
-    elif referral == "urgent":
-        st.warning("**Red flags: urgent referral**", icon=":material/warning:")
-    elif referral == "routine":
-        st.warning("**Red flags: routine referral**", icon=":material/flag:")
-    elif flagged:
-        st.info("**Red flags: to monitor**", icon=":material/visibility:")
-    else:
-        st.success("**Red flags: none reported**", icon=":material/check_circle:")
+    status = referral if referral != "none" else "monitor" if flagged else "none"
+    words = {"emergency": "EMERGENCY referral", "urgent": "urgent referral", "routine": "routine referral",
+             "monitor": "to monitor", "none": "none reported"}[status]
+    look = presentation(status)
+    getattr(st, look.box)(f"**Red flags: {words}**", icon=look.icon)
     for rf in flagged:
         st.caption(f"{rf.label} ({rf.urgency})")
     if unasked:

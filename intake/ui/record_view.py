@@ -15,6 +15,7 @@ import streamlit as st
 from intake import fhir_bundle
 from intake.case_files import case_yaml
 from intake.models import Assessment, Case
+from intake.policy.roles import may_delete_record
 from intake.storage.records import AccessDenied, Record
 from intake.ui import navigation, reasoning, state, step_measures, step_review
 from intake.ui.fields import kb
@@ -204,7 +205,7 @@ def _actions(record: Record) -> None:
               help="A new assessment of this patient: details and history copied, red flags and examination blank.")
     st.button("Amend", key="rec:amend", on_click=_amend, args=(record.id,), icon=":material/edit:", width="stretch",
               help="Open this record's answers to correct them; saving files a new version.")
-    may_delete = principal.is_admin or record.practitioner_id == principal.user_id
+    may_delete = may_delete_record(principal.role, principal.user_id, record.practitioner_id)
     if st.session_state.get(_CONFIRM_KEY) == record.id:
         box = st.container(border=True, key="record-confirm-delete")
         box.warning(f"Delete record **{record.pseudonym}** and every version of it? This cannot be undone; the audit "

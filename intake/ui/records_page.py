@@ -13,6 +13,7 @@ from datetime import date
 import streamlit as st
 
 from intake import record_tables
+from intake.policy.roles import may
 from intake.storage.records import RecordFilter, RecordPage, RecordSummary
 from intake.ui import clinic_admin, record_view, state
 from intake.ui.badges import flag_badge, referral_badge
@@ -84,7 +85,7 @@ def _filters() -> RecordFilter:
     store = state.store()
     origins = {key: o.label for key, o in knowledge.origins.items()}
     flags = {"any": "Any red flag", **{key: c.label for key, c in knowledge.red_flag_conditions.items()}}
-    people = {p.id: p.display_name for p in store.accounts.practitioners(store.clinic_id) if p.role != "student"}
+    people = {p.id: p.display_name for p in store.accounts.practitioners(store.clinic_id) if may(p.role, "see_patients")}
     keep = {"on_change": _first_page, "persist_state": "session"}
     top = st.columns([2.2, 1, 1])
     patient = top[0].text_input("Patient", key=F + "patient", placeholder="Part of the name, or the pseudonym (P-…)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.models import Assessment, Reason
+from intake.policy.urgency import presentation
 from intake.ui import evidence_page, fields, what_if_panel
 from intake.ui.evaluation import Evaluation
 
@@ -35,7 +36,7 @@ def _red_flags(a: Assessment) -> None:
         st.markdown(fields.kb().settings.no_red_flag_note)
     for rf in a.red_flags:
         findings = ", ".join(fields.label_of(k) for k in rf.findings)
-        box = st.error if rf.urgency == "emergency" else st.warning if rf.urgency in ("urgent", "routine") else st.info
+        box = getattr(st, presentation(rf.urgency).box)
         box(f"**{rf.label}** ({rf.urgency}) — {findings}\n\n{rf.note}\n\n**Refer to:** {rf.refer_to}\n\n"
             f"Sources: {'; '.join(rf.citations)}")
     evidence_page.links((k for rf in a.red_flags for k in rf.findings), "red_flags")

@@ -19,7 +19,7 @@ from wizard import choose, heading, idle, open_app, shot, sign_in, start_from_ca
 
 pytestmark = pytest.mark.browser
 
-CASE = ROOT.parent / "shared" / "cases" / "example-10-cauda-equina-syndrome.yaml"
+CASE = ROOT / "intake" / "cases" / "examples" / "example-10-cauda-equina-syndrome.yaml"
 PASSWORD = "clinic password 2026"
 NAME = "Maud Émile-Okoro"
 
