@@ -71,12 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("cases", type=Path, nargs="+")
     p.set_defaults(run=_validate)
 
-    for name, what in (("report", "clinician summary"), ("handout", "patient handout")):
+    for name, what in (("report", "clinician summary"), ("handout", "patient handout"),
+                       ("referral", "one-page referral letter")):
         p = sub.add_parser(name, help=f"write the {what} PDF for one case")
         p.add_argument("case", type=Path)
         p.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
         p.add_argument("--paper", choices=("a4", "letter"), default="a4")
         p.add_argument("--practitioner", default=None, help="practitioner name printed on the report")
+        p.add_argument("--registration", default=None, help="the practitioner's professional registration")
         p.set_defaults(run=_pdf, document=name)
 
     p = sub.add_parser("fhir", help="write a FHIR R4 collection Bundle (QuestionnaireResponse + any ServiceRequest)")
@@ -325,11 +327,15 @@ def _pdf(args: argparse.Namespace) -> int:
     import reports  # heavy (fonts); imported only for this command
 
     case = load_case(args.case)
-    render = reports.render_summary if args.document == "report" else reports.render_handout
+    render = {"report": reports.render_summary, "handout": reports.render_handout,
+              "referral": reports.render_referral}[args.document]
     try:
-        data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
+        data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner,
+                      registration=args.registration)
     except reports.BrandingError as exc:
         raise ConfigError(str(exc)) from None
+    except reports.NoReferral as exc:
+        raise UsageError(f"{args.case}: {exc}") from None
     args.output.write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return 0

@@ -22,7 +22,8 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "clinic.toml"
 NEUTRAL_LOGO = Path(__file__).resolve().parent / "assets" / "logo-neutral.png"
 MAX_LOGO_BYTES = 2_000_000
 
-_TEXT_FIELDS = ("name", "phone", "email", "website", "practitioner", "registration", "emergency_number", "urgent_advice")
+_TEXT_FIELDS = ("name", "phone", "email", "website", "practitioner", "registration", "emergency_number", "urgent_advice",
+                "timezone")
 _FIELDS = (*_TEXT_FIELDS, "address", "logo", "accent", "paper")
 
 
@@ -44,6 +45,8 @@ class Branding:
     emergency_number: str | None = None
     urgent_advice: str | None = None
     paper: str = "a4"
+    #: IANA time zone for times printed on documents (e.g. "Europe/London"); None: the server's own.
+    timezone: str | None = None
 
     @property
     def contact_lines(self) -> list[str]:
@@ -99,9 +102,20 @@ def _parse(data: dict, where: Path) -> Branding:
         if paper not in ("a4", "letter"):
             raise _fail(where, "paper", f"must be \"a4\" or \"letter\", got {paper!r}")
         values["paper"] = paper
+    if values.get("timezone"):
+        _check_zone(str(values["timezone"]), where)
     if "logo" in data:
         values["logo"] = _logo(data["logo"], where)
     return Branding(**values)  # type: ignore[arg-type]
+
+
+def _check_zone(zone: str, where: Path) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail(where, "timezone", f"must be a time zone name like \"Europe/London\", got {zone!r}") from None
 
 
 def _logo(value: object, where: Path) -> Path | None:

@@ -65,6 +65,8 @@ class Header:
     date: str
     practitioner: str | None
     registration: str | None
+    #: When the assessment took place, date and (when known) time in the clinic's time zone.
+    when: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ class RedFlagItem:
 
 @dataclass(frozen=True)
 class Letter:
-    """One referral letter: every red flag sent to the same service, most urgent first."""
+    """One referral letter (one page, signed): every red flag sent to the same service, most urgent first,
+    with what a receiving clinician needs to act and to call back."""
 
     refer_to: str
     urgency: str
@@ -114,6 +117,11 @@ class Letter:
     flags: tuple[RedFlagItem, ...]
     findings: tuple[str, ...]
     other_findings: tuple[str, ...]
+    complaint: str = ""
+    onset_duration: str = ""
+    asked_negative: tuple[str, ...] = ()
+    not_asked: tuple[str, ...] = ()
+    also_raised: tuple[RedFlagItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -233,18 +241,41 @@ class Handout:
 # ---------------------------------------------------------------- helpers
 
 
-def _date_text(date: dt.date | str | None) -> str:
+def _local(moment: dt.datetime, zone: str | None) -> dt.datetime:
+    """An aware moment in the clinic's time zone (a naive one is taken as already local)."""
+    if moment.tzinfo is None:
+        return moment
+    if zone:
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo(zone))
+    return moment.astimezone()
+
+
+def _date_text(date: dt.date | str | None, zone: str | None = None) -> str:
     if isinstance(date, str):
         return date
     d = date or dt.date.today()
+    if isinstance(d, dt.datetime):
+        d = _local(d, zone)
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _when_text(date: dt.date | str | None, zone: str | None = None) -> str:
+    """The date, and the time of day when `date` is a moment (the letter says when the patient was seen)."""
+    text = _date_text(date, zone)
+    if isinstance(date, dt.datetime):
+        local = _local(date, zone)
+        text += f", {local:%H:%M}"
+    return text
 
 
 def _humanise(key: str) -> str:
     return key.replace("_", " ")
 
 
-def _header(case: Case, branding: Branding, document: str, date: dt.date | str | None, practitioner: str | None) -> Header:
+def _header(case: Case, branding: Branding, document: str, date: dt.date | str | None, practitioner: str | None,
+            registration: str | None = None) -> Header:
     p = case.patient
     bits = [f"{p.age} years"]
     if p.sex and p.sex != "unspecified":
@@ -257,9 +288,10 @@ def _header(case: Case, branding: Branding, document: str, date: dt.date | str |
         patient_name=p.name,
         patient_line=" · ".join(bits),
         case_ref=case.id,
-        date=_date_text(date),
+        date=_date_text(date, branding.timezone),
         practitioner=practitioner or branding.practitioner,
-        registration=branding.registration,
+        registration=registration if practitioner else (registration or branding.registration),
+        when=_when_text(date, branding.timezone),
     )
 
 
@@ -386,12 +418,16 @@ def _for_label(kb, key: str) -> str:
     return kb.label(key)
 
 
-def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[str]) -> tuple[Letter, ...]:
+def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[str],
+             not_asked: tuple[str, ...] = ()) -> tuple[Letter, ...]:
     by_service: dict[str, list[RedFlagItem]] = {}
     for flag in flags:
         if flag.urgency == "monitor":
             continue
         by_service.setdefault(flag.refer_to, []).append(flag)
+    complaint = presenting_complaint(case, kb)
+    onset = _onset_duration(case)
+    negative = tuple(kb.label(k) for k in RED_FLAG_KEYS if getattr(case.red_flags, k) is False)
     letters = []
     for service, items in by_service.items():
         items.sort(key=lambda f: -URGENCY_ORDER[f.urgency])
@@ -400,9 +436,61 @@ def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[s
         for f in items:
             named.extend(x for x in f.findings if x not in named)
         other = tuple(sorted(x for x in all_findings if x not in named))
-        letters.append(Letter(service, urgency, _urgency_text(urgency), tuple(items), tuple(named), other))
+        also = tuple(f for f in flags if f.refer_to != service)
+        letters.append(Letter(service, urgency, _urgency_text(urgency), tuple(items), tuple(named), other,
+                              complaint=complaint, onset_duration=onset, asked_negative=negative, not_asked=not_asked,
+                              also_raised=also))
     letters.sort(key=lambda letter: -URGENCY_ORDER[letter.urgency])
     return tuple(letters)
+
+
+def _weeks_text(weeks: float) -> str:
+    if weeks < 1:
+        days = round(weeks * 7)
+        return "under a day" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+    if float(weeks).is_integer():
+        return f"{int(weeks)} week{'s' if weeks != 1 else ''}"
+    return f"{weeks:.1f} weeks"
+
+
+def _onset_duration(case: Case) -> str:
+    """"Sudden onset, 1 week": how and how long ago the episode began, as recorded (or that it was not)."""
+    h = case.history
+    onset = handout_text()["letter"]["onset"].get(h.onset) if h.onset else "onset not asked"
+    duration = _weeks_text(h.duration_weeks) if h.duration_weeks is not None else "duration not asked"
+    return f"{onset[:1].upper()}{onset[1:]}, {duration}"
+
+
+def _after_colon(text: str) -> str:
+    return text.split(":", 1)[1].strip() if ":" in text else text
+
+
+def presenting_complaint(case: Case, kb) -> str:
+    """The complaint as the patient has it, from the recorded history (where it hurts, on which side, what
+    comes with it, what makes it worse, how bad): never a stock phrase for the region."""
+    h = case.history
+    side = {"left": "left side", "right": "right side", "bilateral": "both sides"}.get(case.patient.side or "")
+    if h.pain_sites:
+        places = _join([_after_colon(kb.label(f"pain_sites.{x}")) for x in h.pain_sites])
+        text = f"Pain in the {places}" + (f" ({side})" if side else "")
+    else:
+        text = "Pain (sites not recorded)" + (f", {side}" if side else "")
+    also = [kb.label(k).lower() if kb.label(k)[1:2].islower() else kb.label(k)
+            for k in ("back_pain", "paraesthesia", "night_pain", "limp") if getattr(h, k) is True]
+    if also:
+        text += ", with " + _join(also)
+    if h.aggravated_by:
+        worse = [_after_colon(kb.label(f"aggravated_by.{x}")) for x in h.aggravated_by]
+        worse = [w[len("Worse "):] if w.startswith("Worse ") else w.lower() for w in worse]
+        text += "; worse " + _join(worse)
+    scores = []
+    if h.pain_now is not None:
+        scores.append(f"{h.pain_now}/10 now")
+    if h.pain_worst is not None:
+        scores.append(f"{h.pain_worst}/10 at worst")
+    if scores:
+        text += "; pain " + ", ".join(scores)
+    return text + "."
 
 
 def _relevant_positives(case: Case, kb) -> set[str]:
@@ -431,9 +519,10 @@ def build_summary(
     *,
     date: dt.date | str | None = None,
     practitioner: str | None = None,
+    registration: str | None = None,
 ) -> Summary:
     """The clinician summary's content, in reading order."""
-    header = _header(case, branding, "Clinician summary", date, practitioner)
+    header = _header(case, branding, "Clinician summary", date, practitioner, registration)
     flags = tuple(sorted((_red_flag(kb, f) for f in assessment.red_flags), key=lambda f: -URGENCY_ORDER[f.urgency]))
     origins = tuple(
         OriginItem(
@@ -534,7 +623,7 @@ def build_summary(
         gaps=tuple(gaps),
         notes=case.notes,
         safety_net=assessment.safety_net,
-        letters=_letters(flags, case, kb, _relevant_positives(case, kb)),
+        letters=_letters(flags, case, kb, _relevant_positives(case, kb), red_flag_gaps),
         references=references,
         disclaimer=assessment.disclaimer,
         knowledge_version=assessment.knowledge_version,
@@ -555,10 +644,11 @@ def build_handout(
     date: dt.date | str | None = None,
     practitioner: str | None = None,
     self_care: list[str] | None = None,
+    registration: str | None = None,
 ) -> Handout:
     """The patient handout's content: plain words, self-care the engine suggested and did not withhold."""
     words = handout_text()
-    header = _header(case, branding, words["document"], date, practitioner)
+    header = _header(case, branding, words["document"], date, practitioner, registration)
     referral = assessment.referral
     alert_title = None
     alert_body: tuple[str, ...] = ()

@@ -3,7 +3,8 @@
 Reading order: red flags first (boxed, every raised flag, whatever its urgency), precautions,
 the ranked differential with each step's source, body chart, findings table, muscles,
 manual therapy (suggested and withheld), gaps, notes, safety-netting, references, the
-disclaimer, then one referral letter page per receiving service.
+disclaimer, and one referral letter page per receiving service: the most urgent one first, as
+page 1, when an emergency or urgent referral decides the visit.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, TableStyle
 
 from reports.bodychart import body_chart
-from reports.content import FindingGroup, Letter, Step, Summary
-from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
+from reports.content import FindingGroup, Step, Summary
+from reports.pages import MARGIN, Letterhead, P, build_pdf
 from reports.para import Grid, Para
 from reports.recorded import Recorded
+from reports.referral import letter_page
 from reports.styles import BOLD, COVERAGE, ITALIC, PAPER, REGULAR, URGENCY_COLOURS, Styles, palette, styles
 from reports.text import markup
 
@@ -412,66 +414,6 @@ def _closing(s: Summary, st: Styles, width: float) -> list:
     return [Spacer(1, 10), KeepTogether([box])]
 
 
-def _letter(s: Summary, letter: Letter, st: Styles, width: float) -> list:
-    h = s.header
-    p = palette(h.clinic.accent)
-    colour = URGENCY_COLOURS[letter.urgency]
-    right = [P("Referral letter", st.title), P(h.date, st.subtitle)]
-    out: list = [PageBreak(), NoRunningHeader(), Letterhead(h, st, width, right), Spacer(1, 10)]
-    meta = Grid(
-        [
-            [P("To", st.cell_bold), P(letter.refer_to, st.body_bold)],
-            [P("Urgency", st.cell_bold), Para(_badge(letter.urgency_text, colour), st.body)],
-            [P("Patient", st.cell_bold), P(h.patient_name or "Name not recorded", st.body, suffix=f" <font color='#5b6570'>({markup(h.patient_line)})</font>")],
-        ] + ([[P("Reference", st.cell_bold), P(h.case_ref, st.body)]] if h.case_ref else []),
-        colWidths=[70, width - 70],
-    )
-    meta.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBEFORE", (0, 0), (0, -1), 3, colour),
-        ("BACKGROUND", (0, 0), (-1, -1), p.shade),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))
-    out += [meta, Spacer(1, 12), P("Dear colleague,", st.letter)]
-    conditions = ", ".join(f.label.lower() if f.label[:1].isupper() and not f.label[1:2].isupper() else f.label for f in letter.flags)
-    out.append(P(
-        f"I assessed this patient today for pain in the hip region. The red-flag screen raised a concern of {conditions}, "
-        f"and I am referring them to you for assessment ({letter.urgency_text[:1].lower() + letter.urgency_text[1:]}).",
-        st.letter,
-    ))
-    out.append(P("Findings that raised the concern:", st.letter, prefix="<b>", suffix="</b>"))
-    for f in letter.findings:
-        out.append(Para(markup(f), st.bullet, bulletText="\u2022"))
-    for flag in letter.flags:
-        out.append(P(flag.note, st.bullet, prefix=f"<i>{markup(flag.label)}:</i> ",
-                     suffix=f" <font color='#5b6570'>({markup(_cites(flag.citations))})</font>"))
-    if letter.other_findings:
-        out.append(Spacer(1, 4))
-        out.append(P("Other relevant findings:", st.letter, prefix="<b>", suffix="</b>"))
-        out.append(P("; ".join(letter.other_findings), st.bullet))
-    out.append(Spacer(1, 4))
-    out.append(P("The patient has been told why they are being referred and how urgently, and given written advice on "
-                 "symptoms that mean they should seek help sooner. Hands-on treatment has been deferred until they "
-                 "have been assessed.", st.letter))
-    out.append(P("Yours sincerely,", st.letter))
-    out.append(Spacer(1, 26))
-    signer = [
-        [P("Signed", st.cell_bold), P("", st.cell)],
-        [P("Name", st.cell_bold), P(h.practitioner, st.body) if h.practitioner else P("", st.cell)],
-        [P("Registration", st.cell_bold), P(h.registration, st.body) if h.registration else P("", st.cell)],
-        [P("Clinic", st.cell_bold), P(" · ".join([h.clinic.name, *h.clinic.contact_lines]), st.cell)],
-    ]
-    sign = Grid(signer, colWidths=[80, width * 0.6], hAlign="LEFT")
-    blank_rows = [0] + [i for i, key in ((1, h.practitioner), (2, h.registration)) if not key]
-    sign.setStyle(TableStyle(
-        [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 7), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
-        + [("LINEBELOW", (1, i), (1, i), 0.6, p.ink) for i in blank_rows]
-    ))
-    out += [sign, Spacer(1, 14), P(s.disclaimer, st.small_muted)]
-    return out
-
-
 def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     st = styles(s.header.clinic.accent)
     width = PAPER[paper][0] - 2 * MARGIN if paper in PAPER else 0
@@ -483,7 +425,11 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
         P(f"Date: {h.date}", st.small),
         P(h.practitioner or "not recorded", st.small, prefix="Practitioner: "),
     ]
-    story: list = [Letterhead(h, st, width, patient), Spacer(1, 8)]
+    letters = list(s.letters)
+    story: list = []
+    if s.referral in ("emergency", "urgent") and letters:  # the letter decides the visit: it is page 1
+        story += [*letter_page(h, letters.pop(0), st, paper), PageBreak()]
+    story += [Letterhead(h, st, width, patient), Spacer(1, 8)]
     story += _red_flag_box(s, st, width)
     story += _precautions(s, st, width)
     story += _differential(s, st, width)
@@ -496,8 +442,8 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     story += [P("Safety-netting", st.h1), P(s.safety_net, st.body)]
     story += _references(s, st)
     story += _closing(s, st, width)
-    for letter in s.letters:
-        story += _letter(s, letter, st, width)
+    for letter in letters:
+        story += [PageBreak(), *letter_page(h, letter, st, paper)]
     who = h.case_ref or "case"
     return build_pdf(
         story,
