@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from intake import visit
 from intake.models import RED_FLAG_KEYS, TESTS, Assessment, Case, Reason
 from reports.branding import Branding
 
@@ -207,6 +208,9 @@ class Summary:
     references: tuple[Reference, ...]
     disclaimer: str
     knowledge_version: str
+    #: When a referral decides the visit: the sentence that says so, and how many examination gaps are not proposed.
+    deciding: str | None = None
+    gaps_held: int = 0
 
 
 @dataclass(frozen=True)
@@ -568,8 +572,14 @@ def build_summary(
         for w in assessment.withheld
     )
     gap_keys = {g.key for g in assessment.gaps}
-    gaps = [Gap(g.label, _humanise(g.kind), g.why) for g in assessment.gaps]
-    gaps += [Gap(kb.label(k), "not asked", "") for k in assessment.unanswered if k not in gap_keys]
+    proposed = visit.gaps_to_propose(assessment)  # in an emergency, only the red-flag questions still unasked
+    gaps = [Gap(g.label, _humanise(g.kind), g.why) for g in proposed]
+    extra = [k for k in assessment.unanswered if k not in gap_keys]
+    every_gap = len(assessment.gaps) + len(extra)
+    if visit.decided_by_referral(assessment):
+        extra = [k for k in extra if k in RED_FLAG_KEYS]
+    gaps += [Gap(kb.label(k), "not asked", "") for k in extra]
+    gaps_held = every_gap - len(gaps)
     red_flag_gaps = tuple(
         dict.fromkeys(
             [g.label for g in assessment.gaps if g.kind == "red_flag"]
@@ -627,6 +637,8 @@ def build_summary(
         references=references,
         disclaimer=assessment.disclaimer,
         knowledge_version=assessment.knowledge_version,
+        deciding=visit.deciding_sentence(assessment),
+        gaps_held=gaps_held,
     )
 
 

@@ -362,8 +362,12 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
 def _gaps(s: Summary, st: Styles, width: float) -> list:
     p = palette(s.header.clinic.accent)
     out: list = [CondPageBreak(80), P("Unanswered questions", st.h1)]
+    if s.deciding and s.gaps_held:
+        out.append(P(f"{s.gaps_held} examination question{'s' if s.gaps_held != 1 else ''} not proposed: the referral "
+                     "decides this visit. Only the red-flag questions still unasked are listed.", st.small_muted))
     if not s.gaps:
-        out.append(P("None: every screening question and key test was answered.", st.body))
+        out.append(P("None: every screening question and key test was answered." if not s.deciding else
+                     "None: every red-flag question was asked.", st.body))
         return out
     rows: list[list] = [[P("Not asked or not tested", st.cell_head), P("Kind", st.cell_head), P("Why it matters", st.cell_head)]]
     for g in s.gaps:

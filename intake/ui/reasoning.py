@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from intake import visit
+from intake.ui import documents
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
 from intake.ui.style import BANNER_KEY
@@ -37,6 +39,21 @@ def red_flag_banner(ev: Evaluation) -> None:
             banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=":material/emergency:")
         else:
             banner.warning(body, title="URGENT referral needed", icon=":material/warning:")
+    if raised:
+        _letter_action(banner, ev)
+
+
+def _letter_action(banner, ev: Evaluation) -> None:
+    """The banner's one action: the signed one-page referral letter, made on the click."""
+    import reports  # loaded at start-up by streamlit_app; here only for its functions
+
+    if ev.case is None:
+        banner.caption("The referral letter needs the answers marked on the earlier steps corrected (see Review).")
+        return
+    banner.download_button("Referral letter", documents.maker(reports.render_referral, ev.case, ev.assessment),
+                           file_name=documents.file_name("referral-letter"), mime="application/pdf",
+                           on_click="ignore", type="primary", icon=":material/print:", key="banner:letter",
+                           help="The signed one-page letter for the receiving service (PDF), ready to print.")
 
 
 def disclaimer() -> None:
@@ -78,9 +95,14 @@ def sidebar_panel(ev: Evaluation) -> None:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
         st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
 
-    if assessment.gaps:
+    proposed = visit.gaps_to_propose(assessment)  # in an emergency, only the red-flag questions still unasked
+    if visit.decided_by_referral(assessment):
+        st.markdown("**Still to ask: red flags**" if proposed else "**Every red-flag question asked**")
+        st.caption("Examination can wait: the referral decides this visit.")
+    elif proposed:
         st.markdown("**Ask next**")
-        lines = [f"- {gap.label} — {gap.why}" for gap in assessment.gaps[:MAX_GAPS]]
+    if proposed:
+        lines = [f"- {gap.label} — {gap.why}" for gap in proposed[:MAX_GAPS]]
         st.markdown("\n".join(lines))
     st.caption("Reasoning aid, not a diagnosis.")
 

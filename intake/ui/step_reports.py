@@ -4,13 +4,13 @@ its button is clicked."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import streamlit as st
 import yaml
 
-from intake.models import Assessment, Case
-from intake.ui import filing
+from intake import visit
+from intake.models import Case
+from intake.ui import documents, filing
 from intake.ui.evaluation import Evaluation
 
 __all__ = ["case_json", "case_yaml", "render"]
@@ -22,10 +22,6 @@ def case_yaml(case: Case) -> str:
 
 def case_json(case: Case) -> str:
     return json.dumps(case.to_data(), ensure_ascii=False, indent=2) + "\n"
-
-
-def _pdf(render: Callable[[Case, Assessment], bytes], case: Case, assessment: Assessment) -> Callable[[], bytes]:
-    return lambda: render(case, assessment)
 
 
 def _filing(ev: Evaluation) -> None:
@@ -66,12 +62,17 @@ def render(ev: Evaluation) -> None:
         if assessment is None:
             st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
         else:
-            st.download_button("Clinician summary (PDF)", _pdf(reports.render_summary, case, assessment),
-                               file_name="clinician-summary.pdf", mime="application/pdf", on_click="ignore",
-                               icon=":material/picture_as_pdf:", key="dl:summary")
-            st.download_button("Patient handout (PDF)", _pdf(reports.render_handout, case, assessment),
-                               file_name="patient-handout.pdf", mime="application/pdf", on_click="ignore",
-                               icon=":material/picture_as_pdf:", key="dl:handout")
+            if any(f.urgency != "monitor" for f in assessment.red_flags):  # the letter first in line
+                st.download_button("Referral letter (PDF)", documents.maker(reports.render_referral, case, assessment),
+                                   file_name=documents.file_name("referral-letter"), mime="application/pdf",
+                                   on_click="ignore", icon=":material/print:", key="dl:letter",
+                                   type="primary" if visit.decided_by_referral(assessment) else "secondary")
+            st.download_button("Clinician summary (PDF)", documents.maker(reports.render_summary, case, assessment),
+                               file_name=documents.file_name("clinician-summary"), mime="application/pdf",
+                               on_click="ignore", icon=":material/picture_as_pdf:", key="dl:summary")
+            st.download_button("Patient handout (PDF)", documents.maker(reports.render_handout, case, assessment),
+                               file_name=documents.file_name("patient-handout"), mime="application/pdf",
+                               on_click="ignore", icon=":material/picture_as_pdf:", key="dl:handout")
     with b:
         st.markdown("#### Case file")
         st.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
