@@ -28,6 +28,7 @@ from sqlalchemy import delete, select
 from intake import audit
 from intake.accounts import Accounts, Principal
 from intake.audit import AuditLog
+from intake.clinic_details import ClinicDetails
 from intake.db import DB_FILE_NAME, DEFAULT_DATA_DIR, Database, database_url
 from intake.db.schema import AttemptRow, DraftRow, PractitionerRow, VignetteRow
 from intake.records import Records
@@ -140,6 +141,7 @@ class Store:
         self.accounts = Accounts(self.db)
         self.records = Records(self.db)
         self.audit = AuditLog(self.db)
+        self.clinic_details = ClinicDetails(self.db)
 
     def scoped(self, principal: Principal) -> ClinicStore:
         return ClinicStore(self, principal)
@@ -162,6 +164,7 @@ class ClinicStore:
         self.records = root.records
         self.accounts = root.accounts
         self.audit = root.audit
+        self.clinic_details = root.clinic_details
 
     # ------------------------------------------------------------ drafts
 

@@ -10,30 +10,30 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import streamlit as st
-
 from intake.models import Assessment, Case
 from intake.ui import state
 
 __all__ = ["branding", "file_name", "maker", "signer"]
 
 
-def branding():
-    """The signed-in practitioner's clinic as printed on paper: its settings in the app, over clinic.toml."""
+def branding(clinic=None):
+    """The signed-in practitioner's clinic as printed on paper: its name and settings from the app, over
+    clinic.toml (`clinic`: a ClinicStore, for a data function that runs outside the session)."""
     import reports
 
+    clinic = clinic or state.store()
     base = reports.load_branding()
-    clinic = state.store()
-    details = getattr(clinic, "clinic_details", None)
+    details = clinic.clinic_details.get(clinic.clinic_id)
     return details.branding(base) if details is not None else base
 
 
-def signer() -> tuple[str | None, str | None]:
-    """The signed-in practitioner's name and registration, as every document made here is signed."""
-    principal = st.session_state.get("principal")
-    if principal is None:
-        return None, None
-    return principal.display_name, getattr(principal, "registration", None) or None
+def signer(clinic=None, practitioner_id: str | None = None, name: str | None = None) -> tuple[str | None, str | None]:
+    """Who signs: the signed-in practitioner (or, for a filed record, the one who filed it), with the
+    registration their administrator recorded."""
+    clinic = clinic or state.store()
+    if practitioner_id is None:
+        practitioner_id, name = clinic.principal.user_id, clinic.principal.display_name
+    return name, clinic.clinic_details.registration(practitioner_id)
 
 
 def file_name(document: str, *, pseudonym: str | None = None, when: dt.date | None = None) -> str:
@@ -43,11 +43,17 @@ def file_name(document: str, *, pseudonym: str | None = None, when: dt.date | No
     return "-".join(x for x in (document, pseudonym, day) if x) + ".pdf"
 
 
-def maker(render: Callable[..., bytes], case: Case, assessment: Assessment, **extra: Any) -> Callable[[], bytes]:
-    """The data function of a download button: the PDF is made only when it is clicked, signed by whoever
-    is signed in, headed by their clinic, dated now (the moment the assessment is being completed)."""
-    who, registration = signer()
-    clinic = branding()
-    moment = dt.datetime.now(dt.UTC)
-    return lambda: render(case, assessment, practitioner=who, registration=registration, branding=clinic,
-                          date=moment, **extra)
+def maker(render: Callable[..., bytes], case: Case, assessment: Assessment, *, when: dt.datetime | None = None,
+          practitioner_id: str | None = None, practitioner: str | None = None, **extra: Any) -> Callable[[], bytes]:
+    """The data function of a download button: the PDF is made only when it is clicked (Streamlit runs it
+    outside the session, so the clinic goes with it), headed by the clinic's details, signed by the
+    signed-in practitioner (or a filed record's own), dated `when` (default: the click, as the
+    assessment is being completed)."""
+    clinic = state.store()
+
+    def make() -> bytes:
+        who, registration = signer(clinic, practitioner_id, practitioner)
+        return render(case, assessment, practitioner=who, registration=registration, branding=branding(clinic),
+                      date=when or dt.datetime.now(dt.UTC), **extra)
+
+    return make
