@@ -266,13 +266,14 @@ def test_re_issued_files_are_made_from_the_record_and_audited(store, downloads):
     new_app(query={"record": record.id})
     summary = made(downloads, "clinician-summary-")
     handout = made(downloads, "patient-handout-")
-    assert summary[:4] == b"%PDF" and handout[:4] == b"%PDF"
+    letter = made(downloads, "referral-letter-")
+    assert summary[:4] == b"%PDF" and handout[:4] == b"%PDF" and letter[:4] == b"%PDF"
     fhir_json = made(downloads, "fhir-bundle-")
     assert record.pseudonym in fhir_json and "Novak" not in fhir_json
     assert "Eva Novak" in made(downloads, "case-")
     assert all(record.pseudonym in n for n in downloads if n)  # no name in a file name
     formats = {e.detail["format"] for e in store.audit.entries(store.clinic_id, record_id=record.id) if e.action == "export"}
-    assert formats == {"summary_pdf", "handout_pdf", "fhir_json", "case_yaml"}
+    assert formats == {"referral_pdf", "summary_pdf", "handout_pdf", "fhir_json", "case_yaml"}
 
 
 def test_a_deleted_record_is_not_handed_out_by_an_old_button(store, downloads):

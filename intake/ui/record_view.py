@@ -15,7 +15,7 @@ import streamlit as st
 from intake import fhir
 from intake.models import Assessment, Case
 from intake.records import AccessDenied, Record
-from intake.ui import navigation, reasoning, state, step_review
+from intake.ui import documents, navigation, reasoning, state, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
 from intake.ui.step_reports import case_yaml
@@ -26,11 +26,12 @@ OPEN_KEY = "records:open"                 # the record open on the records page 
 _VIEWED_KEY = "records:viewed"            # the record whose opening is already in the audit log
 _CONFIRM_KEY = "records:confirm_delete"
 _SECTION_KEY = "records:section"
-_FILES = (  # label, format (as audited), file name, mime, icon
-    ("Clinician summary (PDF)", "summary_pdf", "clinician-summary-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
-    ("Patient handout (PDF)", "handout_pdf", "patient-handout-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
-    ("FHIR bundle (JSON)", "fhir_json", "fhir-bundle-{p}.json", "application/fhir+json", ":material/data_object:"),
-    ("Case file (YAML)", "case_yaml", "case-{p}.yaml", "application/x-yaml", ":material/description:"),
+_FILES = (  # label, format (as audited), file name (pseudonym and date, never a name), mime, icon
+    ("Referral letter (PDF)", "referral_pdf", "referral-letter-{p}-{d}.pdf", "application/pdf", ":material/print:"),
+    ("Clinician summary (PDF)", "summary_pdf", "clinician-summary-{p}-{d}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("Patient handout (PDF)", "handout_pdf", "patient-handout-{p}-{d}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("FHIR bundle (JSON)", "fhir_json", "fhir-bundle-{p}-{d}.json", "application/fhir+json", ":material/data_object:"),
+    ("Case file (YAML)", "case_yaml", "case-{p}-{d}.yaml", "application/x-yaml", ":material/description:"),
 )
 
 
@@ -71,10 +72,11 @@ def _load(record_id: str) -> tuple[Record | None, bool]:
 def _makers(record: Record, case: Case, assessment: Assessment) -> dict[str, Callable[[], bytes | str]]:
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
-    when, who = record.assessed_at.date(), record.practitioner
+    signed = {"when": record.assessed_at, "practitioner_id": record.practitioner_id, "practitioner": record.practitioner}
     return {
-        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when),
-        "handout_pdf": lambda: reports.render_handout(case, assessment, practitioner=who, date=when),
+        "referral_pdf": documents.maker(reports.render_referral, case, assessment, **signed),
+        "summary_pdf": documents.maker(reports.render_summary, case, assessment, **signed),
+        "handout_pdf": documents.maker(reports.render_handout, case, assessment, **signed),
         "fhir_json": lambda: fhir.bundle(case, assessment, subject=record.pseudonym).model_dump_json(indent=2, exclude_none=True),
         "case_yaml": lambda: case_yaml(case),
     }
@@ -157,8 +159,11 @@ def _files(record: Record, case: Case, assessment: Assessment) -> None:
     """Re-issue the documents from the record as filed; each made on click and audited."""
     makers = _makers(record, case, assessment)
     row = st.container(horizontal=True, key="record-files")
-    for n, (label, fmt, name, mime, icon) in enumerate(_FILES):
-        row.download_button(label, _audited(record.id, fmt, makers[fmt]), file_name=name.format(p=record.pseudonym),
+    referring = any(f.urgency != "monitor" for f in assessment.red_flags)
+    files = [f for f in _FILES if referring or f[1] != "referral_pdf"]
+    for n, (label, fmt, name, mime, icon) in enumerate(files):
+        file_name = name.format(p=record.pseudonym, d=f"{record.assessed_at:%Y-%m-%d}")
+        row.download_button(label, _audited(record.id, fmt, makers[fmt]), file_name=file_name,
                             mime=mime, on_click="ignore", icon=icon, key=f"rec:dl:{fmt}",
                             type="primary" if n == 0 else "secondary")
 
