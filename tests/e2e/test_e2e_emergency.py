@@ -1,0 +1,80 @@
+"""End to end in headless Chromium: from a cauda equina answer to a signed one-page referral letter in
+two clicks (the answer, then the banner's one action), at desktop and phone width."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from conftest import USERNAME, Server
+from playwright.sync_api import expect
+from pypdf import PdfReader
+from wizard import STEP_TITLES, heading, idle, next_step, number, open_app
+
+from intake.accounts import Principal
+from intake.store import Store, database_url
+
+pytestmark = pytest.mark.browser
+
+PHONE_SIZE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def clinic_server(tmp_path_factory):
+    """A server whose clinic has its details and the practitioner's registration set, as an administrator would."""
+    data = tmp_path_factory.mktemp("e2e-emergency") / "data"
+    srv = Server(data)
+    srv.seed_account()
+    store = Store(database_url({"INTAKE_DATA_DIR": str(data)}))
+    try:
+        [clinic] = store.accounts.clinics()
+        [person] = [p for p in store.accounts.practitioners(clinic.id) if p.username == USERNAME]
+        admin = Principal(user_id=person.id, username=person.username, display_name=person.display_name,
+                          clinic_id=clinic.id, clinic_name=clinic.name, role="admin")
+        store.clinic_details.save(admin, {"address": ["12 Mill Lane", "Riverside"], "phone": "01234 567890",
+                                          "timezone": "Europe/London"})
+        store.clinic_details.set_registration(admin, person.id, "HCPC PH123456")
+    finally:
+        store.dispose()
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("size", [None, PHONE_SIZE], ids=["desktop", "phone"])
+def test_cauda_equina_answer_to_signed_letter_in_two_clicks(clinic_server, browser, screenshots, size):
+    context = browser.new_context(viewport=size or {"width": 1280, "height": 800}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        open_app(page, clinic_server.url)
+        number(page, "Age", "45")
+        if size:  # on a phone the sidebar starts open over the page: close it as a practitioner would
+            close = page.get_by_test_id("stSidebarCollapseButton")
+            if close.is_visible():
+                close.locator("button").click()
+        next_step(page, STEP_TITLES["red_flags"])
+        saddle = page.locator(".st-key-w-red_flags-saddle_anaesthesia").get_by_role("radio", name="Yes", exact=True)
+        saddle.click()  # click 1: the answer
+        letter = page.locator(".st-key-red-flag-banner").get_by_role("button", name="Referral letter")
+        expect(letter).to_be_visible()
+        expect(letter).to_be_in_viewport()
+        with page.expect_download(timeout=30_000) as info:
+            letter.click()  # click 2: the letter
+        name = info.value.suggested_filename
+        assert re.fullmatch(r"referral-letter-\d{4}-\d{2}-\d{2}\.pdf", name), name
+        with open(info.value.path(), "rb") as fh:
+            reader = PdfReader(io.BytesIO(fh.read()))
+        assert len(reader.pages) == 1
+        text = " ".join(reader.pages[0].extract_text().split())
+        for expected in ("Referral letter", "Suspected cauda equina syndrome", "Emergency department", "Saddle numbness",
+                         "Pat Physio", "HCPC PH123456", "Riverside Physio", "12 Mill Lane", "01234 567890"):
+            assert expected in text, expected
+        assert re.search(r"\d{1,2} \w+ \d{4}, \d{2}:\d{2}", text), "date and time of the assessment"
+        idle(page)
+        heading(page, STEP_TITLES["red_flags"])  # the download did not move the page
+        page.screenshot(path=str(screenshots / f"emergency-banner-{'phone' if size else 'desktop'}.png"))  # what is in view
+    finally:
+        context.close()
