@@ -11,8 +11,8 @@ from db_support import World
 from pypdf import PdfReader
 
 from intake import assess, load_case
-from intake.accounts import AccountError
-from intake.clinic_details import SettingsError
+from intake.storage.accounts import AccountError
+from intake.storage.clinic_details import SettingsError
 from reports import Branding, render_handout, render_referral, render_summary
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ from functools import lru_cache
 
 import streamlit as st
 
-from intake.accounts import AccountError
-from intake.clinic_details import SettingsError
+from intake.storage.accounts import AccountError
+from intake.storage.clinic_details import SettingsError
 from intake.ui import state
 from intake.ui.practice_state import md
 

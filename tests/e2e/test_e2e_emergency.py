@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 from wizard import STEP_TITLES, heading, idle, next_step, number, open_app
 
-from intake.accounts import Principal
-from intake.store import Store, database_url
+from intake.storage.accounts import Principal
+from intake.storage.store import Store, database_url
 
 pytestmark = pytest.mark.browser
 

@@ -41,6 +41,7 @@ from intake.models import (
 __all__ = [
     "EXAM_KEYS",
     "NOT_RECORDED",
+    "RUBRIC_PATH",
     "Attempt",
     "Feedback",
     "MissedQuestion",

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from intake import audit
-from intake.accounts import AccountError, Principal
-from intake.db.database import Database
-from intake.db.schema import ClinicRow, ClinicSettingsRow, PractitionerRow
+from intake.storage import audit
+from intake.storage.accounts import AccountError, Principal
+from intake.storage.database import Database
+from intake.storage.schema import ClinicRow, ClinicSettingsRow, PractitionerRow
 
 __all__ = ["ClinicDetails", "Details", "SettingsError"]
 
