@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--paper", choices=("a4", "letter"), default="a4")
         p.add_argument("--practitioner", default=None, help="practitioner name printed on the report")
         p.add_argument("--registration", default=None, help="the practitioner's professional registration")
+        if name == "handout":
+            p.add_argument("--exercises", default=None, metavar="ID,ID",
+                           help="the exercise and self-care ids to print (default: the choice that follows the findings)")
         p.set_defaults(run=_pdf, document=name)
 
     p = sub.add_parser("fhir", help="write a FHIR R4 collection Bundle (QuestionnaireResponse + any ServiceRequest)")
@@ -329,9 +332,21 @@ def _pdf(args: argparse.Namespace) -> int:
     case = load_case(args.case)
     render = {"report": reports.render_summary, "handout": reports.render_handout,
               "referral": reports.render_referral}[args.document]
+    assessment = assess(case)
+    extra = {}
+    if getattr(args, "exercises", None) is not None:
+        from reports.content import HandoutChoiceError, check_handout_choice, handout_choices
+
+        wanted = [x.strip() for x in args.exercises.split(",") if x.strip()]
+        kb = load_knowledge()
+        try:
+            check_handout_choice(handout_choices(case, assessment, kb), wanted, kb)
+        except HandoutChoiceError as exc:
+            raise UsageError(f"--exercises: {exc}") from None
+        extra["self_care"] = wanted
     try:
-        data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner,
-                      registration=args.registration)
+        data = render(case, assessment, paper=args.paper, practitioner=args.practitioner,
+                      registration=args.registration, **extra)
     except reports.BrandingError as exc:
         raise ConfigError(str(exc)) from None
     except reports.NoReferral as exc:

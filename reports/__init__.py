@@ -87,13 +87,19 @@ def render_handout(
     branding: Branding | None = None,
     kb: KnowledgeBase | None = None,
     self_care: list[str] | None = None,
+    doses: dict[str, str] | None = None,
+    personal_note: str | None = None,
+    next_appointment: str | None = None,
+    contact: str | None = None,
 ) -> bytes:
-    """The patient handout as PDF bytes: plain language, selected self-care, when to seek help.
+    """The patient handout as PDF bytes: plain language, chosen self-care, when to seek help.
 
-    `self_care` lists the therapy ids the practitioner selected (default: every self-care item
-    the assessment suggested); withheld items are never printed, whatever is selected.
+    `self_care` lists the therapy ids the practitioner chose (default: the suggested items the findings
+    do not argue against); withheld items are never printed, whatever is chosen. `doses` replaces
+    an item's dose; the personal note, next appointment and contact line are printed as typed.
     """
     branding = branding or load_branding()
     model = build_handout(case, assessment, kb or load_knowledge(), branding, date=date, practitioner=practitioner,
-                          self_care=self_care, registration=registration)
+                          self_care=self_care, registration=registration, doses=doses, personal_note=personal_note,
+                          next_appointment=next_appointment, contact=contact)
     return render_handout_model(model, paper=_paper(paper, branding))

@@ -24,6 +24,8 @@ __all__ = [
     "FindingGroup",
     "FindingRow",
     "Handout",
+    "HandoutChoice",
+    "HandoutChoiceError",
     "Header",
     "Letter",
     "MuscleItem",
@@ -38,6 +40,8 @@ __all__ = [
     "build_handout",
     "build_summary",
     "case_findings",
+    "check_handout_choice",
+    "handout_choices",
     "handout_text",
 ]
 
@@ -222,6 +226,23 @@ class SelfCareItem:
 
 
 @dataclass(frozen=True)
+class HandoutChoice:
+    """One exercise or self-care item the practitioner may put on the handout."""
+
+    id: str
+    title: str
+    label: str
+    dose: str
+    chosen: bool  # the default choice, following the findings
+    withheld_reason: str | None  # not choosable at all, and why
+    not_chosen_reason: str | None  # choosable, but not chosen by default, and why
+
+
+class HandoutChoiceError(ValueError):
+    """An exercise id that cannot go on this patient's handout; the message names it and why."""
+
+
+@dataclass(frozen=True)
 class Handout:
     header: Header
     referral: str
@@ -240,6 +261,9 @@ class Handout:
     disclaimer: str
     plain_disclaimer: str
     sources: tuple[str, ...] = field(default_factory=tuple)
+    personal_note: str | None = None
+    next_appointment: str | None = None
+    contact: str | None = None
 
 
 # ---------------------------------------------------------------- helpers
@@ -647,6 +671,43 @@ def _pain_site_label(kb, site: str) -> str:
     return text.split(":", 1)[1].strip() if ":" in text else text
 
 
+def handout_choices(case: Case, assessment: Assessment, kb) -> tuple[HandoutChoice, ...]:
+    """The exercises and self-care the assessment suggested, as the practitioner chooses among them: a
+    withheld one cannot be chosen (with the reason); the default leaves out what the findings argue against."""
+    from intake.facts import case_facts
+
+    facts = None
+    out = []
+    for t in assessment.therapies:
+        record = kb.therapies.get(t.id)
+        if record is None or record.self_care is None:
+            continue
+        sc = record.self_care
+        withheld = (t.withheld_reason or t.withheld) if t.withheld is not None else None
+        against = None
+        if withheld is None and sc.not_chosen_when:
+            facts = facts if facts is not None else case_facts(case)
+            against = next((r.reason for r in sc.not_chosen_when if kb.compiled[r.id](facts) is True), None)
+        out.append(HandoutChoice(t.id, sc.title, t.label, sc.dose, withheld is None and against is None, withheld, against))
+    return tuple(out)
+
+
+def check_handout_choice(choices: tuple[HandoutChoice, ...], wanted: list[str], kb) -> None:
+    """Refuse, by name, an id that is not an exercise, not suggested for this patient, or withheld."""
+    by_id = {c.id: c for c in choices}
+    for ident in wanted:
+        choice = by_id.get(ident)
+        if choice is None:
+            known = kb.therapies.get(ident)
+            if known is None or known.self_care is None:
+                names = ", ".join(sorted(t for t, r in kb.therapies.items() if r.self_care)) or "none"
+                raise HandoutChoiceError(f"{ident!r} is not an exercise or self-care item (known: {names})")
+            offered = ", ".join(c.id for c in choices if c.withheld_reason is None) or "none"
+            raise HandoutChoiceError(f"{ident!r} was not suggested for this patient (suggested: {offered})")
+        if choice.withheld_reason:
+            raise HandoutChoiceError(f"{ident!r} is withheld for this patient: {choice.withheld_reason}")
+
+
 def build_handout(
     case: Case,
     assessment: Assessment,
@@ -657,8 +718,16 @@ def build_handout(
     practitioner: str | None = None,
     self_care: list[str] | None = None,
     registration: str | None = None,
+    doses: dict[str, str] | None = None,
+    personal_note: str | None = None,
+    next_appointment: str | None = None,
+    contact: str | None = None,
 ) -> Handout:
-    """The patient handout's content: plain words, self-care the engine suggested and did not withhold."""
+    """The patient handout's content: plain words, self-care the engine suggested and did not withhold.
+
+    `self_care`: the ids the practitioner chose (default: the choice that follows the findings); `doses`
+    replaces an item's dose; `personal_note`, `next_appointment` and `contact` are printed as typed.
+    """
     words = handout_text()
     header = _header(case, branding, words["document"], date, practitioner, registration)
     referral = assessment.referral
@@ -677,17 +746,16 @@ def build_handout(
         likely.append((kb.origins[o.id].plain_label, kb.origins[o.id].plain_explanation))
         if len(likely) == 2:
             break
-    chosen = None if self_care is None else set(self_care)
+    choices = handout_choices(case, assessment, kb)
+    chosen = {c.id for c in choices if c.chosen} if self_care is None else set(self_care)
     items: list[SelfCareItem] = []
     if referral not in ("emergency", "urgent"):
-        for t in assessment.therapies:
-            record = kb.therapies.get(t.id)
-            if t.withheld is not None or record is None or record.self_care is None:
+        for c in choices:
+            if c.withheld_reason is not None or c.id not in chosen:
                 continue  # never print what the engine withheld, whatever was selected
-            if chosen is not None and t.id not in chosen:
-                continue
-            sc = record.self_care
-            items.append(SelfCareItem(sc.title, tuple(sc.how), sc.dose, sc.drawing))
+            sc = kb.therapies[c.id].self_care
+            dose = ((doses or {}).get(c.id) or "").strip() or sc.dose
+            items.append(SelfCareItem(sc.title, tuple(sc.how), dose, sc.drawing))
     if referral in ("emergency", "urgent"):
         note = words["self_care_after_check"]
     elif not items:
@@ -715,6 +783,9 @@ def build_handout(
         disclaimer=assessment.disclaimer,
         plain_disclaimer=words["plain_disclaimer"],
         sources=tuple(kb.sources[s].citation for s in words["sources"] if s in kb.sources),
+        personal_note=(personal_note or "").strip() or None,
+        next_appointment=(next_appointment or "").strip() or None,
+        contact=(contact or "").strip() or None,
     )
 
 

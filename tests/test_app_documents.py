@@ -97,3 +97,38 @@ def _admin_page(**kw):
 def test_a_practitioner_does_not_see_the_clinic_settings():
     at = _admin_page(principal=signed_in_principal(username="pat", role="practitioner"))
     assert not [w for w in at.text_input if w.key == "adm:set:phone"]
+
+
+def _checkbox(at, therapy: str):
+    [box] = [c for c in at.checkbox if c.key and c.key.endswith(f":pick:{therapy}")]
+    return box
+
+
+def test_the_handout_holds_what_the_practitioner_chose(store, downloads):
+    at = new_app(answers=answers_of("example-04-l5-radiculopathy.yaml"))
+    at = goto(at, "reports")
+    from intake.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    assert _checkbox(at, "directional_exercise").value is False  # centralisation tested negative
+    assert _checkbox(at, "nerve_glides").value is True
+    _checkbox(at, "nerve_glides").uncheck().run()
+    _checkbox(at, "directional_exercise").check().run()
+    [dose] = [t for t in at.text_input if t.key and t.key.endswith(":dose:stay_active")]
+    dose.input("A 20-minute walk every day").run()
+    [note] = [t for t in at.text_area if t.key and t.key.endswith(":note")]
+    note.input("Well done for keeping active.").run()
+    _, text = _made(downloads, "patient-handout-")
+    title = {t: kb.therapies[t].self_care.title for t in ("directional_exercise", "nerve_glides", "stay_active")}
+    assert title["directional_exercise"] in text and title["stay_active"] in text
+    assert title["nerve_glides"] not in text
+    assert "A 20-minute walk every day" in text and "Well done for keeping active." in text
+
+
+def test_a_withheld_item_cannot_be_ticked_and_shows_why():
+    answers = answers_of("example-03-gluteal-tendinopathy.yaml")
+    answers["red_flags"]["anticoagulant_use"] = True
+    at = goto(new_app(answers=answers), "reports")
+    box = _checkbox(at, "ball_release_floor")
+    assert box.disabled and box.value is False
+    assert any("Withheld:" in str(c.value) for c in at.caption)
