@@ -215,6 +215,10 @@ class Summary:
     #: When a referral decides the visit: the sentence that says so, and how many examination gaps are not proposed.
     deciding: str | None = None
     gaps_held: int = 0
+    #: Page 1's overview: the findings that matter, positive and negative, and the tests not done (one line).
+    key_positive: tuple[str, ...] = ()
+    key_negative: tuple[str, ...] = ()
+    not_tested: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -432,6 +436,23 @@ def _findings(case: Case, kb) -> tuple[FindingGroup, ...]:
     )
 
 
+def _key_findings(groups: tuple[FindingGroup, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Positive and negative findings for the overview (history, examination, tests; the red-flag screen has
+    its own box), and the tests not done."""
+    positive, negative, not_tested = [], [], []
+    for group in groups:
+        if group.title == "Red-flag screen":
+            continue
+        for row in group.rows:
+            if row.state == "positive":
+                positive.append(row.label)
+            elif row.state == "negative" and row.value != "none":
+                negative.append(row.label)
+            elif row.state == "not_asked" and group.title == "Tests":
+                not_tested.append(row.label)
+    return tuple(positive), tuple(negative), tuple(not_tested)
+
+
 def case_findings(case: Case, kb) -> tuple[FindingGroup, ...]:
     """Every answer as the summary's findings table shows it (history, red-flag screen,
     examination, tests; "not asked" kept): also how the records page shows a filed case."""
@@ -551,6 +572,7 @@ def build_summary(
 ) -> Summary:
     """The clinician summary's content, in reading order."""
     header = _header(case, branding, "Clinician summary", date, practitioner, registration)
+    found = _findings(case, kb)
     flags = tuple(sorted((_red_flag(kb, f) for f in assessment.red_flags), key=lambda f: -URGENCY_ORDER[f.urgency]))
     origins = tuple(
         OriginItem(
@@ -650,7 +672,7 @@ def build_summary(
         pain_site_labels=tuple(_pain_site_label(kb, s) for s in pain_sites),
         muscle_zones=tuple(zones),
         side=case.patient.side,
-        findings=_findings(case, kb),
+        findings=found,
         muscles=muscles,
         therapies=therapies,
         withheld=withheld,
@@ -663,6 +685,7 @@ def build_summary(
         knowledge_version=assessment.knowledge_version,
         deciding=visit.deciding_sentence(assessment),
         gaps_held=gaps_held,
+        **dict(zip(("key_positive", "key_negative", "not_tested"), _key_findings(found), strict=True)),
     )
 
 

@@ -1,9 +1,10 @@
 """The clinician summary: report model -> PDF bytes (ReportLab platypus).
 
-Reading order: red flags first (boxed, every raised flag, whatever its urgency), precautions,
-the ranked differential with each step's source, body chart, findings table, muscles,
-manual therapy (suggested and withheld), gaps, notes, safety-netting, references, the
-disclaimer, and one referral letter page per receiving service: the most urgent one first, as
+Reading order: page 1 is an overview (red flags boxed first, every raised flag whatever its
+urgency; precautions; the impression as one line per origin; key positive and negative findings
+and the tests not done; the plan with what is withheld; safety-netting). The appendix follows:
+the ranked differential with each step's source and estimated probability, body chart, findings
+table, muscles, therapy (suggested and withheld), gaps, notes, references, the disclaimer, and one referral letter page per receiving service: the most urgent one first, as
 page 1, when an emergency or urgent referral decides the visit.
 """
 
@@ -120,6 +121,43 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
     return [table]
 
 
+def _overview(s: Summary, st: Styles, width: float) -> list:
+    """Page 1 for a colleague in 30 seconds: the impression, the findings that matter, the plan."""
+    out: list = [P("Impression (provisional)", st.h1)]
+    if s.deciding:
+        out.append(P(s.deciding, st.body_bold))
+    if not s.origins:
+        out.append(P("No origin was ranked (the red flags decide this visit).", st.body))
+    for origin in s.origins:
+        lc = _LIKELIHOOD_COLOURS[origin.likelihood]
+        lead = next((x.summary for x in origin.steps_for if x.counted), None)
+        why = f' <font color="#5b6570">· {markup(lead)}</font>' if lead and origin.likelihood != "unlikely" else ""
+        out.append(Para(f'<b>{origin.rank}. {markup(origin.label)}</b>  '
+                        f'<font name="{BOLD}" color="{lc}">{origin.likelihood.upper()}</font>{why}', st.cell))
+    out += [Spacer(1, 2), P("The reasoning behind each origin, with its sources and estimated probabilities, is in the "
+                            "appendix.", st.small_muted)]
+    out.append(P("Key findings", st.h2))
+    out.append(P(", ".join(s.key_positive) or "none recorded", st.cell, prefix="<b>Positive:</b> "))
+    out.append(P(", ".join(s.key_negative) or "none recorded", st.cell, prefix="<b>Negative:</b> "))
+    if s.not_tested:
+        out.append(P(", ".join(s.not_tested), st.cell, prefix='<font color="#5b6570"><b>Not tested:</b> ', suffix="</font>"))
+    if s.muscles:
+        out.append(P(", ".join(m.label for m in s.muscles), st.cell, prefix="<b>Suspected muscles:</b> "))
+    out.append(P("Plan", st.h2))
+    offered = [t.label for t in s.therapies if not t.withheld]
+    by_reason: dict[str, list[str]] = {}  # one line per reason, however many treatments it withholds
+    for t in s.therapies:
+        if t.withheld:
+            by_reason.setdefault(t.withheld_reason or "withheld", []).append(t.label)
+    for w in s.withheld:
+        by_reason.setdefault(w.reason, []).append(f"all {w.label.lower()}")
+    out.append(P("; ".join(offered) or "no treatment suggested by the answers given", st.cell, prefix="<b>Suggested:</b> "))
+    for reason, labels in by_reason.items():
+        out.append(P(f"{'; '.join(labels)}. {reason}", st.cell, prefix='<font color="#b3261e"><b>Withheld:</b></font> '))
+    out += [P("Safety-netting", st.h2), P(s.safety_net, st.cell)]
+    return out
+
+
 def _precautions(s: Summary, st: Styles, width: float) -> list:
     if not s.precautions:
         return []
@@ -232,6 +270,8 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
     lw, vw = width * 0.34, width * 0.16
     groups: list[FindingGroup] = list(s.findings)
     for group in groups:
+        if group.title == "Tests":  # tests not done are one line below the table, not a row each
+            group = FindingGroup(group.title, tuple(r for r in group.rows if r.state != "not_asked"))
         rows: list[list] = [[P(group.title, st.cell_head), "", "", ""]]
         cells = []
         spans: list[tuple] = []
@@ -280,6 +320,8 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ]))
         out += [table, Spacer(1, 5)]
+        if group.title == "Tests" and s.not_tested:
+            out += [P(", ".join(s.not_tested), st.cell, prefix="<b>Not tested:</b> "), Spacer(1, 5)]
     return out
 
 
@@ -436,6 +478,8 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     story += [Letterhead(h, st, width, patient), Spacer(1, 8)]
     story += _red_flag_box(s, st, width)
     story += _precautions(s, st, width)
+    story += _overview(s, st, width)
+    story += [PageBreak(), P("Appendix: the reasoning, every finding and the references", st.title)]
     story += _differential(s, st, width)
     story += [Spacer(1, 8), KeepTogether(_body_chart(s, st, width))]
     story += _findings(s, st, width)
@@ -443,7 +487,6 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     story += _therapies(s, st, width)
     story += _gaps(s, st, width)
     story += _notes(s, st)
-    story += [P("Safety-netting", st.h1), P(s.safety_net, st.body)]
     story += _references(s, st)
     story += _closing(s, st, width)
     for letter in letters:
