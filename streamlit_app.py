@@ -93,6 +93,7 @@ else:
     reasoning.disclaimer()
     navigation.scroll_to_top_on_step_change()
 
+navigation.close_sidebar_on_phone_after_page_change()
 if intake_mode:
     state.settle()  # whatever a cut-short callback left unsaved reaches the draft now
 

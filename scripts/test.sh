@@ -9,6 +9,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -17,6 +18,8 @@ fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check .
+# axe-core for the accessibility checks in the browser tests, into its own project folder (lock file pinned)
+[ -f tests/e2e/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/e2e/axe --no-audit --no-fund --silent
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/intake-pg.XXXXXX")
 trap 'scripts/postgres.sh stop "$pgdir"' EXIT
