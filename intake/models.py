@@ -28,6 +28,7 @@ __all__ = [
     "Gap",
     "History",
     "MuscleFinding",
+    "NextQuestion",
     "OriginFinding",
     "Patient",
     "Reason",
@@ -288,6 +289,20 @@ class Gap(_Out):
     why: str
 
 
+class NextQuestion(_Out):
+    """An unasked finding, with how much its answer is expected to change the differential."""
+
+    key: str = Field(description="The case key, as `unanswered` names it (a list value is `list.value`).")
+    label: str
+    kind: Literal["red_flag", "history", "exam", "test"]
+    p_positive: float | None = Field(description="Predicted probability of a yes / positive answer; null when no origin reads it.")
+    expected_information: float = Field(description="Expected fall in the summed binary entropy of the origins, in bits.")
+    phrase: str = Field(description="The figure in words, e.g. 'likely to settle hip joint vs lumbar radicular pain'.")
+    settles: list[str] = Field(default_factory=list, description="The origins the two answers would separate most.")
+    positive: bool | int | float | str = Field(default=True, description="The answer taken as positive (True, a number or a value).")
+    negative: bool | int | float | str = Field(default=False, description="The answer taken as negative.")
+
+
 class Assessment(_Out):
     origins: list[OriginFinding]
     red_flags: list[RedFlagFinding]
@@ -303,3 +318,4 @@ class Assessment(_Out):
     safety_net: str
     disclaimer: str
     knowledge_version: str
+    next_questions: list[NextQuestion] = Field(default_factory=list)

@@ -270,8 +270,10 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
     lw, vw = width * 0.34, width * 0.16
     groups: list[FindingGroup] = list(s.findings)
     for group in groups:
-        if group.title == "Tests":  # tests not done are one line below the table, not a row each
-            group = FindingGroup(group.title, tuple(r for r in group.rows if r.state != "not_asked"))
+        # tests not done are one line below the tables, not a row each
+        group = FindingGroup(group.title, tuple(r for r in group.rows if r.value != "not tested"))
+        if not group.rows:
+            continue
         rows: list[list] = [[P(group.title, st.cell_head), "", "", ""]]
         cells = []
         spans: list[tuple] = []
@@ -320,8 +322,8 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ]))
         out += [table, Spacer(1, 5)]
-        if group.title == "Tests" and s.not_tested:
-            out += [P(", ".join(s.not_tested), st.cell, prefix="<b>Not tested:</b> "), Spacer(1, 5)]
+    if s.not_tested:
+        out += [P(", ".join(s.not_tested), st.cell, prefix="<b>Not tested:</b> "), Spacer(1, 5)]
     return out
 
 

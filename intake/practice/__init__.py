@@ -4,38 +4,8 @@ words shared by screen and PDF (``text``) and the instructor's progress tables (
 The scoring API is re-exported here so ``from intake.practice import score_attempt`` keeps working.
 """
 
-from intake.practice.scoring import (
-    EXAM_KEYS,
-    NOT_RECORDED,
-    RUBRIC_PATH,
-    Attempt,
-    Feedback,
-    MissedQuestion,
-    PartMark,
-    Rubric,
-    RubricError,
-    SuggestedTest,
-    load_rubric,
-    model_answer,
-    presenting_history,
-    reveal,
-    score_attempt,
-)
+from intake.practice import scoring
+from intake.practice.scoring import *  # noqa: F403 - the scoring API, named once in scoring.__all__
 
-__all__ = [
-    "EXAM_KEYS",
-    "NOT_RECORDED",
-    "RUBRIC_PATH",
-    "Attempt",
-    "Feedback",
-    "MissedQuestion",
-    "PartMark",
-    "Rubric",
-    "RubricError",
-    "SuggestedTest",
-    "load_rubric",
-    "model_answer",
-    "presenting_history",
-    "reveal",
-    "score_attempt",
-]
+__all__: list[str] = []
+__all__ += scoring.__all__

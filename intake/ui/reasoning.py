@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from intake import visit
-from intake.ui import documents
+from intake.ui import ask_next, documents
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
 from intake.ui.style import BANNER_KEY
@@ -19,7 +19,6 @@ __all__ = ["disclaimer", "red_flag_banner", "save_status", "sidebar_panel"]
 LIKELIHOOD_WORDS = {"likely": "likely", "possible": "possible", "unlikely": "unlikely"}
 BANNER_URGENCIES = ("emergency", "urgent")
 MAX_ORIGINS = 4
-MAX_GAPS = 5
 
 
 def red_flag_banner(ev: Evaluation) -> None:
@@ -95,15 +94,12 @@ def sidebar_panel(ev: Evaluation) -> None:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
         st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
 
-    proposed = visit.gaps_to_propose(assessment)  # in an emergency, only the red-flag questions still unasked
-    if visit.decided_by_referral(assessment):
-        st.markdown("**Still to ask: red flags**" if proposed else "**Every red-flag question asked**")
-        st.caption("Examination can wait: the referral decides this visit.")
-    elif proposed:
-        st.markdown("**Ask next**")
-    if proposed:
-        lines = [f"- {gap.label} — {gap.why}" for gap in proposed[:MAX_GAPS]]
-        st.markdown("\n".join(lines))
+    if visit.decided_by_referral(assessment):  # the ranking stays the engine's; only examination is held back
+        st.caption("Examination can wait: the referral decides this visit. Only red-flag questions are proposed.")
+        held = [q for q in assessment.next_questions if q.kind == "red_flag"]
+        ask_next.render(assessment.model_copy(update={"next_questions": held}))
+    else:
+        ask_next.render(assessment)
     st.caption("Reasoning aid, not a diagnosis.")
 
 
