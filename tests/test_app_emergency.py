@@ -54,3 +54,18 @@ def test_no_red_flag_no_letter_and_examination_still_proposed():
     at = new_app(answers=answers_of("example-01-hip-osteoarthritis.yaml"))
     at = goto(at, "reports")
     assert not any("Referral letter" in x for x in _downloads(at))
+
+
+def test_none_of_these_records_no_for_each_unasked_question_of_the_cluster_only():
+    at = new_app()
+    at.number_input(key="w:patient.age").set_value(45).run()
+    at = goto(at, "red_flags")
+    at.segmented_control(key="w:red_flags.bladder_dysfunction").set_value("yes").run()
+    at.button(key="rf:none:cauda_equina").click().run()
+    flags = at.session_state["answers"]["red_flags"]
+    cauda = [k for k, c in kb().screens_for.items() if c == "cauda_equina"]
+    assert flags["bladder_dysfunction"] is True  # an answer given is never overwritten
+    assert all(flags[k] is False for k in cauda if k != "bladder_dysfunction")
+    assert "fever_or_unwell" not in flags  # another cluster stays not asked
+    assert at.segmented_control(key="w:red_flags.saddle_anaesthesia").value == "no"  # shown as given
+    assert not [b for b in at.button if b.key == "rf:none:cauda_equina"]  # nothing left to ask there
