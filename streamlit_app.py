@@ -63,6 +63,10 @@ with st.sidebar:
     with key:
         account.password_popover()
     leave.button("", on_click=auth.sign_out, icon=":material/logout:", key="side:signout", help="Sign out")
+    if intake_mode:  # the live reasoning first, so it is in view without scrolling (1280 x 800)
+        reasoning.save_status()
+        reasoning.sidebar_panel(ev)
+        st.divider()
     modes.switch()
     evidence_page.sidebar_button()
     if intake_mode:
@@ -71,8 +75,6 @@ with st.sidebar:
                     help="Start a new assessment; this one stays in Drafts.")
         right.button("Drafts", on_click=lambda: st.session_state.update(view="drafts"), icon=":material/folder_open:",
                      key="side:drafts", width="stretch", help="Resume or delete a draft, or start from a case file.")
-        reasoning.save_status()
-        reasoning.sidebar_panel(ev)
 
 if intake_mode:
     reasoning.red_flag_banner(ev)
