@@ -132,3 +132,19 @@ def test_a_withheld_item_cannot_be_ticked_and_shows_why():
     box = _checkbox(at, "ball_release_floor")
     assert box.disabled and box.value is False
     assert any("Withheld:" in str(c.value) for c in at.caption)
+
+
+def test_after_filing_the_filed_records_documents_stay_on_screen(store, downloads):
+    from test_app_support import consent
+
+    at = consent(new_app(answers=answers_of(EMERGENCY_CASE)))
+    at.text_input(key="w:patient.name").input("Filed Patient").run()
+    at = goto(at, "reports")
+    downloads.clear()
+    at.button(key="file:go").click().run()
+    [summary], _ = store.records.list(store.principal)
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels[:3] == ["Referral letter (PDF)", "Clinician summary (PDF)", "Patient handout (PDF)"]
+    name, text = _made(downloads, "referral-letter-")
+    assert summary.pseudonym in name and "Filed" not in name  # pseudonym and date, never the name
+    assert "Filed Patient" in text

@@ -20,7 +20,7 @@ from intake.ui import documents, navigation, reasoning, state, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
 
-__all__ = ["OPEN_KEY", "close_record", "forget", "open_record", "render"]
+__all__ = ["OPEN_KEY", "close_record", "files", "forget", "open_record", "render"]
 
 OPEN_KEY = "records:open"                 # the record open on the records page (also ?record=…)
 _VIEWED_KEY = "records:viewed"            # the record whose opening is already in the audit log
@@ -155,13 +155,13 @@ def _delete(record_id: str, pseudonym: str) -> None:
                               else ("warning", "That record was already gone."))
 
 
-def _files(record: Record, case: Case, assessment: Assessment) -> None:
+def files(record: Record, case: Case, assessment: Assessment) -> None:
     """Re-issue the documents from the record as filed; each made on click and audited."""
     makers = _makers(record, case, assessment)
     row = st.container(horizontal=True, key="record-files")
     referring = any(f.urgency != "monitor" for f in assessment.red_flags)
-    files = [f for f in _FILES if referring or f[1] != "referral_pdf"]
-    for n, (label, fmt, name, mime, icon) in enumerate(files):
+    shown = [f for f in _FILES if referring or f[1] != "referral_pdf"]
+    for n, (label, fmt, name, mime, icon) in enumerate(shown):
         file_name = name.format(p=record.pseudonym, d=f"{record.assessed_at:%Y-%m-%d}")
         row.download_button(label, _audited(record.id, fmt, makers[fmt]), file_name=file_name,
                             mime=mime, on_click="ignore", icon=icon, key=f"rec:dl:{fmt}",
@@ -265,7 +265,7 @@ def render(record_id: str) -> None:
                  "administrator.")
         return
     st.markdown(_patient_line(case))
-    _files(record, case, assessment)
+    files(record, case, assessment)
     main, side = st.columns([2.4, 1], gap="large")
     with main:
         step_review.show_assessment(assessment)
