@@ -148,3 +148,13 @@ def test_after_filing_the_filed_records_documents_stay_on_screen(store, download
     name, text = _made(downloads, "referral-letter-")
     assert summary.pseudonym in name and "Filed" not in name  # pseudonym and date, never the name
     assert "Filed Patient" in text
+
+
+def test_screens_show_times_in_the_clinics_time_zone():
+    from datetime import UTC, datetime
+
+    from intake.ui.documents import clinic_time
+
+    moment = datetime(2026, 7, 21, 13, 5, tzinfo=UTC)
+    assert clinic_time(moment, "Europe/London") == "2026-07-21 14:05 BST"
+    assert clinic_time(moment, "America/New_York") == "2026-07-21 09:05 EDT"

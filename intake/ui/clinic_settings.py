@@ -57,6 +57,7 @@ def _save() -> None:
     except (SettingsError, AccountError) as exc:
         _flash("error", f"Not saved: {exc}")
         return
+    st.session_state.pop("clinic:zone", None)  # the screens' times follow a new time zone at once
     _flash("success", "Clinic details saved: every summary, referral letter and handout now prints them.")
 
 

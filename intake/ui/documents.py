@@ -10,10 +10,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import streamlit as st
+
 from intake.models import Assessment, Case
 from intake.ui import state
 
-__all__ = ["branding", "file_name", "maker", "signer"]
+__all__ = ["branding", "clinic_time", "file_name", "maker", "signer"]
 
 
 def branding(clinic=None):
@@ -25,6 +27,18 @@ def branding(clinic=None):
     base = reports.load_branding()
     details = clinic.clinic_details.get(clinic.clinic_id)
     return details.branding(base) if details is not None else base
+
+
+def clinic_time(moment: dt.datetime, zone: str | None = None) -> str:
+    """`2026-12-01 14:05 GMT`: a stored (UTC) moment in the clinic's time zone, as the screens show it."""
+    if zone is None:
+        zone = st.session_state.setdefault("clinic:zone", branding().timezone or "")
+    if not zone:
+        return f"{moment:%Y-%m-%d %H:%M} UTC"
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def signer(clinic=None, practitioner_id: str | None = None, name: str | None = None) -> tuple[str | None, str | None]:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from intake.loader import CaseError, load_case, parse_text
 from intake.storage.store import DraftSummary
-from intake.ui import state
+from intake.ui import documents, state
 from intake.ui.practice_state import md
 
 UPLOAD_KEY = "drafts:upload"
@@ -50,7 +50,7 @@ def _describe(summary: DraftSummary) -> str:
     kind = (" · :orange-badge[:material/edit: amendment of a record]" if summary.amends_id
             else " · :blue-badge[:material/event_repeat: follow-up]" if summary.follows_id else "")
     by = f"  \n:gray[started by {md(summary.practitioner)}]" if summary.practitioner else ""
-    return f"**{summary.updated:%Y-%m-%d %H:%M} UTC** · {who or 'no details yet'} · at: {step}{kind}{by}"
+    return f"**{documents.clinic_time(summary.updated)}** · {who or 'no details yet'} · at: {step}{kind}{by}"
 
 
 def render() -> None:

@@ -231,7 +231,7 @@ def _side_panel(record: Record) -> None:
     st.markdown("#### Versions")
     for version, saved, who in store.records.versions(store.principal, record.id):
         current = " (shown)" if version == record.version else ""
-        st.markdown(f"- Version {version}{current}: {saved:%Y-%m-%d %H:%M} UTC, {md(who) or 'unknown'}")
+        st.markdown(f"- Version {version}{current}: {documents.clinic_time(saved)}, {md(who) or 'unknown'}")
     visits = store.records.history(store.principal, record.pseudonym)
     if len(visits) > 1:
         st.markdown(f"#### Assessments of {record.pseudonym}")
@@ -258,7 +258,7 @@ def render(record_id: str) -> None:
         case = assessment = None
     follow = " · follow-up" if record.follows_id else ""
     st.title(f"Record {record.pseudonym}")
-    st.caption(f"Filed {record.assessed_at:%Y-%m-%d %H:%M} UTC by {md(record.practitioner)} · version {record.version}"
+    st.caption(f"Filed {documents.clinic_time(record.assessed_at)} by {md(record.practitioner)} · version {record.version}"
                f"{follow} · knowledge base {record.knowledge_version or 'unknown'}")
     if case is None or assessment is None:
         st.error("This record cannot be read by this version of the app. Nothing has been changed; ask your "
