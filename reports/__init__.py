@@ -70,7 +70,7 @@ def render_referral(
     elsewhere are named on it). Raises `NoReferral` when no red flag needs a referral."""
     branding = branding or load_branding()
     model = build_summary(case, assessment, kb or load_knowledge(), branding, date=date, practitioner=practitioner,
-                          registration=registration)
+                          registration=registration)  # the letter is the summary's own page, laid out alone
     if not model.letters:
         raise NoReferral("no red flag in this assessment needs a referral, so there is no referral letter")
     return render_letter_model(model.header, model.letters[0], model.disclaimer, paper=_paper(paper, branding))

@@ -7,26 +7,10 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 from pypdf import PdfReader
-from streamlit.runtime.media_file_manager import MediaFileManager
 from test_app_support import EMERGENCY_CASE, answers_of, case_data, goto, new_app, signed_in_principal
 
 from intake import assess, load_case
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """The data function behind every deferred download button drawn, by file name (what a click runs)."""
-    made: dict[str, object] = {}
-    original = MediaFileManager.add_deferred
-
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return made
 
 
 def _text(pdf: bytes) -> str:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy.exc import OperationalError
-from streamlit.runtime.media_file_manager import MediaFileManager
 from test_app_support import (
     EMERGENCY_CASE,
     answers_of,
@@ -54,20 +53,6 @@ def records_app(**kwargs):
 
 def count(store: ClinicStore, where: RecordFilter | None = None) -> int:
     return store.records.list(store.principal, where or RecordFilter())[1]
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """The data function behind every deferred download button drawn, by file name (what a click runs)."""
-    made: dict[str, object] = {}
-    original = MediaFileManager.add_deferred
-
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return made
 
 
 def made(downloads: dict, prefix: str):
