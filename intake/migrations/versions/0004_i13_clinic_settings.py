@@ -32,6 +32,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("practitioners") as batch:
-        batch.drop_column("registration")
+    # A plain ALTER (SQLite 3.35+ and PostgreSQL): a batch copy of practitioners would have to drop the table
+    # that records and drafts point at, which foreign keys forbid.
+    op.execute("ALTER TABLE practitioners DROP COLUMN registration")
     op.drop_table("clinic_settings")
