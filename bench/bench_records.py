@@ -185,8 +185,7 @@ class Bench:
     """One database seeded with `records` records of a clinic of its own, and the measurements on it."""
 
     def __init__(self, url: str, records: int, work: Path, *, owned: bool, say):
-        from intake.storage.packing import pack
-        from intake.storage.records import summary_columns
+        from intake.storage.records import record_content, summary_columns
         from intake.storage.store import Store
 
         self.url, self.records, self.work, self.owned = url, records, work, owned
@@ -204,8 +203,7 @@ class Bench:
         self.figures: dict[str, float] = {}
         self.notes: dict[str, str] = {}
         self.pairs = cases()
-        templates = [(summary_columns(c, a), pack({"case": c.to_data(), "assessment": a.model_dump(mode="json", by_alias=True)}))
-                     for c, a in self.pairs]
+        templates = [(summary_columns(c, a), record_content(c, a)) for c, a in self.pairs]
         for columns, _ in templates:
             for key in ("patient_name", "patient_key"):
                 columns.pop(key)

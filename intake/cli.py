@@ -90,10 +90,18 @@ def _parser() -> argparse.ArgumentParser:
                            help="the exercise and self-care ids to print (default: the choice that follows the findings)")
         p.set_defaults(run=_pdf, document=name)
 
-    p = sub.add_parser("fhir", help="write a FHIR R4 collection Bundle (QuestionnaireResponse + any ServiceRequest)")
+    p = sub.add_parser("fhir", help="write a FHIR R4 Bundle: answers, referrals, red flags, differential, letter")
     p.add_argument("case", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
+    p.add_argument("--bundle", choices=("collection", "transaction", "document"), default="collection",
+                   help="bundle type (transaction: conditional creates, safe to send twice)")
+    p.add_argument("--practitioner", default=None, help="the requesting practitioner (default: the clinic configuration)")
     p.set_defaults(run=_fhir)
+
+    p = sub.add_parser("from-fhir", help="turn a FHIR QuestionnaireResponse for the intake form into a case file")
+    p.add_argument("response", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="case file to write (YAML, or JSON for .json)")
+    p.set_defaults(run=_from_fhir)
 
     p = sub.add_parser("fhir-questionnaire", help="write the intake form as a FHIR R4 Questionnaire")
     p.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
@@ -385,11 +393,37 @@ def _pdf(args: argparse.Namespace) -> int:
 
 
 def _fhir(args: argparse.Namespace) -> int:
-    from intake.fhir import bundle
+    import reports  # the referral letter PDF goes in the bundle
+    from intake.fhir_bundle import bundle, letter_case, sender_from_branding
 
     case = load_case(args.case)
-    args.output.write_text(bundle(case, assess(case)).model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
-    print(f"wrote {args.output}")
+    assessment = assess(case)
+    try:
+        branding = reports.load_branding()
+        letter = reports.render_summary(letter_case(case), assessment, practitioner=args.practitioner, branding=branding)
+    except reports.BrandingError as exc:
+        raise ConfigError(str(exc)) from None
+    made = bundle(case, assessment, kind=args.bundle, sender=sender_from_branding(branding, args.practitioner), letter=letter)
+    args.output.write_text(made.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
+    print(f"wrote {args.output} ({args.bundle} bundle, {len(made.entry or [])} resources)")
+    return 0
+
+
+def _from_fhir(args: argparse.Namespace) -> int:
+    import yaml
+
+    from intake.fhir_import import case_from_response
+
+    if args.response.stat().st_size > 1_000_000:
+        raise UsageError(f"{args.response}: larger than 1 MB; not a QuestionnaireResponse for this form")
+    case = case_from_response(args.response.read_text(encoding="utf-8-sig"), source=str(args.response))
+    data = case.to_data()
+    if args.output.suffix.lower() == ".json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} (case, age {case.patient.age})")
     return 0
 
 

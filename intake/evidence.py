@@ -55,7 +55,7 @@ class Accuracy:
     specificity: float | None
     lr_positive: float | None
     lr_negative: float | None
-    basis: str  # "published" or "from the likelihood-ratio pair"
+    basis: str  # "published", "from the likelihood-ratio pair", "from the clinical rule weights", one side only
     citations: list[str]
     verified: bool
 
@@ -177,9 +177,11 @@ def _accuracy(key: str, kb: KnowledgeBase, record: EvidenceRecord | None) -> lis
                                 citations, verified and p.verified and all(kb.sources[s].verified for s in p.sources)))
         elif lr_pos is not None and lr_neg is not None and (lr_pos - 1) * (1 - lr_neg) > 0:
             sn, sp = sn_sp_from_lrs(lr_pos, lr_neg)
-            out.append(Accuracy(origin.id, origin.label, sn, sp, lr_pos, lr_neg, "from the likelihood-ratio pair", citations, verified))
+            basis = "from the likelihood-ratio pair" if all(r.lr is not None for r in rules) else "from the clinical rule weights"
+            out.append(Accuracy(origin.id, origin.label, sn, sp, lr_pos, lr_neg, basis, citations, verified))
         elif rules:
-            out.append(Accuracy(origin.id, origin.label, None, None, lr_pos, lr_neg, "one side only", citations, verified))
+            basis = "one side only" if all(r.lr is not None for r in rules) else "clinical rule weight, one side"
+            out.append(Accuracy(origin.id, origin.label, None, None, lr_pos, lr_neg, basis, citations, verified))
     return out
 
 

@@ -33,7 +33,7 @@ from intake.facts import CASE_KEY_KINDS
 from intake.knowledge import DERIVED_KEY_KINDS, KnowledgeBase, Rule
 from intake.models import Assessment, NextQuestion
 
-__all__ = ["branch_entropies", "entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
+__all__ = ["entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
 
 Facts = Mapping[str, object]
 Answer = bool | int | float | str
@@ -281,17 +281,6 @@ def sn_sp_from_lrs(lr_pos: float, lr_neg: float) -> tuple[float, float]:
     if abs(math.log(lr_pos)) >= abs(math.log(lr_neg)):
         return lr_pos / (1 + lr_pos), lr_pos / (1 + lr_pos)  # LR+ = s / (1 - s)
     return 1 / (1 + lr_neg), 1 / (1 + lr_neg)  # LR- = (1 - s) / s
-
-
-def branch_entropies(facts: Facts, key: str, kb: KnowledgeBase) -> tuple[float, float, float]:
-    """H now, H if positive, H if negative for one candidate key (for tests and the practice marks)."""
-    index = _index(kb)
-    now = _now(facts, kb, index)
-    candidate = index.candidates[key]
-    pos = _branch(now, key, candidate.positive, kb, index)
-    neg = _branch(now, key, candidate.negative, kb, index)
-    return (entropy(now.probability.values()), entropy(_probability(v) for v in pos.values()),
-            entropy(_probability(v) for v in neg.values()))
 
 
 # ---------------------------------------------------------------- ranking

@@ -26,6 +26,7 @@ from test_app_support import (
 from intake import assess, load_case
 from intake.models import RED_FLAG_KEYS
 from intake.records import RecordFilter
+from intake.storage.accounts import AccountError
 from intake.store import ClinicStore
 
 SECRET = "Zephyrine Quillfeather"  # a patient name that must never leak to another clinic
@@ -538,3 +539,30 @@ def test_audit_log_table_and_download(store, downloads):
     assert ((frame["action"] == "view") & (frame["record_id"] == record.id)).any()
     csv = pd.read_csv(io.BytesIO(made(downloads, "audit-log.csv")), encoding="utf-8-sig")
     assert {"create", "view"} <= set(csv["action"])
+
+
+def test_identified_referrals_are_off_by_default_admin_only_audited_and_add_the_named_patient(store, downloads):
+    import json
+
+    record = file(store, EMERGENCY_CASE, patient="Eva Novak")
+    new_app(query={"record": record.id})
+    plain = json.loads(made(downloads, "fhir-bundle-"))
+    assert "Patient" not in {e["resource"]["resourceType"] for e in plain["entry"]} and "Novak" not in json.dumps(plain)
+    bob = signed_in_principal(username="bob", role="practitioner")
+    with pytest.raises(AccountError, match="administrator"):
+        store.accounts.set_identified_referrals(bob, True)
+    at = admin_app()
+    assert "FHIR referrals carry the **pseudonym only** (the default)." in texts(at)
+    at.radio(key="adm:identified").set_value("identified")
+    at = submit(at, "Save referral setting")
+    assert store.accounts.clinic(store.clinic_id).identified_referrals is True
+    assert "FHIR referrals **name the patient**." in texts(at)
+    downloads.clear()
+    new_app(query={"record": record.id})
+    named = json.loads(made(downloads, "fhir-bundle-"))
+    (patient,) = [e["resource"] for e in named["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert patient["name"] == [{"text": "Eva Novak"}] and patient["identifier"][0]["value"] == record.pseudonym
+    entries = store.audit.entries(store.clinic_id)
+    assert any(e.action == "settings" and e.detail == {"identified_referrals": True} for e in entries)
+    assert any(e.action == "export" and e.detail == {"format": "fhir_json_identified"} for e in entries)
+    assert not any("Novak" in json.dumps(e.detail) for e in entries)  # the audit log names records, never patients

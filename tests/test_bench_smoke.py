@@ -1,6 +1,5 @@
-"""Every benchmark runs in its smoke mode (seconds each), so a broken one fails the suite (bench_next.py:
-tests/test_next_question.py); the
-figures themselves are for people (bench/*.py print them) and are not checked here."""
+"""Every benchmark runs in its smoke mode (seconds each), so a broken one fails the suite (bench_next.py's
+is in tests/test_next_question.py); the figures are for people (bench/*.py print them), not checked here."""
 
 from __future__ import annotations
 

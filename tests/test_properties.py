@@ -114,3 +114,24 @@ def test_every_conclusion_carries_its_sources(data):
     for item in assessment.red_flags + assessment.therapies + assessment.withheld:
         assert item.citations
     assert [o.probability for o in assessment.origins] == sorted((o.probability for o in assessment.origins), reverse=True)
+
+
+@settings(SETTINGS, max_examples=150)
+@given(cases)
+def test_next_questions_screen_first_propose_no_examination_in_an_emergency_and_only_unasked(data):
+    from intake.facts import case_facts
+
+    case = load_case(data)
+    assessment = assess(case)
+    facts = case_facts(case)
+    kinds = [q.kind for q in assessment.next_questions]
+    screening = [n for n, k in enumerate(kinds) if k == "red_flag"]
+    assert screening == list(range(len(screening)))  # red-flag questions first
+    assert all(facts[q.key] is None for q in assessment.next_questions)
+    gaps = {g.key for g in assessment.gaps if g.kind in ("red_flag", "precaution")}
+    assert {q.key for q in assessment.next_questions if q.kind == "red_flag"} == gaps
+    if assessment.referral == "emergency":
+        assert set(kinds) <= {"red_flag"}
+    rest = [q.expected_information for q in assessment.next_questions if q.kind != "red_flag"]
+    assert rest == sorted(rest, reverse=True)
+    assert all(q.p_positive is None or 0 < q.p_positive < 1 for q in assessment.next_questions)

@@ -348,7 +348,8 @@ def score_attempt(
     # How many informative tests the case allows: those of the reference attempt (every useful recorded test).
     reference = [] if decided else model_answer(case, expected, assessment, kb=kb)
     available = 0 if decided else sum(t.informative for t in information_by_test(
-        case, reference.questions_asked, reference.tests_performed, kb, competing_ignored=competing_ignored, informative_bits=bits))
+        case, reference.questions_asked, reference.tests_performed, kb, competing_ignored=competing_ignored, informative_bits=bits,
+        expected=False))
     parts = [
         red_flag_part,
         referral_part,

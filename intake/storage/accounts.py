@@ -67,6 +67,7 @@ class Clinic:
     id: str
     name: str
     retention_days: int | None
+    identified_referrals: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,16 +123,16 @@ class Accounts:
     def clinic(self, clinic_id: str) -> Clinic | None:
         with self.db.reading() as session:
             row = session.get(ClinicRow, clinic_id)
-            return None if row is None else Clinic(row.id, row.name, row.retention_days)
+            return None if row is None else Clinic(row.id, row.name, row.retention_days, row.identified_referrals)
 
     def clinic_by_name(self, name: str) -> Clinic | None:
         with self.db.reading() as session:
             row = _clinic_named(session, _clinic_name(name, required=False))
-            return None if row is None else Clinic(row.id, row.name, row.retention_days)
+            return None if row is None else Clinic(row.id, row.name, row.retention_days, row.identified_referrals)
 
     def clinics(self) -> list[Clinic]:
         with self.db.reading() as session:
-            return [Clinic(r.id, r.name, r.retention_days) for r in session.scalars(select(ClinicRow).order_by(ClinicRow.name))]
+            return [Clinic(r.id, r.name, r.retention_days, r.identified_referrals) for r in session.scalars(select(ClinicRow).order_by(ClinicRow.name))]
 
     def add_practitioner(self, clinic_id: str, username: str, display_name: str, *, password: str | None = None,
                          email: str | None = None, role: str = "practitioner", actor: Principal | None = None) -> Practitioner:
@@ -247,6 +248,19 @@ class Accounts:
             row.retention_days = days
             audit.write(session, actor=actor, action="settings", kind="clinic", record_id=row.id,
                         detail={"retention_days": days})
+
+    def set_identified_referrals(self, actor: Principal, on: bool) -> None:
+        """Whether FHIR referrals from this clinic name the patient (a Patient with name and identifier),
+        for clinics that send referrals into a record system. Admins only; audited."""
+        if not actor.is_admin:
+            raise AccountError("Only a clinic administrator can change how referrals name the patient.")
+        with self.db.transaction() as session:
+            row = session.get(ClinicRow, actor.clinic_id)
+            if row is None:
+                raise AccountError("Your clinic no longer exists.")
+            row.identified_referrals = bool(on)
+            audit.write(session, actor=actor, action="settings", kind="clinic", record_id=row.id,
+                        detail={"identified_referrals": bool(on)})
 
     def _admin_update(self, actor: Principal, practitioner_id: str, values: dict, detail: dict) -> None:
         if not actor.is_admin:

@@ -35,8 +35,22 @@ from intake.storage.accounts import Principal
 from intake.storage.packing import pack, unpack
 from intake.storage.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordTermRow, RecordVersionRow
 
-__all__ = ["COUNT_LIMIT", "EXPORT_COLUMNS", "AccessDenied", "Cursor", "Record", "RecordFilter", "RecordPage",
-           "RecordSummary", "Records", "leading_origins", "new_pseudonym", "summary_columns"]
+__all__ = [
+    "COUNT_LIMIT",
+    "EXPORT_COLUMNS",
+    "NOT_KEPT",
+    "AccessDenied",
+    "Cursor",
+    "Record",
+    "RecordFilter",
+    "RecordPage",
+    "RecordSummary",
+    "Records",
+    "leading_origins",
+    "new_pseudonym",
+    "record_content",
+    "summary_columns",
+]
 
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud and type
 EXPORT_COLUMNS = ("record_id", "patient_pseudonym", "assessed_on", "practitioner", "leading_origins", "red_flags",
@@ -123,7 +137,7 @@ class RecordPage:
 
 @dataclass(frozen=True)
 class Record(RecordSummary):
-    """A whole record: the case and the assessment exactly as filed."""
+    """A whole record: the case and the assessment as filed (all but `NOT_KEPT`)."""
 
     case_data: dict[str, Any] = field(default_factory=dict)
     assessment_data: dict[str, Any] = field(default_factory=dict)
@@ -148,6 +162,18 @@ def _summary(row) -> RecordSummary:
                          practitioner_id=row.practitioner_id, practitioner=row.display_name, origins=_untoken(row.origins),
                          red_flags=flags, referral=row.referral, muscles=_untoken(row.muscles),  # type: ignore[arg-type]
                          version=row.version, follows_id=row.follows_id)
+
+
+#: What a filed record does not keep of its assessment: the next-question list is an aid for the
+#: assessment still in progress (7 kB of JSON, half the rest), worked out again from the case
+#: whenever it is wanted, and nothing made from a record (screen, PDFs, FHIR, export) reads it.
+NOT_KEPT = frozenset({"next_questions"})
+
+
+def record_content(case: Case, assessment: Assessment) -> bytes:
+    """What a record's version stores: the case as filed and the assessment's conclusions, packed."""
+    return pack({"case": case.to_data(),
+                 "assessment": assessment.model_dump(mode="json", by_alias=True, exclude=set(NOT_KEPT))})
 
 
 def summary_columns(case: Case, assessment: Assessment) -> dict[str, Any]:
@@ -180,7 +206,7 @@ class Records:
         _require_clinical(principal)
         now = datetime.now(UTC)
         columns = summary_columns(case, assessment) | {"updated": now}
-        content = pack({"case": case.to_data(), "assessment": assessment.model_dump(mode="json", by_alias=True)})
+        content = record_content(case, assessment)
         with self.db.transaction() as session:
             if amends_id is not None:
                 row = self._own(session, principal, amends_id)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,6 +78,8 @@ class ClinicRow(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: FHIR referrals name the patient (a Patient resource) instead of the pseudonym only; audited, off by default.
+    identified_referrals: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PractitionerRow(Base):
@@ -191,12 +194,13 @@ class RecordRow(Base):
     knowledge_version: Mapped[str] = mapped_column(String(40), default="")
 
     __table_args__ = (
-        Index("ix_records_clinic_assessed_id", "clinic_id", "assessed_at", "id"),
+        # origins and red_flags ride along, so a date, origin or red-flag filter is counted from the index alone
+        Index("ix_records_clinic_assessed_id", "clinic_id", "assessed_at", "id", "origins", "red_flags"),
         Index("ix_records_clinic_pseudonym_assessed", "clinic_id", "pseudonym", "assessed_at"),
         Index("ix_records_clinic_practitioner_assessed", "clinic_id", "practitioner_id", "assessed_at", "id"),
         Index("ix_records_clinic_referral_assessed", "clinic_id", "referral", "assessed_at", "id"),
         # only records with a red flag: the "any red flag" and one-condition filters read these alone
-        Index("ix_records_clinic_flagged_assessed", "clinic_id", "assessed_at", "id",
+        Index("ix_records_clinic_flagged_assessed", "clinic_id", "assessed_at", "id", "origins", "red_flags",
               sqlite_where=text("red_flags <> '|'"), postgresql_where=text("red_flags <> '|'")),
     )
 

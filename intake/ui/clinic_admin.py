@@ -76,6 +76,31 @@ def _retention() -> None:
         _purge_section(days)
 
 
+def _save_identified() -> None:
+    on = st.session_state.get(A + "identified") == "identified"
+    try:
+        state.store().accounts.set_identified_referrals(state.store().principal, on)
+    except AccountError as exc:
+        _flash("error", str(exc))
+        return
+    _flash("success", "FHIR referrals now name the patient (a Patient with name and identifier)." if on
+           else "FHIR referrals now carry the pseudonym only, never the name.")
+
+
+def _referrals() -> None:
+    st.markdown("### FHIR referrals")
+    store = state.store()
+    clinic = store.accounts.clinic(store.clinic_id)
+    on = bool(clinic and clinic.identified_referrals)
+    st.markdown("FHIR referrals **name the patient**." if on else "FHIR referrals carry the **pseudonym only** (the default).")
+    with st.form(A + "referrals", border=True):
+        st.radio("The patient in FHIR referrals", ["pseudonym", "identified"], index=int(on), horizontal=True, key=A + "identified",
+                 format_func={"pseudonym": "Pseudonym only", "identified": "Identified (name, for a record system)"}.__getitem__,
+                 help="Identified referrals add a Patient with the name and the record's pseudonym as identifier, and the "
+                      "letter in the bundle shows the name. Every change is in the audit log.")
+        st.form_submit_button("Save referral setting", on_click=_save_identified, icon=":material/save:")
+
+
 def _purge_section(days: int | None) -> None:
     store = state.store()
     st.markdown("**Purge**")
@@ -196,6 +221,8 @@ def render() -> None:
     clinic_settings.render()
     st.divider()
     _retention()
+    st.divider()
+    _referrals()
     st.divider()
     _accounts()
     st.divider()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from intake import fhir
+from intake import fhir_bundle
 from intake.case_files import case_yaml
 from intake.models import Assessment, Case
 from intake.storage.records import AccessDenied, Record
@@ -69,17 +69,46 @@ def _load(record_id: str) -> tuple[Record | None, bool]:
 # ---------------------------------------------------------------- files, made on click
 
 
-def _makers(record: Record, case: Case, assessment: Assessment) -> dict[str, Callable[[], bytes | str]]:
+def _identified_patient(record: Record) -> fhir_bundle.IdentifiedPatient | None:
+    """The named patient for FHIR, only where the clinic chose identified referrals (else the pseudonym only)."""
+    store = state.store()
+    settings = store.accounts.clinic(store.clinic_id)
+    if settings is None or not settings.identified_referrals or not record.patient_name:
+        return None
+    return fhir_bundle.IdentifiedPatient(identifier=record.pseudonym, name=record.patient_name)
+
+
+def _makers(record: Record, case: Case, assessment: Assessment,
+            patient: fhir_bundle.IdentifiedPatient | None) -> dict[str, Callable[[], bytes | str]]:
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
     signed = {"when": record.assessed_at, "practitioner_id": record.practitioner_id, "practitioner": record.practitioner}
+    when, who = record.assessed_at.date(), record.practitioner
+    clinic = state.store().principal.clinic_name  # read here, in the session: the download runs on another thread
+
+    def fhir_json() -> str:
+        letter = reports.render_summary(fhir_bundle.letter_case(case, patient), assessment, practitioner=who, date=when)
+        return _fhir_bundle(record, clinic, case, assessment, patient, letter)
+
     return {
         "referral_pdf": documents.maker(reports.render_referral, case, assessment, **signed),
         "summary_pdf": documents.maker(reports.render_summary, case, assessment, **signed),
         "handout_pdf": documents.maker(reports.render_handout, case, assessment, **signed),
-        "fhir_json": lambda: fhir.bundle(case, assessment, subject=record.pseudonym).model_dump_json(indent=2, exclude_none=True),
+        "fhir_json": fhir_json,
         "case_yaml": lambda: case_yaml(case),
     }
+
+
+def _fhir_bundle(record: Record, clinic: str, case: Case, assessment: Assessment, patient: fhir_bundle.IdentifiedPatient | None,
+                 letter: bytes) -> str:
+    """A transaction Bundle (safe to send twice) from the clinic as filed: pseudonym (or, for a clinic with
+    identified referrals, the named patient), requester, letter."""
+    import reports
+
+    sender = fhir_bundle.sender_from_branding(reports.load_branding(), record.practitioner, clinic)
+    made = fhir_bundle.bundle(case, assessment, kind="transaction", subject=record.pseudonym, sender=sender, letter=letter,
+                              authored=record.assessed_at.replace(microsecond=0), patient=patient)
+    return made.model_dump_json(indent=2, exclude_none=True)
 
 
 def _audited(record_id: str, fmt: str, make: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
@@ -157,13 +186,15 @@ def _delete(record_id: str, pseudonym: str) -> None:
 
 def files(record: Record, case: Case, assessment: Assessment) -> None:
     """Re-issue the documents from the record as filed; each made on click and audited."""
-    makers = _makers(record, case, assessment)
+    patient = _identified_patient(record)
+    makers = _makers(record, case, assessment, patient)
     row = st.container(horizontal=True, key="record-files")
     referring = any(f.urgency != "monitor" for f in assessment.red_flags)
     shown = [f for f in _FILES if referring or f[1] != "referral_pdf"]
     for n, (label, fmt, name, mime, icon) in enumerate(shown):
         file_name = name.format(p=record.pseudonym, d=f"{record.assessed_at:%Y-%m-%d}")
-        row.download_button(label, _audited(record.id, fmt, makers[fmt]), file_name=file_name,
+        audited_as = f"{fmt}_identified" if fmt == "fhir_json" and patient else fmt  # the log says the name left
+        row.download_button(label, _audited(record.id, audited_as, makers[fmt]), file_name=file_name,
                             mime=mime, on_click="ignore", icon=icon, key=f"rec:dl:{fmt}",
                             type="primary" if n == 0 else "secondary")
 

@@ -42,6 +42,7 @@ def _red_flags(a: Assessment) -> None:
         box = st.error if rf.urgency == "emergency" else st.warning if rf.urgency in ("urgent", "routine") else st.info
         box(f"**{rf.label}** ({rf.urgency}) — {findings}\n\n{rf.note}\n\n**Refer to:** {rf.refer_to}\n\n"
             f"Sources: {'; '.join(rf.citations)}")
+    evidence_page.links((k for rf in a.red_flags for k in rf.findings), "red_flags")
     if a.precautions:
         st.markdown("**Precautions:** " + ", ".join(fields.label_of(k) for k in a.precautions))
     st.markdown(f"**Safety net:** {a.safety_net}")
@@ -67,6 +68,7 @@ def _muscles(a: Assessment) -> None:
         st.markdown(f"**{muscle.label}** — refers to {zones}")
         if muscle.because:
             st.markdown("\n".join(_reason_line(r) for r in muscle.because))
+            evidence_page.links((k for r in muscle.because for k in r.findings), f"muscle:{muscle.id}")
 
 
 def _therapies(a: Assessment) -> None:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from intake.answers import answer_values, case_path
 from intake.facts import CASE_KEY_KINDS
+from intake.form import default_form
 from intake.loader import CaseError
 from intake.models import Assessment, Case
 from intake.next_question import kind_of
@@ -49,7 +50,13 @@ def _add(key: str) -> None:
     picked = st.session_state.get(f"whatif:answer:{key}")
     if CASE_KEY_KINDS[key] == "bool":
         picked = {"Not asked": None, "No": False, "Yes": True, "Not tested": None, "Negative": False, "Positive": True}.get(picked)
+    elif picked is not None and _slot(key).kind == "integer":
+        picked = int(picked)
     _changes()[key] = picked
+
+
+def _slot(key: str):
+    return default_form().slot(case_path(key))
 
 
 def _remove(key: str) -> None:
@@ -82,7 +89,11 @@ def _answer_widget(key: str, case: Case) -> None:
         default = options[0] if now is None else options[2] if now else options[1]
         st.segmented_control("Answer", options, default=default, key=widget)
     elif kind == "number":
-        st.number_input("Answer (empty: not asked)", value=now, step=1, key=widget)
+        slot = _slot(key)
+        whole = slot.kind == "integer"
+        st.number_input("Answer (empty: not asked)", value=None if now is None else (int(now) if whole else float(now)),
+                        step=1 if whole else float(slot.step), min_value=None if slot.low is None else (int(slot.low) if whole else slot.low),
+                        max_value=None if slot.high is None else (int(slot.high) if whole else slot.high), key=widget)
     else:
         values = _values(key)
         st.selectbox("Answer", values, index=values.index(now) if now in values else None, key=widget,

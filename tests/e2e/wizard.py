@@ -50,6 +50,16 @@ def open_app(page: Page, url: str | None = None, *, username: str | None = None,
     return usable
 
 
+def start_from_case_file(page: Page, path) -> None:
+    """Drafts, upload a case file and start from it: step 1 of the new assessment."""
+    page.get_by_role("button", name="Drafts", exact=True).click()
+    heading(page, "Drafts and case files")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Start from this case").click()
+    heading(page, "Patient and consent")
+    idle(page)
+
+
 def heading(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=10_000)
 

@@ -1,7 +1,7 @@
 """Clinic settings for documents (set in the app by an administrator) and each practitioner's registration.
 
-Revision ID: 0004_i13
-Revises: 0003_i17
+Revision ID: 0006_i13
+Revises: 0005_i16
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_i13"
-down_revision = "0003_i17"
+revision = "0006_i13"
+down_revision = "0005_i16"
 branch_labels = None
 depends_on = None
 
