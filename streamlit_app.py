@@ -70,6 +70,10 @@ with st.sidebar:
     with key:
         account.password_popover()
     leave.button("", on_click=auth.sign_out, icon=":material/logout:", key="side:signout", help="Sign out")
+    if intake_mode:  # the live reasoning first, so it is in view without scrolling (1280 x 800)
+        reasoning.save_status()
+        reasoning.sidebar_panel(ev)
+        st.divider()
     modes.switch()
     evidence_page.sidebar_button()
     if intake_mode:
@@ -78,8 +82,6 @@ with st.sidebar:
                     help="Start a new assessment; this one stays in Drafts.")
         right.button("Drafts", on_click=lambda: st.session_state.update(view="drafts"), icon=":material/folder_open:",
                      key="side:drafts", width="stretch", help="Resume or delete a draft, or start from a case file.")
-        reasoning.save_status()
-        reasoning.sidebar_panel(ev)
 
 if intake_mode:
     reasoning.red_flag_banner(ev)
@@ -107,6 +109,7 @@ with refusals.shown():  # the one catch of intake.errors: a refusal is a message
         reasoning.disclaimer()
         navigation.scroll_to_top_on_step_change()
 
+navigation.close_sidebar_on_phone_after_page_change()
 if intake_mode:
     state.settle()  # whatever a cut-short callback left unsaved reaches the draft now
 

@@ -79,12 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("cases", type=Path, nargs="+")
     p.set_defaults(run=_validate)
 
-    for name, what in (("report", "clinician summary"), ("handout", "patient handout")):
+    for name, what in (("report", "clinician summary"), ("handout", "patient handout"),
+                       ("referral", "one-page referral letter")):
         p = sub.add_parser(name, help=f"write the {what} PDF for one case")
         p.add_argument("case", type=Path)
         p.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
         p.add_argument("--paper", choices=("a4", "letter"), default="a4")
         p.add_argument("--practitioner", default=None, help="practitioner name printed on the report")
+        p.add_argument("--registration", default=None, help="the practitioner's professional registration")
+        if name == "handout":
+            p.add_argument("--exercises", default=None, metavar="ID,ID",
+                           help="the exercise and self-care ids to print (default: the choice that follows the findings)")
         p.set_defaults(run=_pdf, document=name)
 
     p = sub.add_parser("fhir", help="write a FHIR R4 Bundle: answers, referrals, red flags, differential, letter")
@@ -348,8 +353,27 @@ def _pdf(args: argparse.Namespace) -> int:
     import reports  # heavy (fonts); imported only for this command
 
     case = load_case(args.case)
-    render = reports.render_summary if args.document == "report" else reports.render_handout
-    data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
+    render = {"report": reports.render_summary, "handout": reports.render_handout,
+              "referral": reports.render_referral}[args.document]
+    assessment = assess(case)
+    extra = {}
+    if getattr(args, "exercises", None) is not None:
+        from reports.content import HandoutChoiceError, check_handout_choice, handout_choices
+
+        wanted = [x.strip() for x in args.exercises.split(",") if x.strip()]
+        kb = load_knowledge()
+        try:
+            check_handout_choice(handout_choices(case, assessment, kb), wanted, kb)
+        except HandoutChoiceError as exc:
+            raise UsageError(f"--exercises: {exc}") from None
+        extra["self_care"] = wanted
+    try:
+        data = render(case, assessment, paper=args.paper, practitioner=args.practitioner,
+                      registration=args.registration, **extra)
+    except reports.BrandingError as exc:
+        raise ConfigError(str(exc)) from None
+    except reports.NoReferral as exc:
+        raise UsageError(f"{args.case}: {exc}") from None
     args.output.write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return 0

@@ -160,13 +160,6 @@ class SharedMuscleReason(_Record):
     sources: list[str] = Field(min_length=1)
 
 
-class SelfCare(_Record):
-    title: str
-    how: list[str] = Field(min_length=1)
-    dose: str
-    drawing: str
-
-
 class TherapyContraindication(_Record):
     """A reason that rules out one therapy only (e.g. deep self-pressure on anticoagulants)."""
 
@@ -174,6 +167,15 @@ class TherapyContraindication(_Record):
     when: dict[str, Any]
     reason: str
     sources: list[str] = Field(min_length=1)
+
+
+class SelfCare(_Record):
+    title: str
+    how: list[str] = Field(min_length=1)
+    dose: str
+    drawing: str
+    #: Findings that make this item a poor default for the handout (still choosable: not a precaution).
+    not_chosen_when: list[TherapyContraindication] = Field(default_factory=list)
 
 
 class Therapy(_Record):
@@ -432,6 +434,8 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR, model: type[BaseModel]
         require_known("therapies.yaml", f"therapy {therapy.id}", "suggest_for_muscles", therapy.suggest_for_muscles, muscles, "muscle")
         for rule in therapy.withhold_when:
             register("therapies.yaml", f"therapy {therapy.id} rule {rule.id}", rule)
+        for rule in therapy.self_care.not_chosen_when if therapy.self_care else ():
+            register("therapies.yaml", f"therapy {therapy.id} self_care rule {rule.id}", rule)
         if therapy.kind == "self_care" and therapy.self_care is None:
             raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'self_care': a self-care item needs patient wording")
     for rule in withholding:

@@ -29,6 +29,8 @@ if ! cmp -s "$fhir_tools/package-lock.json" "$fhir_tools/node_modules/.package-l
 fi
 .venv/bin/lint-imports --no-cache   # import contracts (pyproject.toml: tool.importlinter)
 .venv/bin/mypy                      # types: reasoning core, storage, practice, reports (pyproject.toml: tool.mypy)
+# axe-core for the accessibility checks in the browser tests, into its own project folder (lock file pinned)
+[ -f tests/e2e/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/e2e/axe --no-audit --no-fund --silent
 
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/intake-pg.XXXXXX")
 trap 'scripts/postgres.sh stop "$pgdir"' EXIT

@@ -224,6 +224,9 @@ def populate(store) -> World:
     scoped.start_attempt("Student Two", "example-04")
     scoped.add_vignette({"case_format": 1, "id": "uploaded"}, title="Uploaded case", difficulty="advanced")
     store.accounts.set_retention(world.a_admin, 3650)
+    store.clinic_details.save(world.a_admin, {"phone": "01234 567890", "address": ["1 Mill Lane", "Riverside"]},
+                              logo=(Path(__file__).parents[1] / "reports" / "assets" / "logo-neutral.png").read_bytes())
+    store.clinic_details.set_registration(world.a_admin, world.a_prac.user_id, "HCPC PH000001")
     records.export_rows(world.a_admin)
     return world
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy.exc import OperationalError
-from streamlit.runtime.media_file_manager import MediaFileManager
 from test_app_support import (
     EMERGENCY_CASE,
     answers_of,
@@ -55,20 +54,6 @@ def records_app(**kwargs):
 
 def count(store: ClinicStore, where: RecordFilter | None = None) -> int:
     return store.records.list(store.principal, where or RecordFilter())[1]
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """The data function behind every deferred download button drawn, by file name (what a click runs)."""
-    made: dict[str, object] = {}
-    original = MediaFileManager.add_deferred
-
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return made
 
 
 def made(downloads: dict, prefix: str):
@@ -293,13 +278,14 @@ def test_re_issued_files_are_made_from_the_record_and_audited(store, downloads):
     new_app(query={"record": record.id})
     summary = made(downloads, "clinician-summary-")
     handout = made(downloads, "patient-handout-")
-    assert summary[:4] == b"%PDF" and handout[:4] == b"%PDF"
+    letter = made(downloads, "referral-letter-")
+    assert summary[:4] == b"%PDF" and handout[:4] == b"%PDF" and letter[:4] == b"%PDF"
     fhir_json = made(downloads, "fhir-bundle-")
     assert record.pseudonym in fhir_json and "Novak" not in fhir_json
     assert "Eva Novak" in made(downloads, "case-")
     assert all(record.pseudonym in n for n in downloads if n)  # no name in a file name
     formats = {e.detail["format"] for e in store.audit.entries(store.clinic_id, record_id=record.id) if e.action == "export"}
-    assert formats == {"summary_pdf", "handout_pdf", "fhir_json", "case_yaml"}
+    assert formats == {"referral_pdf", "summary_pdf", "handout_pdf", "fhir_json", "case_yaml"}
 
 
 def test_a_deleted_record_is_not_handed_out_by_an_old_button(store, downloads):

@@ -95,6 +95,22 @@ class PractitionerRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     last_sign_in: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Professional registration printed under the practitioner's name on every document they sign.
+    registration: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class ClinicSettingsRow(Base):
+    """What a clinic's administrator set for its documents (address, phone, colours, time zone, logo):
+    over clinic.toml, which stays the default for the command line and a fresh install."""
+
+    __tablename__ = "clinic_settings"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True)
+    #: The settings as JSON (reports.branding.SETTING_FIELDS only).
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    #: The logo image as base64 text (PNG or JPEG, at most 2 MB), or NULL for the default.
+    logo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DraftRow(Base):

@@ -29,6 +29,7 @@ from sqlalchemy import delete, select
 from intake.storage import DB_FILE_NAME, DEFAULT_DATA_DIR, Database, audit, database_url
 from intake.storage.accounts import Accounts, Principal
 from intake.storage.audit import AuditLog
+from intake.storage.clinic_details import ClinicDetails
 from intake.storage.records import Records
 from intake.storage.schema import AttemptRow, DraftRow, PractitionerRow, VignetteRow
 
@@ -144,6 +145,7 @@ class Store:
         from intake.storage.patient_links import PatientLinks  # its own module; imports the schema only
 
         self.patient_links = PatientLinks(self.db)
+        self.clinic_details = ClinicDetails(self.db)
 
     def scoped(self, principal: Principal) -> ClinicStore:
         return ClinicStore(self, principal)
@@ -166,6 +168,7 @@ class ClinicStore:
         self.records = root.records
         self.accounts = root.accounts
         self.audit = root.audit
+        self.clinic_details = root.clinic_details
 
     # ------------------------------------------------------------ drafts
 

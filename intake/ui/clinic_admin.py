@@ -15,7 +15,7 @@ from intake import record_tables
 from intake.policy.roles import ROLE_WORDS, ROLES
 from intake.storage.accounts import AccountError
 from intake.storage.records import AccessDenied
-from intake.ui import state
+from intake.ui import clinic_settings, state
 from intake.ui.practice_state import md
 
 __all__ = ["render"]
@@ -218,7 +218,9 @@ def render() -> None:
     if not principal.is_admin:
         st.error("Only a clinic administrator can open this section.")
         return
-    st.caption(f"{md(principal.clinic_name)}: retention, accounts and the audit log.")
+    st.caption(f"{md(principal.clinic_name)}: details on documents, retention, accounts and the audit log.")
+    clinic_settings.render()
+    st.divider()
     _retention()
     st.divider()
     _referrals()

@@ -8,7 +8,7 @@ import streamlit as st
 from intake.fhir_import import case_from_response, is_questionnaire_response
 from intake.loader import CaseError, load_case, parse_text
 from intake.storage.store import DraftSummary
-from intake.ui import state
+from intake.ui import documents, state
 from intake.ui.practice_state import md
 
 UPLOAD_KEY = "drafts:upload"
@@ -53,7 +53,7 @@ def _describe(summary: DraftSummary) -> str:
     by = f"  \n:gray[started by {md(summary.practitioner)}]" if summary.practitioner else ""
     alert = (":red-badge[:material/emergency: red flag reported by the patient on the pre-visit form] "
              if summary.patient_alert else "")
-    return f"{alert}**{summary.updated:%Y-%m-%d %H:%M} UTC** · {who or 'no details yet'} · at: {step}{kind}{by}"
+    return f"{alert}**{documents.clinic_time(summary.updated)}** · {who or 'no details yet'} · at: {step}{kind}{by}"
 
 
 def render() -> None:

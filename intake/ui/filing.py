@@ -94,6 +94,21 @@ def notice() -> None:
     box.success(what, icon=":material/inventory_2:")
     box.button("Open the record", key="filed:open", on_click=_open_filed, args=(filed["id"],), icon=":material/folder_open:")
     box.button("Dismiss", key="filed:dismiss", on_click=lambda: ss.pop(FILED_KEY, None), type="tertiary")
+    _filed_files(filed["id"])
+
+
+def _filed_files(record_id: str) -> None:
+    """Filing and printing do not fight: the filed record's documents stay here, made from the record as filed
+    (and audited as any re-issue), until the next assessment starts."""
+    from intake.ui import record_view  # here, not at the top: record_view reaches this module through step_reports
+
+    store = state.store()
+    try:
+        record = store.records.get(store.principal, record_id, audit_view=False)
+    except AccessDenied:
+        record = None
+    if record is not None:
+        record_view.files(record, record.case(), record.assessment())
 
 
 def link_caption() -> str | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from intake.policy import visit
 from intake.policy.urgency import most_urgent_first, presentation
 from intake.policy.visit import red_flag_decides
-from intake.ui import ask_next
+from intake.ui import ask_next, documents
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
 from intake.ui.style import BANNER_KEY
@@ -37,6 +38,21 @@ def red_flag_banner(ev: Evaluation) -> None:
             banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=presentation("emergency").icon)
         else:
             banner.warning(body, title="URGENT referral needed", icon=presentation("urgent").icon)
+    if raised:
+        _letter_action(banner, ev)
+
+
+def _letter_action(banner, ev: Evaluation) -> None:
+    """The banner's one action: the signed one-page referral letter, made on the click."""
+    import reports  # loaded at start-up by streamlit_app; here only for its functions
+
+    if ev.case is None:
+        banner.caption("The referral letter needs the answers marked on the earlier steps corrected (see Review).")
+        return
+    banner.download_button("Referral letter", documents.maker(reports.render_referral, ev.case, ev.assessment),
+                           file_name=documents.file_name("referral-letter"), mime="application/pdf",
+                           on_click="ignore", type="primary", icon=":material/print:", key="banner:letter",
+                           help="The signed one-page letter for the receiving service (PDF), ready to print.")
 
 
 def disclaimer() -> None:
@@ -73,7 +89,12 @@ def sidebar_panel(ev: Evaluation) -> None:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
         st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
 
-    ask_next.render(assessment)
+    if visit.decided_by_referral(assessment):  # the ranking stays the engine's; only examination is held back
+        st.caption("Examination can wait: the referral decides this visit. Only red-flag questions are proposed.")
+        held = [q for q in assessment.next_questions if q.kind == "red_flag"]
+        ask_next.render(assessment.model_copy(update={"next_questions": held}))
+    else:
+        ask_next.render(assessment)
     st.caption("Reasoning aid, not a diagnosis.")
 
 

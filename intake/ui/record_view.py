@@ -17,21 +17,22 @@ from intake.case_files import case_yaml
 from intake.models import Assessment, Case
 from intake.policy.roles import may_delete_record
 from intake.storage.records import AccessDenied, Record
-from intake.ui import navigation, reasoning, state, step_measures, step_review
+from intake.ui import documents, navigation, reasoning, state, step_measures, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
 
-__all__ = ["OPEN_KEY", "close_record", "forget", "open_record", "render"]
+__all__ = ["OPEN_KEY", "close_record", "files", "forget", "open_record", "render"]
 
 OPEN_KEY = "records:open"                 # the record open on the records page (also ?record=…)
 _VIEWED_KEY = "records:viewed"            # the record whose opening is already in the audit log
 _CONFIRM_KEY = "records:confirm_delete"
 _SECTION_KEY = "records:section"
-_FILES = (  # label, format (as audited), file name, mime, icon
-    ("Clinician summary (PDF)", "summary_pdf", "clinician-summary-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
-    ("Patient handout (PDF)", "handout_pdf", "patient-handout-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
-    ("FHIR bundle (JSON)", "fhir_json", "fhir-bundle-{p}.json", "application/fhir+json", ":material/data_object:"),
-    ("Case file (YAML)", "case_yaml", "case-{p}.yaml", "application/x-yaml", ":material/description:"),
+_FILES = (  # label, format (as audited), file name (pseudonym and date, never a name), mime, icon
+    ("Referral letter (PDF)", "referral_pdf", "referral-letter-{p}-{d}.pdf", "application/pdf", ":material/print:"),
+    ("Clinician summary (PDF)", "summary_pdf", "clinician-summary-{p}-{d}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("Patient handout (PDF)", "handout_pdf", "patient-handout-{p}-{d}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("FHIR bundle (JSON)", "fhir_json", "fhir-bundle-{p}-{d}.json", "application/fhir+json", ":material/data_object:"),
+    ("Case file (YAML)", "case_yaml", "case-{p}-{d}.yaml", "application/x-yaml", ":material/description:"),
 )
 
 
@@ -82,6 +83,7 @@ def _makers(record: Record, case: Case, assessment: Assessment,
             patient: fhir_bundle.IdentifiedPatient | None) -> dict[str, Callable[[], bytes | str]]:
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
+    signed = {"when": record.assessed_at, "practitioner_id": record.practitioner_id, "practitioner": record.practitioner}
     when, who = record.assessed_at.date(), record.practitioner
     earlier = _outcome_history(record)[0]  # read here: the download runs on a thread with no session
     clinic = state.store().principal.clinic_name  # read here, in the session: the download runs on another thread
@@ -91,8 +93,9 @@ def _makers(record: Record, case: Case, assessment: Assessment,
         return _fhir_bundle(record, clinic, case, assessment, patient, letter, earlier)
 
     return {
-        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when, previous_outcomes=earlier),
-        "handout_pdf": lambda: reports.render_handout(case, assessment, practitioner=who, date=when),
+        "referral_pdf": documents.maker(reports.render_referral, case, assessment, **signed),
+        "summary_pdf": documents.maker(reports.render_summary, case, assessment, **signed, previous_outcomes=earlier),
+        "handout_pdf": documents.maker(reports.render_handout, case, assessment, **signed),
         "fhir_json": fhir_json,
         "case_yaml": lambda: case_yaml(case),
     }
@@ -185,14 +188,17 @@ def _delete(record_id: str, pseudonym: str) -> None:
                               else ("warning", "That record was already gone."))
 
 
-def _files(record: Record, case: Case, assessment: Assessment) -> None:
+def files(record: Record, case: Case, assessment: Assessment) -> None:
     """Re-issue the documents from the record as filed; each made on click and audited."""
     patient = _identified_patient(record)
     makers = _makers(record, case, assessment, patient)
     row = st.container(horizontal=True, key="record-files")
-    for n, (label, fmt, name, mime, icon) in enumerate(_FILES):
+    referring = any(f.urgency != "monitor" for f in assessment.red_flags)
+    shown = [f for f in _FILES if referring or f[1] != "referral_pdf"]
+    for n, (label, fmt, name, mime, icon) in enumerate(shown):
+        file_name = name.format(p=record.pseudonym, d=f"{record.assessed_at:%Y-%m-%d}")
         audited_as = f"{fmt}_identified" if fmt == "fhir_json" and patient else fmt  # the log says the name left
-        row.download_button(label, _audited(record.id, audited_as, makers[fmt]), file_name=name.format(p=record.pseudonym),
+        row.download_button(label, _audited(record.id, audited_as, makers[fmt]), file_name=file_name,
                             mime=mime, on_click="ignore", icon=icon, key=f"rec:dl:{fmt}",
                             type="primary" if n == 0 else "secondary")
 
@@ -260,7 +266,7 @@ def _side_panel(record: Record) -> None:
     st.markdown("#### Versions")
     for version, saved, who in store.records.versions(store.principal, record.id):
         current = " (shown)" if version == record.version else ""
-        st.markdown(f"- Version {version}{current}: {saved:%Y-%m-%d %H:%M} UTC, {md(who) or 'unknown'}")
+        st.markdown(f"- Version {version}{current}: {documents.clinic_time(saved)}, {md(who) or 'unknown'}")
     visits = store.records.history(store.principal, record.pseudonym)
     if len(visits) > 1:
         st.markdown(f"#### Assessments of {record.pseudonym}")
@@ -301,14 +307,14 @@ def render(record_id: str) -> None:
         case = assessment = None
     follow = " · follow-up" if record.follows_id else ""
     st.title(f"Record {record.pseudonym}")
-    st.caption(f"Filed {record.assessed_at:%Y-%m-%d %H:%M} UTC by {md(record.practitioner)} · version {record.version}"
+    st.caption(f"Filed {documents.clinic_time(record.assessed_at)} by {md(record.practitioner)} · version {record.version}"
                f"{follow} · knowledge base {record.knowledge_version or 'unknown'}")
     if case is None or assessment is None:
         st.error("This record cannot be read by this version of the app. Nothing has been changed; ask your "
                  "administrator.")
         return
     st.markdown(_patient_line(case))
-    _files(record, case, assessment)
+    files(record, case, assessment)
     main, side = st.columns([2.4, 1], gap="large")
     with main:
         earlier, chart_series = _outcome_history(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.models import Assessment, Reason
+from intake.policy import visit
 from intake.policy.urgency import presentation
 from intake.ui import evidence_page, fields, what_if_panel
 from intake.ui.evaluation import Evaluation
@@ -31,6 +32,9 @@ def _problems(ev: Evaluation) -> None:
 
 def _red_flags(a: Assessment) -> None:
     st.markdown("### Red flags and referral")
+    sentence = visit.deciding_sentence(a)
+    if sentence:
+        st.markdown(f"**{sentence}**")
     st.markdown(f"**Referral:** {a.referral}")
     if not a.red_flags:
         st.markdown(fields.kb().settings.no_red_flag_note)
@@ -87,12 +91,19 @@ def _therapies(a: Assessment) -> None:
 
 
 def _gaps(a: Assessment) -> None:
+    proposed = visit.gaps_to_propose(a)  # in an emergency, only the red-flag questions still unasked
     st.markdown("### Gaps: still not asked")
-    if not a.gaps:
+    if not proposed:
         st.markdown("None of the questions that matter is unanswered.")
     else:
-        st.markdown("\n".join(f"- **{g.label}** — {g.why}" for g in a.gaps))
-        evidence_page.links((g.key for g in a.gaps if g.kind in ("test", "exam")), "gaps")
+        st.markdown("\n".join(f"- **{g.label}** — {g.why}" for g in proposed))
+        evidence_page.links((g.key for g in proposed if g.kind in ("test", "exam")), "gaps")
+        if visit.decided_by_referral(a):
+            st.caption("Only the red-flag questions still unasked are listed.")
+    held = len(a.gaps) - len(proposed)
+    if held:
+        st.caption(f"{held} examination question{'s' if held != 1 else ''} not proposed: the referral decides this "
+                   "visit. The examination steps stay open if you need them.")
 
 
 def show_assessment(a: Assessment, previous_outcomes: dict | None = None) -> None:
