@@ -218,7 +218,8 @@ def explain(spec: Any, facts: Facts) -> tuple[bool | None, list[str]]:
         value = None if facts.get(key) is None else not facts.get(key)
     else:
         value = _compare(op, key, arg[key])(facts)
-    return value, [key] if value else []
+    # An unasked answer is never a finding: `missing` can make a rule fire but names no key.
+    return value, [key] if value and op != "missing" else []
 
 
 def _dedupe(keys: list[str]) -> list[str]:

@@ -18,7 +18,11 @@ LIST_FIELDS: dict[str, tuple[str, ...]] = {
     "tender_muscles": MUSCLES,
 }
 
-_HISTORY_BOOLS = ("limp", "paraesthesia", "back_pain", "clicking_or_locking", "night_pain", "relieved_by_rest")
+_HISTORY_BOOLS = (
+    "limp", "paraesthesia", "back_pain", "clicking_or_locking", "night_pain", "relieved_by_rest",
+    # version 2
+    "minor_fall", "training_load_increase", "hip_replacement", "eased_sitting", "eased_bending_forward",
+)
 _HISTORY_NUMBERS = ("duration_weeks", "pain_now", "pain_worst", "morning_stiffness_minutes")
 _EXAM_NUMBERS = ("hip_internal_rotation_deg", "hip_flexion_deg")
 
@@ -30,6 +34,7 @@ def _build_kinds() -> dict[str, str]:
     kinds.update({k: "bool" for k in RED_FLAG_KEYS})
     kinds.update({k: "bool" for k in TESTS})
     kinds["neuro_deficit"] = "bool"
+    kinds["neuro_deficit_level"] = "value"
     for field, values in LIST_FIELDS.items():
         kinds.update({f"{field}.{v}": "bool" for v in values})
     return kinds
@@ -47,6 +52,7 @@ def case_facts(case: Case) -> dict[str, object]:
         "side": case.patient.side,
         "onset": history.onset,
         "neuro_deficit": exam.neuro_deficit,
+        "neuro_deficit_level": exam.neuro_deficit_level,
     }
     for key in _HISTORY_BOOLS + _HISTORY_NUMBERS:
         facts[key] = getattr(history, key)

@@ -10,13 +10,14 @@ from typing import Any
 
 from intake.facts import LIST_FIELDS
 from intake.knowledge import KEY_KINDS
-from intake.models import RED_FLAG_KEYS, TESTS
+from intake.models import NEURO_LEVELS, RED_FLAG_KEYS, TESTS, version_2_fields_in
 
 ENUMS = {
     "sex": ["female", "male", "other", "unspecified"],
     "side": ["left", "right", "bilateral"],
     "onset": ["gradual", "sudden", "after_trauma"],
     "referral": ["emergency", "urgent", "routine", "none"],
+    "neuro_deficit_level": list(NEURO_LEVELS),
 }
 RANGES = {"age": (0, 120), "hip_internal_rotation_deg": (0, 90), "hip_flexion_deg": (0, 160), "pain_now": (0, 10), "pain_worst": (0, 10)}
 # Derived keys: the answers that produce them.
@@ -107,7 +108,7 @@ def satisfy(spec: dict, want: bool = True) -> dict[str, Any]:
 
 
 def case_from_facts(facts: dict[str, Any]) -> dict:
-    """The v1 case that produces these facts (everything else not asked)."""
+    """The case that produces these facts (everything else not asked); version 2 only when it must be."""
     facts = resolve(facts)
     case: dict = {"case_format": 1, "patient": {"age": facts.get("age", 40)}, "history": {}, "red_flags": {}, "exam": {"tests": {}}}
     lists: dict[str, list[str]] = {}
@@ -125,8 +126,15 @@ def case_from_facts(facts: dict[str, Any]) -> dict:
             case["exam"]["tests"][key] = "positive" if value else "negative"
         elif key in ("hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit"):
             case["exam"][key] = value
+        elif key == "neuro_deficit_level":
+            case["exam"][key] = value
+            if case["exam"].get("neuro_deficit") is False:
+                raise Conflict(key)
+            case["exam"]["neuro_deficit"] = True
         else:
             case["history"][key] = value
     for field, values in lists.items():
         (case["exam"] if field == "tender_muscles" else case["history"])[field] = values
+    if version_2_fields_in(case):
+        case["case_format"] = 2
     return case
