@@ -64,6 +64,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         precautions=precautions,
         coexistence_note=_coexistence_note(origins, kb),
         differential_provisional=referral in kb.settings.provisional_for,
+        provisional_note=_provisional_note(referral, kb),
         red_flag_note=_red_flag_note(red_flags, kb),
         safety_net=kb.settings.safety_net,
         disclaimer=kb.settings.disclaimer,
@@ -202,6 +203,12 @@ def _origins(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) 
         )
     found.sort(key=lambda o: -o.probability)
     return found
+
+
+def _provisional_note(referral: str, kb: KnowledgeBase) -> str | None:
+    if referral not in kb.settings.provisional_for:
+        return None
+    return f"{kb.settings.provisional_note.strip()} ({'; '.join(kb.citations(kb.settings.provisional_sources))})"
 
 
 def _coexistence_note(origins: list[OriginFinding], kb: KnowledgeBase) -> str | None:

@@ -18,7 +18,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from intake.knowledge import KnowledgeBase, load_knowledge
-from intake.models import ACTIVITIES, MUSCLES, REGIONS, Assessment, Case, Exam, History, Patient, RedFlags, Tests
+from intake.models import ACTIVITIES, MUSCLES, NEURO_LEVELS, REGIONS, Assessment, Case, Exam, History, Patient, RedFlags, Tests
 
 __all__ = ["PRIORITY", "QUESTIONNAIRE_URL", "bundle", "questionnaire", "questionnaire_response", "service_requests"]
 
@@ -32,7 +32,9 @@ _CHOICES = {
     "pain_sites": list(REGIONS),
     "aggravated_by": list(ACTIVITIES),
     "tender_muscles": list(MUSCLES),
+    "neuro_deficit_level": list(NEURO_LEVELS),
 }
+_STRINGS = {"language"}
 _INTEGERS = {"age", "pain_now", "pain_worst", "morning_stiffness_minutes", "hip_internal_rotation_deg", "hip_flexion_deg"}
 _DECIMALS = {"duration_weeks"}
 
@@ -55,6 +57,8 @@ def _question(kb: KnowledgeBase, link: str, key: str, *, test: bool = False) -> 
         item["type"] = "integer"
     elif key in _DECIMALS:
         item["type"] = "decimal"
+    elif key in _STRINGS:
+        item["type"] = "string"
     else:
         item["type"] = "boolean"
     return item
@@ -78,9 +82,9 @@ def questionnaire(kb: KnowledgeBase | None = None) -> Questionnaire:
         {
             "resourceType": "Questionnaire",
             "url": QUESTIONNAIRE_URL,
-            "version": f"case-format-1/knowledge-{kb.settings.version}",
+            "version": f"case-format-2/knowledge-{kb.settings.version}",
             "name": "HipRegionPainIntake",
-            "title": "Hip-region pain intake (case format version 1)",
+            "title": "Hip-region pain intake (case format version 2)",
             "status": "active",
             "subjectType": ["Patient"],
             "item": items,
@@ -95,6 +99,8 @@ def _answer(value: Any, key: str) -> list[dict]:
         return [{"valueBoolean": value}]
     if key in _DECIMALS:
         return [{"valueDecimal": value}]
+    if key in _STRINGS:
+        return [{"valueString": value}]
     if isinstance(value, int):
         return [{"valueInteger": value}]
     return [{"valueCoding": {"code": value}}]
@@ -126,6 +132,8 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
     }
     if case.id:
         resource["identifier"] = {"system": "urn:hip-intake:case-id", "value": case.id}
+    if case.visit_date:
+        resource["authored"] = case.visit_date.isoformat()
     if subject:
         resource["subject"] = {"display": subject}
     if assessment is not None:
@@ -137,6 +145,7 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
         resource["extension"] = [
             {"url": "urn:hip-intake:referral", "valueCode": assessment.referral},
             {"url": "urn:hip-intake:knowledge-version", "valueString": assessment.knowledge_version},
+            {"url": "urn:hip-intake:differential-provisional", "valueBoolean": assessment.differential_provisional},
             *flags,
         ]
     return QuestionnaireResponse.model_validate(resource)

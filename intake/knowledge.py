@@ -214,6 +214,7 @@ class Settings(_Record):
     provisional_for: list[Literal["emergency", "urgent", "routine"]]
     stop_examination_for: list[Literal["emergency", "urgent", "routine"]]
     provisional_sources: list[str] = Field(min_length=1)
+    provisional_note: str
     disclaimer: str
     safety_net: str
     no_red_flag_note: str

@@ -431,6 +431,7 @@ class Assessment(_Out):
     precautions: list[str]
     coexistence_note: str | None = None
     differential_provisional: bool = False
+    provisional_note: str | None = None
     red_flag_note: str
     safety_net: str
     disclaimer: str

@@ -63,6 +63,7 @@ EXAM_KEYS: tuple[str, ...] = (
     "hip_internal_rotation_deg",
     "hip_flexion_deg",
     "neuro_deficit",
+    "neuro_deficit_level",
     "tender_muscles",
     *(f"tender_muscles.{m}" for m in MUSCLES),
 )

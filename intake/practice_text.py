@@ -57,7 +57,7 @@ def value_words(key: str, value: Any, kb: KnowledgeBase) -> str:
         return ", ".join(names) if names else "none reproduces the pain"
     if key in _DEGREES:
         return f"{value}°"
-    return str(value)
+    return str(value).replace("_", " ")
 
 
 def answer_words(key: str, value: Any, kb: KnowledgeBase) -> str:

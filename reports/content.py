@@ -196,6 +196,8 @@ class Summary:
     notes: str | None
     safety_net: str
     letters: tuple[Letter, ...]
+    provisional_note: str | None
+    coexistence_note: str | None
     references: tuple[Reference, ...]
     disclaimer: str
     knowledge_version: str
@@ -257,7 +259,7 @@ def _header(case: Case, branding: Branding, document: str, date: dt.date | str |
         patient_name=p.name,
         patient_line=" · ".join(bits),
         case_ref=case.id,
-        date=_date_text(date),
+        date=_date_text(date if date is not None else case.visit_date),
         practitioner=practitioner or branding.practitioner,
         registration=branding.registration,
     )
@@ -349,12 +351,19 @@ def _findings(case: Case, kb) -> tuple[FindingGroup, ...]:
         row("clicking_or_locking", h.clicking_or_locking),
         row("night_pain", h.night_pain),
         row("relieved_by_rest", h.relieved_by_rest),
+        # version 2
+        row("minor_fall", h.minor_fall),
+        row("training_load_increase", h.training_load_increase),
+        row("hip_replacement", h.hip_replacement),
+        row("eased_sitting", h.eased_sitting),
+        row("eased_bending_forward", h.eased_bending_forward),
     ]
     red = [row(k, getattr(case.red_flags, k)) for k in RED_FLAG_KEYS]
     exam = [
         row("hip_internal_rotation_deg", e.hip_internal_rotation_deg, "°"),
         row("hip_flexion_deg", e.hip_flexion_deg, "°"),
         row("neuro_deficit", e.neuro_deficit),
+        row("neuro_deficit_level", e.neuro_deficit_level),
         listed("tender_muscles", e.tender_muscles, ""),
     ]
     tests = []
@@ -535,6 +544,8 @@ def build_summary(
         notes=case.notes,
         safety_net=assessment.safety_net,
         letters=_letters(flags, case, kb, _relevant_positives(case, kb)),
+        provisional_note=assessment.provisional_note,
+        coexistence_note=assessment.coexistence_note,
         references=references,
         disclaimer=assessment.disclaimer,
         knowledge_version=assessment.knowledge_version,

@@ -73,7 +73,7 @@ def render() -> None:
             delete.button("Delete", key=f"delete:{summary.id}", on_click=_ask_delete, args=(summary.id,), icon=":material/delete:")
 
     st.markdown("### Start from a case file")
-    upload = st.file_uploader("Case file (YAML or JSON, version 1)", type=["yaml", "yml", "json"], key=UPLOAD_KEY,
+    upload = st.file_uploader("Case file (YAML or JSON, format version 1 or 2)", type=["yaml", "yml", "json"], key=UPLOAD_KEY,
                               max_upload_size=MAX_UPLOAD_MB)
     if upload is None:
         return
@@ -87,7 +87,7 @@ def render() -> None:
         case = load_case(parse_text(text, upload.name))
     except CaseError as exc:
         lines = "\n".join(f"- `{p.field or 'file'}`: {p.message}" for p in exc.problems)
-        st.error(f"This file is not a valid version-1 case, so it was not loaded:\n\n{lines}")
+        st.error(f"This file is not a valid case, so it was not loaded:\n\n{lines}")
         return
     data = case.to_data()
     st.success(f"A valid case: age {case.patient.age}. Starting from it replaces what is open in this tab "
