@@ -16,14 +16,19 @@ def render(ev: Evaluation) -> None:
     precautions = [k for k in RED_FLAG_KEYS if screening[k].kind == "precaution"]
     answered, applicable = ev.screening_progress()
     st.caption(f"{answered} of {applicable} asked. An answer you have not asked stays 'Not asked': it is a gap, not a no.")
-    st.markdown("#### Screening questions")
-    left, right = st.columns(2)
-    for n, key in enumerate(red):
-        with left if n < (len(red) + 1) // 2 else right:
-            fields.flag(ev, f"red_flags.{key}")
-    st.markdown("#### Precautions for hands-on treatment")
     applies = screening_applies(ev.case, fields.kb())
     given = ev.data.get("red_flags", {})
+    st.markdown("#### Screening questions")
+    # A question that does not apply to this patient (by age) is not offered, unless it was answered.
+    shown = [k for k in red if applies[k] or given.get(k) is not None]
+    left, right = st.columns(2)
+    for n, key in enumerate(shown):
+        with left if n < (len(shown) + 1) // 2 else right:
+            fields.flag(ev, f"red_flags.{key}")
+    for key in red:
+        if key not in shown:
+            st.caption(f"{fields.label_of(key)}: not applicable for this patient (not asked).")
+    st.markdown("#### Precautions for hands-on treatment")
     cols = st.columns(2)
     for n, key in enumerate(precautions):
         with cols[n % 2]:
