@@ -71,9 +71,9 @@ def main() -> None:
 
     from sqlalchemy import delete, insert, select
 
-    from intake.db.schema import AuditRow, ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordVersionRow
-    from intake.records import RecordFilter, new_pseudonym
-    from intake.store import Store
+    from intake.storage.records import RecordFilter, new_pseudonym
+    from intake.storage.schema import AuditRow, ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordVersionRow
+    from intake.storage.store import Store
 
     tmp = None
     url = args.database_url

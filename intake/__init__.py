@@ -3,6 +3,7 @@
 A reasoning aid for trained clinicians, not a diagnosis.
 """
 
+import intake._moved  # noqa: F401 -- first: lets the old module paths (intake.records, intake.db, …) import
 from intake.engine import assess
 from intake.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from intake.loader import CaseError, Problem, load_case, load_vignette, validate_case

@@ -160,8 +160,8 @@ def _database_errors(doing: str) -> Iterator[None]:
 @contextmanager
 def _store() -> Iterator:
     """The app's store on the app's database (migrated to the current schema, as the app does on start)."""
-    from intake.accounts import AccountError
-    from intake.store import Store
+    from intake.storage.accounts import AccountError
+    from intake.storage.store import Store
 
     with _database_errors("cannot open the database"):
         store = Store()
@@ -175,8 +175,8 @@ def _store() -> Iterator:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from intake.db import Database
-    from intake.db.database import current_revision, head_revision, upgrade
+    from intake.storage import Database
+    from intake.storage.database import current_revision, head_revision, upgrade
 
     with _database_errors("cannot migrate the database"):
         db = Database(migrate=False)
@@ -196,8 +196,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from intake.backup import BackupError, backup
-    from intake.db import Database
+    from intake.storage import Database
+    from intake.storage.backup import BackupError, backup
 
     try:
         with _database_errors("cannot back up the database"):
@@ -213,8 +213,8 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from intake.backup import BackupError, restore
-    from intake.db import Database
+    from intake.storage import Database
+    from intake.storage.backup import BackupError, restore
 
     try:
         with _database_errors("cannot restore the database"):
@@ -272,8 +272,8 @@ def _user_add(args: argparse.Namespace) -> int:
 def _user_password(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from intake.accounts import normalise_username
-    from intake.db.schema import PractitionerRow
+    from intake.storage.accounts import normalise_username
+    from intake.storage.schema import PractitionerRow
 
     with _store() as store:
         with store.db.reading() as session:

@@ -12,10 +12,9 @@ from collections.abc import Iterable
 
 from intake.conditions import explain, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
+from intake.form import default_form
 from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
 from intake.models import (
-    MUSCLES,
-    TESTS,
     Assessment,
     Case,
     Gap,
@@ -401,5 +400,5 @@ def _shown_key(key: str, facts: Facts) -> str:
     return key
 
 
-_TEST_KEYS = frozenset(TESTS)
-_EXAM_KEYS = frozenset({"hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit", "tender_muscles"} | {f"tender_muscles.{m}" for m in MUSCLES})
+_TEST_KEYS = frozenset(default_form().test_keys)
+_EXAM_KEYS = frozenset(default_form().exam_keys)

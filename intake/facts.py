@@ -3,74 +3,53 @@
 Key names follow the case format: a scalar field is its own name (`limp`, `scour`, `age`);
 membership of a list is `list.value` (`pain_sites.groin`, `aggravated_by.squatting`,
 `tender_muscles.piriformis`). A listed field that was answered but does not contain a value
-reads False; a list that was never filled in reads None for every value.
+reads False; a list that was never filled in reads None for every value. Which answers exist
+and their kinds come from the form (intake/knowledge/form.yaml, checked against the models).
 """
 
 from __future__ import annotations
 
-from intake.models import ACTIVITIES, MUSCLES, RED_FLAG_KEYS, REGIONS, TESTS, Case, History
+from intake.form import Form, default_form
+from intake.models import Case
 
-__all__ = ["CASE_KEY_KINDS", "LIST_FIELDS", "case_facts"]
+__all__ = ["CASE_KEY_KINDS", "LIST_FIELDS", "case_facts", "facts_of"]
 
-LIST_FIELDS: dict[str, tuple[str, ...]] = {
-    "pain_sites": REGIONS,
-    "aggravated_by": ACTIVITIES,
-    "tender_muscles": MUSCLES,
-}
-
-_HISTORY_BOOLS = (
-    "limp", "paraesthesia", "back_pain", "clicking_or_locking", "night_pain", "relieved_by_rest",
-    # version 2
-    "minor_fall", "training_load_increase", "hip_replacement", "eased_sitting", "eased_bending_forward",
-)
-_HISTORY_NUMBERS = ("duration_weeks", "pain_now", "pain_worst", "morning_stiffness_minutes")
-_EXAM_NUMBERS = ("hip_internal_rotation_deg", "hip_flexion_deg")
+_FORM = default_form()
+LIST_FIELDS: dict[str, tuple[str, ...]] = _FORM.list_fields
+CASE_KEY_KINDS: dict[str, str] = _FORM.fact_kinds
 
 
-def _build_kinds() -> dict[str, str]:
-    kinds: dict[str, str] = {"age": "number", "sex": "value", "side": "value", "onset": "value"}
-    kinds.update({k: "bool" for k in _HISTORY_BOOLS})
-    kinds.update({k: "number" for k in _HISTORY_NUMBERS + _EXAM_NUMBERS})
-    kinds.update({k: "bool" for k in RED_FLAG_KEYS})
-    kinds.update({k: "bool" for k in TESTS})
-    kinds["neuro_deficit"] = "bool"
-    kinds["neuro_deficit_level"] = "value"
-    for field, values in LIST_FIELDS.items():
-        kinds.update({f"{field}.{v}": "bool" for v in values})
-    return kinds
+def _readers(form: Form) -> tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...]:
+    """(fact key, attribute path, kind, list values) per answer the reasoning reads."""
+    return tuple((s.key, tuple(s.path.split(".")), s.kind, s.choices) for s in form.slots if s.kind != "text")
 
 
-CASE_KEY_KINDS: dict[str, str] = _build_kinds()
-assert set(_HISTORY_BOOLS) | set(_HISTORY_NUMBERS) | {"onset", "pain_sites", "aggravated_by"} == set(History.model_fields)
+_READERS = _readers(_FORM)
+
+
+def facts_of(case: Case, form: Form) -> dict[str, object]:
+    """The facts of a case under any form (a test's extended copy, say); ``case_facts`` is the product's."""
+    return _read(case, _readers(form) if form is not _FORM else _READERS)
 
 
 def case_facts(case: Case) -> dict[str, object]:
-    history, exam = case.history, case.exam
-    facts: dict[str, object] = {
-        "age": case.patient.age,
-        "sex": case.patient.sex,
-        "side": case.patient.side,
-        "onset": history.onset,
-        "neuro_deficit": exam.neuro_deficit,
-        "neuro_deficit_level": exam.neuro_deficit_level,
-    }
-    for key in _HISTORY_BOOLS + _HISTORY_NUMBERS:
-        facts[key] = getattr(history, key)
-    for key in _EXAM_NUMBERS:
-        facts[key] = getattr(exam, key)
-    red_flags = case.red_flags
-    for key in RED_FLAG_KEYS:
-        facts[key] = getattr(red_flags, key)
-    tests = exam.tests
-    for key in TESTS:
-        result = getattr(tests, key)
-        facts[key] = None if result is None else result == "positive"
-    lists = {"pain_sites": history.pain_sites, "aggravated_by": history.aggravated_by, "tender_muscles": exam.tender_muscles}
-    for field, values in LIST_FIELDS.items():
-        chosen = lists[field]
-        if chosen is None:
-            facts.update({f"{field}.{v}": None for v in values})
+    return _read(case, _READERS)
+
+
+def _read(case: Case, readers: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...]) -> dict[str, object]:
+    facts: dict[str, object] = {}
+    for key, path, kind, values in readers:
+        value: object = case
+        for part in path:
+            value = getattr(value, part)
+        if kind == "multi":
+            if value is None:
+                facts.update({f"{key}.{v}": None for v in values})
+            else:
+                picked = set(value)  # type: ignore[call-overload]
+                facts.update({f"{key}.{v}": v in picked for v in values})
+        elif kind == "test":
+            facts[key] = None if value is None else value == "positive"
         else:
-            picked = set(chosen)
-            facts.update({f"{field}.{v}": v in picked for v in values})
+            facts[key] = value
     return facts

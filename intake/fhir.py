@@ -17,26 +17,20 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
+from intake.form import Slot, default_form
 from intake.knowledge import KnowledgeBase, load_knowledge
-from intake.models import ACTIVITIES, MUSCLES, NEURO_LEVELS, REGIONS, Assessment, Case, Exam, History, Patient, RedFlags, Tests
+from intake.models import Assessment, Case
 
 __all__ = ["PRIORITY", "QUESTIONNAIRE_URL", "bundle", "questionnaire", "questionnaire_response", "service_requests"]
 
 QUESTIONNAIRE_URL = "urn:hip-intake:questionnaire:case-format-v1"
 PRIORITY = {"emergency": "stat", "urgent": "urgent", "routine": "routine"}
 _NAMESPACE = uuid.UUID("6f1c2d4e-8a3b-5c7d-9e0f-1a2b3c4d5e6f")
-_CHOICES = {
-    "sex": ["female", "male", "other", "unspecified"],
-    "side": ["left", "right", "bilateral"],
-    "onset": ["gradual", "sudden", "after_trauma"],
-    "pain_sites": list(REGIONS),
-    "aggravated_by": list(ACTIVITIES),
-    "tender_muscles": list(MUSCLES),
-    "neuro_deficit_level": list(NEURO_LEVELS),
-}
-_STRINGS = {"language"}
-_INTEGERS = {"age", "pain_now", "pain_worst", "morning_stiffness_minutes", "hip_internal_rotation_deg", "hip_flexion_deg"}
-_DECIMALS = {"duration_weeks"}
+_DECIMALS = frozenset(s.key for s in default_form().slots if s.kind == "decimal")
+_TYPES = {"flag": "boolean", "test": "choice", "choice": "choice", "multi": "choice", "integer": "integer", "decimal": "decimal",
+          "text": "string"}
+# Free-text answers that leave in FHIR (the patient's language); the name never does.
+_STRINGS = frozenset(s.key for s in default_form().slots if s.kind == "text" and s.path != "patient.name")
 
 
 def _label(kb: KnowledgeBase, key: str) -> str:
@@ -46,38 +40,29 @@ def _label(kb: KnowledgeBase, key: str) -> str:
     return finding.question or finding.label
 
 
-def _question(kb: KnowledgeBase, link: str, key: str, *, test: bool = False) -> dict:
-    item: dict[str, Any] = {"linkId": link, "text": _label(kb, key)}
-    if test:
-        item |= {"type": "choice", "answerOption": [{"valueCoding": {"code": c, "display": c}} for c in ("positive", "negative")]}
-    elif key in _CHOICES:
-        options = [{"valueCoding": {"code": c, "display": kb.label(f"{key}.{c}") if f"{key}.{c}" in kb.findings else c}} for c in _CHOICES[key]]
-        item |= {"type": "choice", "answerOption": options, "repeats": key in ("pain_sites", "aggravated_by", "tender_muscles")}
-    elif key in _INTEGERS:
-        item["type"] = "integer"
-    elif key in _DECIMALS:
-        item["type"] = "decimal"
-    elif key in _STRINGS:
-        item["type"] = "string"
-    else:
-        item["type"] = "boolean"
+def _question(kb: KnowledgeBase, slot: Slot) -> dict:
+    item: dict[str, Any] = {"linkId": slot.path, "text": _label(kb, slot.key), "type": _TYPES[slot.kind]}
+    if slot.kind in ("test", "choice", "multi"):
+        item["answerOption"] = [{"valueCoding": {"code": c, "display": kb.label(f"{slot.key}.{c}") if f"{slot.key}.{c}" in kb.findings else c}}
+                                for c in slot.choices]
+    if slot.kind in ("choice", "multi"):
+        item["repeats"] = slot.kind == "multi"
     return item
 
 
 def questionnaire(kb: KnowledgeBase | None = None) -> Questionnaire:
-    """The intake form, one item per field of the case format (linkId = the field's path)."""
+    """The intake form, one item per answer of the case format (linkId = the field's path), in the
+    form's sections and groups and order (intake/knowledge/form.yaml); free text is not exported."""
     kb = kb or load_knowledge()
-    groups = [
-        ("patient", "Patient", [k for k in Patient.model_fields if k != "name"], False),
-        ("history", "History", list(History.model_fields), False),
-        ("red_flags", "Red-flag screen", list(RedFlags.model_fields), False),
-        ("exam", "Examination", [k for k in Exam.model_fields if k != "tests"], False),
-        ("exam.tests", "Examination tests", list(Tests.model_fields), True),
-    ]
-    items = [
-        {"linkId": link, "text": text, "type": "group", "item": [_question(kb, f"{link}.{k}", k, test=test) for k in keys]}
-        for link, text, keys, test in groups
-    ]
+    items = []
+    for section in kb.form.sections:
+        groups = []
+        for group in section.groups:
+            questions = [_question(kb, slot) for slot in group.slots if slot.kind != "text" or slot.key in _STRINGS]
+            if questions:
+                groups.append({"linkId": f"{section.id}/{group.id}", "text": group.title or section.title, "type": "group",
+                               "item": questions})
+        items.append({"linkId": section.id, "text": section.title, "type": "group", "item": groups})
     return Questionnaire.model_validate(
         {
             "resourceType": "Questionnaire",
@@ -97,7 +82,7 @@ def _answer(value: Any, key: str) -> list[dict]:
         return [{"valueCoding": {"code": v}} for v in value]
     if isinstance(value, bool):
         return [{"valueBoolean": value}]
-    if key in _DECIMALS:
+    if key in _DECIMALS:  # a whole number of weeks is still a decimal answer
         return [{"valueDecimal": value}]
     if key in _STRINGS:
         return [{"valueString": value}]

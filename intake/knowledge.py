@@ -18,8 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.conditions import ConditionError, Evaluator, compile_condition, keys_in
-from intake.facts import CASE_KEY_KINDS, LIST_FIELDS
-from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, RED_FLAG_KEYS, REGIONS
+from intake.facts import CASE_KEY_KINDS
+from intake.form import Form, FormError, load_form
+from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case
 
 __all__ = ["KNOWLEDGE_DIR", "KnowledgeBase", "KnowledgeError", "load_knowledge"]
 
@@ -226,6 +227,7 @@ class KnowledgeBase(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     settings: Settings
+    form: Form
     sources: dict[str, Source]
     findings: dict[str, Finding]
     field_labels: dict[str, str]
@@ -307,18 +309,51 @@ def _unique(records: list[Any], file: str) -> dict[str, Any]:
     return out
 
 
+def _form_findings(form: Form, findings: dict[str, Finding]) -> dict[str, Finding]:
+    """The labels a form slot carries itself (a new question is then one entry, in form.yaml)."""
+    out = dict(findings)
+    for slot in form.slots:
+        if slot.kind in ("text", "multi") or (slot.label is None and slot.question is None):
+            continue
+        if slot.key in findings:
+            raise KnowledgeError(f"form.yaml: {slot.path}: labelled both here and in findings.yaml; keep one")
+        if slot.label is None:
+            raise KnowledgeError(f"form.yaml: {slot.path}: field 'label' is needed beside 'question'")
+        out[slot.key] = Finding(label=slot.label, question=slot.question, help=slot.help)
+    return out
+
+
+def _check_screening_groups(form: Form, screening: dict[str, ScreeningQuestion]) -> None:
+    """A precaution is asked in the red-flag section's `precautions` group, a red flag outside it."""
+    for slot in form.section("red_flags").slots:
+        question = screening.get(slot.key)
+        if question is not None and (question.kind == "precaution") != (slot.group == "precautions"):
+            raise KnowledgeError(f"form.yaml: {slot.path}: a {question.kind} (red_flags.yaml) in group {slot.group!r}")
+
+
 @lru_cache(maxsize=4)
-def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
-    """Load and cross-check the knowledge base; cached, because it is read-only and shared."""
+def load_knowledge(directory: str | Path = KNOWLEDGE_DIR, model: type[BaseModel] = Case) -> KnowledgeBase:
+    """Load and cross-check the knowledge base; cached, because it is read-only and shared.
+
+    `model` is the case model the form must match: the product's ``Case`` unless a test checks
+    what adding a question takes.
+    """
     d = Path(directory)
+    try:
+        form = load_form(d / "form.yaml", model)
+    except FormError as exc:
+        raise KnowledgeError(str(exc)) from None
+    case_kinds = form.fact_kinds
+    key_kinds = {**case_kinds, **DERIVED_KEY_KINDS}
     settings = _typed(Settings, _read_yaml(d / "settings.yaml"), "settings.yaml")
     raw_sources = _read_yaml(d / "sources.yaml") or {}
     sources = {k: _typed(Source, v, f"sources.yaml: {k}") for k, v in raw_sources.get("sources", {}).items()}
     raw_findings = _read_yaml(d / "findings.yaml") or {}
     findings = {k: _typed(Finding, v, f"findings.yaml: {k}") for k, v in raw_findings.get("findings", {}).items()}
+    findings = _form_findings(form, findings)
     field_labels = {str(k): str(v) for k, v in (raw_findings.get("lists") or {}).items()}
-    if set(field_labels) != set(LIST_FIELDS):
-        raise KnowledgeError(f"findings.yaml: `lists` must label exactly {sorted(LIST_FIELDS)}")
+    if set(field_labels) != set(form.list_fields):
+        raise KnowledgeError(f"findings.yaml: `lists` must label exactly {sorted(form.list_fields)}")
     origins = _unique(_records(Origin, (_read_yaml(d / "origins.yaml") or {}).get("origins"), "origins.yaml", "origins"), "origins.yaml")
     rf = _read_yaml(d / "red_flags.yaml") or {}
     conditions = _unique(_records(RedFlagCondition, rf.get("conditions"), "red_flags.yaml", "conditions"), "red_flags.yaml")
@@ -341,7 +376,7 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         if rule_id in compiled:
             raise KnowledgeError(f"{file}: rule id {rule_id!r} is used twice")
         try:
-            compiled[rule_id] = compile_condition(when, KEY_KINDS)
+            compiled[rule_id] = compile_condition(when, key_kinds)
         except ConditionError as exc:
             raise KnowledgeError(f"{file}: rule {rule_id}: field {field!r}: {exc}") from None
         rule_keys[rule_id] = frozenset(keys_in(when))
@@ -364,7 +399,7 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         raise KnowledgeError(f"origins.yaml: origins must be exactly {sorted(ORIGINS)}, got {sorted(origins)}")
     for origin in origins.values():
         check_sources("origins.yaml", f"origin {origin.id} prior", origin.prior.sources)
-        require_known("origins.yaml", f"origin {origin.id}", "key_tests", origin.key_tests, CASE_KEY_KINDS, "key")
+        require_known("origins.yaml", f"origin {origin.id}", "key_tests", origin.key_tests, case_kinds, "key")
         for rule in origin.rules:
             register("origins.yaml", f"rule {rule.id}", rule)
     if set(conditions) != set(RED_FLAG_CONDITIONS):
@@ -372,9 +407,10 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     for rule in rf_rules:
         require_known("red_flags.yaml", f"rule {rule.id}", "condition", [rule.condition], conditions, "condition")
         register("red_flags.yaml", f"rule {rule.id}", rule)
-    if set(screening) != set(RED_FLAG_KEYS):
-        missing = sorted(set(RED_FLAG_KEYS) - set(screening))
-        extra = sorted(set(screening) - set(RED_FLAG_KEYS))
+    red_flag_keys = {slot.key for slot in form.section("red_flags").slots}
+    if set(screening) != red_flag_keys:
+        missing = sorted(red_flag_keys - set(screening))
+        extra = sorted(set(screening) - red_flag_keys)
         raise KnowledgeError(f"red_flags.yaml: screening must list every red-flag key once (missing {missing}, unknown {extra})")
     for q in screening.values():
         if q.ask_when is not None:
@@ -384,6 +420,7 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
             if alone is None:
                 raise KnowledgeError(f"red_flags.yaml: red-flag key {q.key!r} has no rule that fires on it alone ({{present: {q.key}}})")
             screens_for[q.key] = alone.condition
+    _check_screening_groups(form, screening)
     if set(muscles) != set(MUSCLES):
         raise KnowledgeError(f"muscles.yaml: muscles must be exactly {sorted(MUSCLES)}")
     check_sources("muscles.yaml", "palpation", palpation.sources)
@@ -405,16 +442,16 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR) -> KnowledgeBase:
         register("therapies.yaml", f"withholding {rule.id}", rule)
         require_known("therapies.yaml", f"withholding {rule.id}", "cautions", list(rule.cautions), WITHHELD_CLASSES, "class")
     for key in findings:
-        if key not in CASE_KEY_KINDS:
+        if key not in case_kinds:
             raise KnowledgeError(f"findings.yaml: {key}: not a key of the case format")
-    missing_labels = sorted(set(CASE_KEY_KINDS) - set(findings))
+    missing_labels = sorted(set(case_kinds) - set(findings))
     if missing_labels:
         raise KnowledgeError(f"findings.yaml: no label for {', '.join(missing_labels)}")
     if settings.possible_at >= settings.likely_at:
         raise KnowledgeError("settings.yaml: field 'possible_at' must be below 'likely_at'")
 
     return KnowledgeBase(
-        settings=settings, sources=sources, findings=findings, field_labels=field_labels, origins=origins,
+        settings=settings, form=form, sources=sources, findings=findings, field_labels=field_labels, origins=origins,
         red_flag_conditions=conditions, red_flag_rules=rf_rules, screening=screening, screens_for=screens_for,
         muscles=muscles, muscle_palpation=palpation, muscle_referral_map=referral_map, therapies=therapies, withholding=withholding,
         compiled=compiled, rule_keys=rule_keys,

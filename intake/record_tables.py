@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from intake.knowledge import KnowledgeBase
-from intake.records import EXPORT_COLUMNS
+from intake.storage.records import EXPORT_COLUMNS
 
 __all__ = ["AUDIT_COLUMNS", "audit_frame", "labels", "records_frame", "to_csv", "to_excel"]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from intake.form import Slot
 from intake.models import RED_FLAG_KEYS, TESTS, Assessment, Case, Reason
 from reports.branding import Branding
 
@@ -312,78 +313,46 @@ def _yes_no(value: bool | None) -> tuple[str, str]:
 
 
 def _findings(case: Case, kb) -> tuple[FindingGroup, ...]:
-    h, e = case.history, case.exam
+    """One group per section of the form after the patient's details (those head the summary), in
+    the form's order: the same questions, grouped and ordered as on the wizard."""
 
-    def row(key: str, value: Any, unit: str = "") -> FindingRow:
-        label = kb.label(key)
+    def row(slot: Slot, value: Any) -> FindingRow:
+        label = kb.label(slot.key)
         if value is None:
-            return FindingRow(label, "not asked", "not_asked")
+            return FindingRow(label, "not tested" if slot.kind == "test" else "not asked", "not_asked")
+        if slot.kind == "test":
+            return FindingRow(label, value, value)
         if isinstance(value, bool):
             text, state = _yes_no(value)
             return FindingRow(label, text, state)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return FindingRow(label, f"{_humanise(str(value))}{unit}", "value")
+        return FindingRow(label, f"{_humanise(str(value))}{slot.unit or ''}", "value")
 
-    def listed(key: str, values: list[str] | None, prefix: str) -> FindingRow:
-        label = {"pain_sites": "Pain sites", "aggravated_by": "Aggravated by", "tender_muscles": "Tender muscles (reproduce the pain)"}[key]
+    def listed(slot: Slot, values: list[str] | None) -> FindingRow:
+        label = slot.label or kb.field_labels.get(slot.key, slot.key)
         if values is None:
             return FindingRow(label, "not asked", "not_asked")
         if not values:
             return FindingRow(label, "none", "negative")
-        names = []
-        for v in values:
-            text = kb.label(f"{key}.{v}")
-            names.append(text.split(":", 1)[1].strip() if prefix and ":" in text else text)
+        names = [kb.label(f"{slot.key}.{v}").split(": ", 1)[-1] for v in values]
         return FindingRow(label, ", ".join(names), "value")
 
-    history = [
-        listed("pain_sites", h.pain_sites, "Pain site"),
-        row("onset", h.onset),
-        row("duration_weeks", h.duration_weeks),
-        row("pain_now", h.pain_now),
-        row("pain_worst", h.pain_worst),
-        listed("aggravated_by", h.aggravated_by, ""),
-        row("limp", h.limp),
-        row("paraesthesia", h.paraesthesia),
-        row("back_pain", h.back_pain),
-        row("morning_stiffness_minutes", h.morning_stiffness_minutes),
-        row("clicking_or_locking", h.clicking_or_locking),
-        row("night_pain", h.night_pain),
-        row("relieved_by_rest", h.relieved_by_rest),
-        # version 2
-        row("minor_fall", h.minor_fall),
-        row("training_load_increase", h.training_load_increase),
-        row("hip_replacement", h.hip_replacement),
-        row("eased_sitting", h.eased_sitting),
-        row("eased_bending_forward", h.eased_bending_forward),
-    ]
-    red = [row(k, getattr(case.red_flags, k)) for k in RED_FLAG_KEYS]
-    exam = [
-        row("hip_internal_rotation_deg", e.hip_internal_rotation_deg, "°"),
-        row("hip_flexion_deg", e.hip_flexion_deg, "°"),
-        row("neuro_deficit", e.neuro_deficit),
-        row("neuro_deficit_level", e.neuro_deficit_level),
-        listed("tender_muscles", e.tender_muscles, ""),
-    ]
-    tests = []
-    for key in TESTS:
-        result = getattr(e.tests, key)
-        if result is None:
-            tests.append(FindingRow(kb.label(key), "not tested", "not_asked"))
-        else:
-            tests.append(FindingRow(kb.label(key), result, result))
-    return (
-        FindingGroup("History", tuple(history)),
-        FindingGroup("Red-flag screen", tuple(red)),
-        FindingGroup("Examination", tuple(exam)),
-        FindingGroup("Tests", tuple(tests)),
-    )
+    groups = []
+    for section in kb.form.sections[1:]:
+        rows = []
+        for slot in section.slots:
+            value: Any = case
+            for part in slot.path.split("."):
+                value = getattr(value, part)
+            rows.append(listed(slot, value) if slot.kind == "multi" else row(slot, value))
+        groups.append(FindingGroup(section.title, tuple(rows)))
+    return tuple(groups)
 
 
 def case_findings(case: Case, kb) -> tuple[FindingGroup, ...]:
-    """Every answer as the summary's findings table shows it (history, red-flag screen,
-    examination, tests; "not asked" kept): also how the records page shows a filed case."""
+    """Every answer as the summary's findings table shows it (the form's sections after the
+    patient, in its order; "not asked" kept): also how the records page shows a filed case."""
     return _findings(case, kb)
 
 

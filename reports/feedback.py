@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
-from intake.practice_text import answer_words, comparison_rows
+from intake.practice.text import answer_words, comparison_rows
 from reports.branding import Branding
 from reports.content import Header
 from reports.pages import MARGIN, P, build_pdf

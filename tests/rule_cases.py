@@ -9,17 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from intake.facts import LIST_FIELDS
+from intake.form import default_form
 from intake.knowledge import KEY_KINDS
-from intake.models import NEURO_LEVELS, RED_FLAG_KEYS, TESTS, version_2_fields_in
+from intake.models import version_2_fields_in
 
-ENUMS = {
-    "sex": ["female", "male", "other", "unspecified"],
-    "side": ["left", "right", "bilateral"],
-    "onset": ["gradual", "sudden", "after_trauma"],
-    "referral": ["emergency", "urgent", "routine", "none"],
-    "neuro_deficit_level": list(NEURO_LEVELS),
-}
-RANGES = {"age": (0, 120), "hip_internal_rotation_deg": (0, 90), "hip_flexion_deg": (0, 160), "pain_now": (0, 10), "pain_worst": (0, 10)}
+FORM = default_form()
+# Values and ranges come from the form (and so from the models); only the derived `referral` is ours.
+ENUMS = {s.key: list(s.choices) for s in FORM.slots if s.kind == "choice"} | {"referral": ["emergency", "urgent", "routine", "none"]}
+RANGES = {s.key: (s.low if s.low is not None else 0, s.high if s.high is not None else 10_000)
+          for s in FORM.slots if s.kind in ("integer", "decimal")}
 # Derived keys: the answers that produce them.
 DERIVED = {
     ("tender_muscle_matches_pain", True): {"tender_muscles.gluteus_medius": True, "pain_sites.buttock": True},
@@ -110,31 +108,28 @@ def satisfy(spec: dict, want: bool = True) -> dict[str, Any]:
 def case_from_facts(facts: dict[str, Any]) -> dict:
     """The case that produces these facts (everything else not asked); version 2 only when it must be."""
     facts = resolve(facts)
-    case: dict = {"case_format": 1, "patient": {"age": facts.get("age", 40)}, "history": {}, "red_flags": {}, "exam": {"tests": {}}}
-    lists: dict[str, list[str]] = {}
+    case: dict = {"case_format": 1, "patient": {"age": facts.get("age", 40)}}
     for key, value in facts.items():
         field, _, item = key.partition(".")
+        slot = FORM.slot(FORM.path_of(key))
+        *parents, name = slot.path.split(".")
+        at = case
+        for part in parents:
+            at = at.setdefault(part, {})
         if item and field in LIST_FIELDS:
-            lists.setdefault(field, [])
+            at.setdefault(name, [])
             if value:
-                lists[field].append(item)
-        elif key in ("age", "sex", "side"):
-            case["patient"][key] = value
-        elif key in RED_FLAG_KEYS:
-            case["red_flags"][key] = value
-        elif key in TESTS:
-            case["exam"]["tests"][key] = "positive" if value else "negative"
-        elif key in ("hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit"):
-            case["exam"][key] = value
-        elif key == "neuro_deficit_level":
-            case["exam"][key] = value
-            if case["exam"].get("neuro_deficit") is False:
-                raise Conflict(key)
-            case["exam"]["neuro_deficit"] = True
+                at[name].append(item)
+        elif slot.kind == "test":
+            at[name] = "positive" if value else "negative"
         else:
-            case["history"][key] = value
-    for field, values in lists.items():
-        (case["exam"] if field == "tender_muscles" else case["history"])[field] = values
+            at[name] = value
+    exam = case.get("exam", {})
+    if "neuro_deficit_level" in exam:
+        # A level is given only with a deficit.
+        if exam.get("neuro_deficit") is False:
+            raise Conflict("neuro_deficit_level")
+        exam["neuro_deficit"] = True
     if version_2_fields_in(case):
         case["case_format"] = 2
     return case

@@ -68,14 +68,23 @@ def test_the_command_line_validates_and_assesses_version_2(tmp_path):
     assert "PROVISIONAL" in text and "Provisional: a red flag decides this visit" in text
 
 
+def _items(items) -> dict:
+    out = {}
+    for item in items or []:
+        out[item.linkId] = item
+        out |= _items(item.item)
+    return out
+
+
 def test_fhir_carries_the_new_questions_with_their_types():
-    groups = {g.linkId: {i.linkId: i for i in g.item} for g in questionnaire().item}
-    assert groups["exam"]["exam.neuro_deficit_level"].type == "choice"
-    assert {o.valueCoding.code for o in groups["exam"]["exam.neuro_deficit_level"].answerOption} >= {"upper_lumbar", "l5", "s1"}
-    assert groups["patient"]["patient.language"].type == "string"
-    assert groups["history"]["history.minor_fall"].type == "boolean"
-    assert groups["red_flags"]["red_flags.pulsatile_abdominal_mass"].type == "boolean"
-    assert groups["exam.tests"]["exam.tests.hop_test"].type == "choice"
+    items = _items(questionnaire().item)
+    assert items["exam.neuro_deficit_level"].type == "choice"
+    assert {o.valueCoding.code for o in items["exam.neuro_deficit_level"].answerOption} >= {"upper_lumbar", "l5", "s1"}
+    assert items["patient.language"].type == "string"
+    assert "patient.name" not in items
+    assert items["history.minor_fall"].type == "boolean"
+    assert items["red_flags.pulsatile_abdominal_mass"].type == "boolean"
+    assert items["exam.tests.hop_test"].type == "choice"
     case = load_case(V2)
     response = json.loads(questionnaire_response(case, assess(case)).model_dump_json())
     answers = {i["linkId"]: i["answer"] for g in response["item"] for i in g["item"]}

@@ -18,9 +18,12 @@ CASES = sorted(SHARED_CASES.glob("*.yaml"))
 
 
 def items(resource) -> dict[str, dict]:
+    """Every question or answer item by linkId, at whatever depth of groups it sits."""
     out = {}
-    for group in resource["item"]:
-        for item in group.get("item", []):
+    for item in resource["item"]:
+        if "item" in item:
+            out.update(items(item))
+        else:
             out[item["linkId"]] = item
     return out
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from intake.db.database import database_url
-from intake.db.schema import Base
+from intake.storage.database import database_url
+from intake.storage.schema import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.accounts import AccountError
+from intake.storage.accounts import AccountError
 from intake.ui import state
 
 __all__ = ["password_popover"]

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from intake.accounts import AccountError, Principal
+from intake.storage.accounts import AccountError, Principal
 from intake.ui import state
 
 __all__ = ["PRINCIPAL_KEY", "current", "require", "session_minutes", "sign_out"]

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from intake import record_tables
-from intake.accounts import ROLES, AccountError
-from intake.records import AccessDenied
+from intake.storage.accounts import ROLES, AccountError
+from intake.storage.records import AccessDenied
 from intake.ui import state
 from intake.ui.practice_state import md
 

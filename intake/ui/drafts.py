@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.loader import CaseError, load_case, parse_text
-from intake.store import DraftSummary
+from intake.storage.store import DraftSummary
 from intake.ui import state
 from intake.ui.practice_state import md
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from intake.form import Group, Slot
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.ui import state
 from intake.ui.evaluation import Evaluation
@@ -22,12 +23,14 @@ __all__ = [
     "RESYNC_KEY",
     "choice",
     "flag",
+    "group",
     "humanise",
     "kb",
     "label_of",
     "multi",
     "number",
     "problems_for",
+    "slot",
     "test_result",
     "text",
 ]
@@ -271,3 +274,45 @@ def multi(ev: Evaluation, path: str, options: Sequence[str], *, label: str, form
     none_ticked = st.checkbox(none_label, key=key + ":none", on_change=_on_multi_none, args=(path,))
     _reconcile(path, _multi_answer(chosen, none_ticked, options))
     problems_for(ev, path, label)
+
+
+# ---------------------------------------------------------------- the form's groups
+
+
+def slot(ev: Evaluation, answer: Slot, *, format_func: Callable[[str], str] | None = None) -> None:
+    """The widget the answer's kind calls for, with the form's hints (intake/knowledge/form.yaml)."""
+    path = answer.path
+    if answer.kind == "flag":
+        flag(ev, path)
+    elif answer.kind == "test":
+        test_result(ev, path)
+    elif answer.kind == "choice":
+        choice(ev, path, answer.choices, format_func=format_func or humanise)
+    elif answer.kind in ("integer", "decimal"):
+        number(ev, path, integer=answer.kind == "integer", step=answer.step, placeholder=answer.placeholder or "Not asked")
+    elif answer.kind == "multi":
+        multi(ev, path, answer.choices, label=answer.prompt or kb().field_labels.get(answer.key, humanise(answer.key)),
+              format_func=format_func or (lambda v: label_of(f"{answer.key}.{v}")),
+              none_label=answer.none_label or "Asked: none of these")
+    else:
+        text(ev, path, answer.label or humanise(answer.key), help=answer.help,
+             max_chars=int(answer.high) if answer.high is not None else None)
+
+
+def group(ev: Evaluation, fields_group: Group, *, draw: Callable[[Slot], None] | None = None) -> None:
+    """A group of the form in its columns (across: row by row; down: first half on the left).
+
+    `draw` replaces the standard widget for a step that shows some answers its own way."""
+    if fields_group.title:
+        st.markdown(f"#### {fields_group.title}")
+    show = draw or (lambda s: slot(ev, s))
+    answers = fields_group.slots
+    if fields_group.columns <= 1:
+        for answer in answers:
+            show(answer)
+        return
+    cols = st.columns(fields_group.columns)
+    per_column = -(-len(answers) // fields_group.columns)
+    for n, answer in enumerate(answers):
+        with cols[n // per_column if fields_group.flow == "down" else n % fields_group.columns]:
+            show(answer)

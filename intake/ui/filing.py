@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake import assess
-from intake.records import AccessDenied
+from intake.storage.records import AccessDenied
 from intake.ui import state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md

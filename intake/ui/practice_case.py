@@ -6,7 +6,7 @@ import streamlit as st
 
 from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, RED_FLAG_KEYS
 from intake.practice import presenting_history
-from intake.practice_text import answer_words, ask_label, exam_options, history_lines, patient_line, question_options
+from intake.practice.text import answer_words, ask_label, exam_options, history_lines, patient_line, question_options
 from intake.ui import state
 from intake.ui.fields import kb
 from intake.ui.practice_history import duration

@@ -12,8 +12,8 @@ import streamlit as st
 
 from intake.models import Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
-from intake.practice_text import answer_words, comparison_rows
-from intake.store import AttemptRecord
+from intake.practice.text import answer_words, comparison_rows
+from intake.storage.store import AttemptRecord
 from intake.ui.fields import kb
 from intake.ui.practice_state import WIDGET, current_record, leave_case, md, practice, scenario, start_case
 

@@ -10,9 +10,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from intake.library import difficulty_from_id
 from intake.loader import CaseError, load_vignette, parse_text
-from intake.progress import attempts_frame, by_origin, by_red_flag, to_csv, to_excel
+from intake.practice.library import difficulty_from_id
+from intake.practice.progress import attempts_frame, by_origin, by_red_flag, to_csv, to_excel
 from intake.ui import state
 from intake.ui.fields import kb
 from intake.ui.practice_pick import DIFFICULTY_WORDS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.library import DIFFICULTIES
+from intake.practice.library import DIFFICULTIES
 from intake.ui import practice_history
 from intake.ui.practice_state import WIDGET, entries, md, practice, start_case
 

@@ -16,10 +16,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from intake import assess
-from intake.library import CaseEntry, catalogue, load_entry
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, reveal, score_attempt
-from intake.store import AttemptRecord
+from intake.practice.library import CaseEntry, catalogue, load_entry
+from intake.storage.store import AttemptRecord
 from intake.ui import state
 
 __all__ = [

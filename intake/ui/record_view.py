@@ -13,12 +13,12 @@ from collections.abc import Callable
 import streamlit as st
 
 from intake import fhir
+from intake.case_files import case_yaml
 from intake.models import Assessment, Case
-from intake.records import AccessDenied, Record
+from intake.storage.records import AccessDenied, Record
 from intake.ui import navigation, reasoning, state, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
-from intake.ui.step_reports import case_yaml
 
 __all__ = ["OPEN_KEY", "close_record", "forget", "open_record", "render"]
 

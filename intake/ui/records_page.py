@@ -13,7 +13,7 @@ from datetime import date
 import streamlit as st
 
 from intake import record_tables
-from intake.records import RecordFilter, RecordSummary
+from intake.storage.records import RecordFilter, RecordSummary
 from intake.ui import clinic_admin, record_view, state
 from intake.ui.badges import flag_badge, referral_badge
 from intake.ui.fields import kb

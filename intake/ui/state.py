@@ -19,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from intake.store import ClinicStore, Draft, Store, database_url
+from intake.storage.store import ClinicStore, Draft, Store, database_url
 
 __all__ = [
     "STEPS",

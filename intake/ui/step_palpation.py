@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.models import MUSCLES
+from intake.form import Slot
 from intake.ui import bodychart, fields, state
 from intake.ui.evaluation import Evaluation
 
@@ -16,9 +16,14 @@ def muscle_label(muscle: str) -> str:
 def render(ev: Evaluation) -> None:
     form, chart = st.columns([3, 2], gap="large")
     muscles = fields.kb().muscles
+    chosen: list[str] = []
+
+    def draw(answer: Slot) -> None:
+        fields.slot(ev, answer, format_func=muscle_label if answer.path == "exam.tender_muscles" else None)
+
     with form:
-        fields.multi(ev, "exam.tender_muscles", MUSCLES, label="Which muscles reproduce the familiar pain on palpation?",
-                     format_func=muscle_label, none_label="Palpated: none reproduces the pain")
+        for group in fields.kb().form.section("palpation").groups:
+            fields.group(ev, group, draw=draw)
         chosen = state.get_answer("exam.tender_muscles") or []
         if chosen:  # last in its column: nothing after it moves
             st.markdown("**Referral patterns of the chosen muscles**")

@@ -8,8 +8,6 @@ from intake.ui import fields, filing, state
 from intake.ui.evaluation import Evaluation
 
 CONSENT_KEY = state.WIDGET_PREFIX + ":consent"
-SEXES = ("female", "male", "other", "unspecified")
-SIDES = ("left", "right", "bilateral")
 
 
 def _on_consent() -> None:
@@ -33,11 +31,5 @@ def render(ev: Evaluation) -> None:
     with st.container():  # always there, so the fields below keep their place (and focus)
         if not st.session_state.consent:
             st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
-    fields.text(ev, "patient.name", "Patient name (optional, printed on the PDFs only)", max_chars=200,
-                help="Never used by the reasoning. Leave empty to keep the reports anonymous.")
-    left, right = st.columns(2)
-    with left:
-        fields.number(ev, "patient.age", placeholder="Years")
-    with right:
-        fields.choice(ev, "patient.sex", SEXES)
-    fields.choice(ev, "patient.side", SIDES)
+    for group in fields.kb().form.section("patient").groups:
+        fields.group(ev, group)

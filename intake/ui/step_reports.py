@@ -3,25 +3,16 @@ its button is clicked."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import streamlit as st
-import yaml
 
+from intake.case_files import case_json, case_yaml
 from intake.models import Assessment, Case
 from intake.ui import filing
 from intake.ui.evaluation import Evaluation
 
-__all__ = ["case_json", "case_yaml", "render"]
-
-
-def case_yaml(case: Case) -> str:
-    return yaml.safe_dump(case.to_data(), sort_keys=False, allow_unicode=True, width=100)
-
-
-def case_json(case: Case) -> str:
-    return json.dumps(case.to_data(), ensure_ascii=False, indent=2) + "\n"
+__all__ = ["render"]
 
 
 def _pdf(render: Callable[[Case, Assessment], bytes], case: Case, assessment: Assessment) -> Callable[[], bytes]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from intake.knowledge import KnowledgeBase
 from intake.models import MUSCLES, RED_FLAG_KEYS, TESTS
-from intake.practice import EXAM_KEYS, NOT_RECORDED
+from intake.practice.scoring import EXAM_KEYS, NOT_RECORDED
 
 __all__ = ["answer_words", "ask_label", "comparison_rows", "exam_options", "history_lines", "patient_line", "question_options", "value_words"]
 

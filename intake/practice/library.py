@@ -31,8 +31,8 @@ __all__ = [
     "load_entry",
 ]
 
-LIBRARY_DIR = Path(__file__).with_name("cases")
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "cases"
+LIBRARY_DIR = Path(__file__).parents[1] / "cases"
+SHARED_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "cases"
 DIFFICULTIES: tuple[str, ...] = ("foundation", "intermediate", "advanced", "example", "uploaded")
 UPLOAD_PREFIX = "uploaded-"
 _DIFFICULTY_IN_ID = re.compile(r"^lib-(foundation|intermediate|advanced)-")

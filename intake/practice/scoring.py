@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from intake.facts import case_facts
+from intake.form import default_form
 from intake.knowledge import URGENCY_ORDER, KnowledgeBase, load_knowledge
 from intake.models import (
     MUSCLES,
@@ -41,6 +42,7 @@ from intake.models import (
 __all__ = [
     "EXAM_KEYS",
     "NOT_RECORDED",
+    "RUBRIC_PATH",
     "Attempt",
     "Feedback",
     "MissedQuestion",
@@ -59,14 +61,7 @@ NOT_RECORDED = "not recorded"
 RUBRIC_PATH = Path(__file__).with_name("practice_rubric.yaml")
 
 # Examination items a student can ask for besides the named tests.
-EXAM_KEYS: tuple[str, ...] = (
-    "hip_internal_rotation_deg",
-    "hip_flexion_deg",
-    "neuro_deficit",
-    "neuro_deficit_level",
-    "tender_muscles",
-    *(f"tender_muscles.{m}" for m in MUSCLES),
-)
+EXAM_KEYS: tuple[str, ...] = default_form().exam_keys
 _EXAMINABLE = frozenset(TESTS) | frozenset(EXAM_KEYS)
 _REFERRAL_ORDER = {"none": 0, "routine": 1, "urgent": 2, "emergency": 3}
 # Keys the engine derives from palpation; a rule reading them is answered by palpating.

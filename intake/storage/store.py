@@ -25,12 +25,11 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from intake import audit
-from intake.accounts import Accounts, Principal
-from intake.audit import AuditLog
-from intake.db import DB_FILE_NAME, DEFAULT_DATA_DIR, Database, database_url
-from intake.db.schema import AttemptRow, DraftRow, PractitionerRow, VignetteRow
-from intake.records import Records
+from intake.storage import DB_FILE_NAME, DEFAULT_DATA_DIR, Database, audit, database_url
+from intake.storage.accounts import Accounts, Principal
+from intake.storage.audit import AuditLog
+from intake.storage.records import Records
+from intake.storage.schema import AttemptRow, DraftRow, PractitionerRow, VignetteRow
 
 __all__ = [
     "DB_FILE_NAME",

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.db import Database
-from intake.db.schema import AuditRow
+from intake.storage import Database
+from intake.storage.schema import AuditRow
 
 __all__ = ["ACTIONS", "AuditEntry", "AuditLog", "write"]
 

@@ -19,9 +19,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 
-from intake import audit
-from intake.db import Database
-from intake.db.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
+from intake.storage import Database, audit
+from intake.storage.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
 
 __all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Principal", "normalise_username"]
 

@@ -39,10 +39,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from intake import audit
-from intake.db import Database
-from intake.db.database import alembic_config, current_revision, head_revision
-from intake.db.schema import Base, ClinicRow, UTCDateTime
+from intake.storage import Database, audit
+from intake.storage.database import alembic_config, current_revision, head_revision
+from intake.storage.schema import Base, ClinicRow, UTCDateTime
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_backup", "restore"]
 
@@ -271,7 +270,7 @@ def _lock_for_restore(db: Database, connection: Connection) -> None:
     if db.dialect == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif db.dialect == "postgresql":
-        from intake.db.database import _MIGRATION_LOCK
+        from intake.storage.database import _MIGRATION_LOCK
 
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         present = [t.name for t in Base.metadata.sorted_tables if db.engine.dialect.has_table(connection, t.name)]

@@ -22,12 +22,11 @@ from typing import Any
 from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from intake import audit
-from intake.accounts import Principal
-from intake.db import Database
-from intake.db.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordVersionRow
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
+from intake.storage import Database, audit
+from intake.storage.accounts import Principal
+from intake.storage.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordVersionRow
 
 __all__ = ["EXPORT_COLUMNS", "AccessDenied", "Record", "RecordFilter", "RecordSummary", "Records", "leading_origins",
            "new_pseudonym"]
