@@ -56,7 +56,7 @@ def _prune(mapping: Any) -> dict[str, Any]:
 def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
     """The answers as a case mapping (the project writes version 2): unanswered fields are simply absent."""
     data: dict[str, Any] = {"case_format": 2}
-    for key in ("id", "title"):
+    for key in ("id", "title", "visit_date"):
         if answers.get(key):
             data[key] = answers[key]
     data["patient"] = _prune(answers.get("patient"))
@@ -74,6 +74,9 @@ def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
     notes = answers.get("notes")
     if isinstance(notes, str) and notes.strip():
         data["notes"] = notes
+    if answers.get("outcomes"):
+        # Completed measures from an uploaded case file are kept as given (their pages are issue 14's).
+        data["outcomes"] = answers["outcomes"]
     return data
 
 
