@@ -44,6 +44,7 @@ def test_a_new_answer_is_stored_and_reaches_the_reasoning():
     shown = texts(at)
     assert "Possible fracture" in shown and "(provisional)" in shown
     assert "Provisional: a red flag decides this visit" in shown
+    assert "provisional" in "\n".join(str(m.value) for m in at.sidebar.markdown)
 
 
 def test_the_deficit_level_is_refused_without_a_deficit_and_says_so():
