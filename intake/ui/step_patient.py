@@ -31,7 +31,7 @@ def render(ev: Evaluation) -> None:
     with st.container():  # always there, so the fields below keep their place (and focus)
         if not st.session_state.consent:
             st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
-    fields.date(ev, "visit_date", "Date of the assessment",
-                help="The day of the visit, printed on the summary. Left empty, the summary carries the day it is printed.")
     for group in fields.kb().form.section("patient").groups:
         fields.group(ev, group)
+    fields.date(ev, "visit_date", "Date of the assessment",
+                help="The day of the visit, printed on the summary. Left empty, the summary carries the day it is printed.")
