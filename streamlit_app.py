@@ -19,8 +19,10 @@ st.set_page_config(
 from intake import assess  # noqa: E402
 from intake.ui import (  # noqa: E402
     account,
+    ask_next,
     auth,
     drafts,
+    evidence_page,
     fields,
     filing,
     modes,
@@ -62,6 +64,7 @@ with st.sidebar:
         account.password_popover()
     leave.button("", on_click=auth.sign_out, icon=":material/logout:", key="side:signout", help="Sign out")
     modes.switch()
+    evidence_page.sidebar_button()
     if intake_mode:
         left, right = st.columns(2)
         left.button("New", on_click=state.start_new, icon=":material/add:", key="side:new", width="stretch",
@@ -81,7 +84,9 @@ with st.container():  # always drawn, so nothing below moves when a message come
     if intake_mode:
         filing.notice()  # what was just filed, with a way to open it
 
-if not intake_mode:
+if evidence_page.is_open():
+    evidence_page.render()  # over any mode; Back returns to where the practitioner was
+elif not intake_mode:
     modes.render()  # practice (case list, case, feedback) or the instructor page
 elif st.session_state.view == "drafts":
     drafts.render()
@@ -89,6 +94,7 @@ else:
     navigation.progress()
     st.header(state.STEP_TITLES[st.session_state.step])
     STEP_PAGES[st.session_state.step].render(ev)
+    ask_next.focus_pending()
     navigation.back_next()
     reasoning.disclaimer()
     navigation.scroll_to_top_on_step_change()

@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the assessment as JSON (the shape in case-format.md)")
     p.set_defaults(run=_assess)
 
+    p = sub.add_parser("next", help="the unasked questions and tests, by expected information (or --json)")
+    p.add_argument("case", type=Path)
+    p.add_argument("--json", action="store_true", help="print next_questions as JSON")
+    p.add_argument("--all", action="store_true", help="every candidate, not only the first 10")
+    p.set_defaults(run=_next)
+
     p = sub.add_parser("validate", help="check that case files are valid cases (format version 1 or 2)")
     p.add_argument("cases", type=Path, nargs="+")
     p.set_defaults(run=_validate)
@@ -305,6 +311,28 @@ def _assess(args: argparse.Namespace) -> int:
         print(json.dumps(assessment.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         print(render_text(case, assessment))
+    return 0
+
+
+def _next(args: argparse.Namespace) -> int:
+    assessment = assess(load_case(args.case))
+    questions = assessment.next_questions
+    if args.json:
+        print(json.dumps([q.model_dump(mode="json") for q in questions], indent=2, ensure_ascii=False))
+        return 0
+    print(f"Referral: {assessment.referral.upper()}")
+    if assessment.referral == "emergency":
+        print("An emergency decides the visit: refer now; no examination or test is proposed.")
+    shown = questions if args.all else questions[:10]
+    if not shown:
+        print("Nothing left to ask that any rule reads.")
+    for n, q in enumerate(shown, 1):
+        p = "  -  " if q.p_positive is None else f"{q.p_positive:5.0%}"
+        print(f"{n:3}. [{q.kind}] {q.label} ({q.key}): {q.expected_information:.2f} bits, p(yes) {p.strip()}; {q.phrase}")
+    if len(shown) < len(questions):
+        print(f"... {len(questions) - len(shown)} more (--all)")
+    print("")
+    print(assessment.disclaimer)
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from intake.conditions import explain, kleene_all, kleene_any
+from intake.conditions import Condition, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.form import default_form
 from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
@@ -26,18 +26,23 @@ from intake.models import (
     Withholding,
 )
 
-__all__ = ["assess", "screening_applies"]
+__all__ = ["assess", "assess_facts", "derived_facts", "screening_applies", "strongest_in_groups"]
 
 Facts = dict[str, object]
 
 
 def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     """Assess one case. Hip and spine often coexist, so several origins may be likely."""
+    return assess_facts(case_facts(case), kb)
+
+
+def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_questions: bool = True) -> Assessment:
+    """Assess flattened facts (`case_facts`); a list value may be asked on its own here (what-if)."""
     kb = kb or load_knowledge()
-    facts: Facts = case_facts(case)
+    facts = dict(facts)
     expansions = _derive_muscle_facts(facts, kb)
     red_flags = _red_flags(facts, kb)
-    referral = max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.get, default="none")
+    referral = _referral(red_flags)
     facts["referral"] = referral
     expansions["referral"] = [f.id for f in red_flags if f.urgency != "monitor"]
     origins = _origins(facts, kb, expansions)
@@ -51,7 +56,7 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         gaps = _red_flag_gaps(facts, kb) + _test_gaps(facts, origins, kb) + palpation_gaps
     gaps = list({g.key: g for g in gaps}.values())
     precautions = [q.key for q in kb.screening.values() if q.kind == "precaution" and facts.get(q.key) is True]
-    return Assessment(
+    assessment = Assessment(
         origins=origins,
         red_flags=red_flags,
         referral=referral,
@@ -69,6 +74,24 @@ def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
         disclaimer=kb.settings.disclaimer,
         knowledge_version=kb.settings.version,
     )
+    if next_questions:
+        from intake.next_question import rank_next_questions  # it reads the engine's policies
+
+        assessment.next_questions = rank_next_questions(facts, assessment, kb)
+    return assessment
+
+
+def derived_facts(facts: Facts, kb: KnowledgeBase, *, referral: bool = True) -> Facts:
+    """The facts with the derived keys (referral maps; the referral unless told not to) worked out."""
+    out = dict(facts)
+    _derive_muscle_facts(out, kb)
+    if referral:
+        out["referral"] = _referral(_red_flags(out, kb))
+    return out
+
+
+def _referral(red_flags: list[RedFlagFinding]) -> str:
+    return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.get, default="none")
 
 
 # ---------------------------------------------------------------- derived facts
@@ -100,10 +123,14 @@ def _derive_muscle_facts(facts: Facts, kb: KnowledgeBase) -> dict[str, list[str]
     return expansions
 
 
-def _findings(spec: dict, facts: Facts, expansions: dict[str, list[str]]) -> list[str]:
-    _, keys = explain(spec, facts)
+def _findings(condition: Condition, facts: Facts, expansions: dict[str, list[str]]) -> list[str]:
+    """The findings a fired rule read, from the same evaluator that decided it fired."""
+    _, keys = condition.verdict(facts)
     out: list[str] = []
     for key in keys:
+        # An unasked answer (read by `missing`, e.g. "the hip was not replaced, or not asked") is never a finding.
+        if facts.get(key) is None and key not in expansions:
+            continue
         out.extend(expansions.get(key, [key]))
     return list(dict.fromkeys(out))
 
@@ -121,7 +148,7 @@ def _red_flags(facts: Facts, kb: KnowledgeBase) -> list[RedFlagFinding]:
         top = max(rules, key=lambda r: URGENCY_ORDER[r.urgency])
         findings: list[str] = []
         for rule in rules:
-            findings.extend(_findings(rule.when, facts, {}))
+            findings.extend(_findings(kb.compiled[rule.id], facts, {}))
         sources = list(dict.fromkeys(s for r in rules for s in r.sources))
         entries.append(
             RedFlagFinding(
@@ -157,7 +184,7 @@ def _reason(rule: Rule, facts: Facts, kb: KnowledgeBase, expansions: dict[str, l
         citations = [c if c.endswith("(figure unverified)") else f"{c} (figure unverified)" for c in citations]
     return Reason(
         rule=rule.id,
-        findings=_findings(rule.when, facts, expansions),
+        findings=_findings(kb.compiled[rule.id], facts, expansions),
         summary=rule.summary,
         direction="for" if effect > 1 else "against",
         effect=round(effect, 4),
@@ -172,10 +199,7 @@ def _reason(rule: Rule, facts: Facts, kb: KnowledgeBase, expansions: dict[str, l
 def _weigh(rules: Iterable[Rule], facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) -> tuple[float, list[Reason]]:
     """Multiply the odds by every rule that fired, counting only the strongest rule of a group."""
     fired = [r for r in rules if kb.compiled[r.id](facts) is True]
-    strongest: dict[str, Rule] = {}
-    for rule in fired:
-        if rule.group and (rule.group not in strongest or kb.strength_of(rule) > kb.strength_of(strongest[rule.group])):
-            strongest[rule.group] = rule
+    strongest = strongest_in_groups(fired, kb)
     log_odds = 0.0
     reasons = []
     for rule in fired:
@@ -186,6 +210,15 @@ def _weigh(rules: Iterable[Rule], facts: Facts, kb: KnowledgeBase, expansions: d
         reasons.append(_reason(rule, facts, kb, expansions, covered_by))
     reasons.sort(key=lambda r: (not r.counted, -abs(math.log(r.effect))))
     return log_odds, reasons
+
+
+def strongest_in_groups(fired: Iterable[Rule], kb: KnowledgeBase) -> dict[str, Rule]:
+    """Correlated rules share a group and only its strongest fired rule counts (the first on a tie)."""
+    strongest: dict[str, Rule] = {}
+    for rule in fired:
+        if rule.group and (rule.group not in strongest or kb.strength_of(rule) > kb.strength_of(strongest[rule.group])):
+            strongest[rule.group] = rule
+    return strongest
 
 
 def _origins(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) -> list[OriginFinding]:
@@ -278,7 +311,7 @@ def _withholding(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str
     for rule in kb.withholding:
         if kb.compiled[rule.id](facts) is not True:
             continue
-        because = _findings(rule.when, facts, expansions)
+        because = _findings(kb.compiled[rule.id], facts, expansions)
         for cls in rule.withholds:
             withheld.append(
                 Withholding(id=cls, because=because, reason=rule.reason, rule=rule.id, sources=list(rule.sources), citations=kb.citations(rule.sources))
@@ -312,7 +345,7 @@ def _therapies(
         own = next((r for r in therapy.withhold_when if kb.compiled[r.id](facts) is True), None)
         if block is None and own is not None:
             block = Withholding(
-                id=therapy.classes[0], because=_findings(own.when, facts, expansions), reason=own.reason, rule=own.id,
+                id=therapy.classes[0], because=_findings(kb.compiled[own.id], facts, expansions), reason=own.reason, rule=own.id,
                 sources=list(own.sources), citations=kb.citations(own.sources),
             )
         caution_texts = [t for c in therapy.classes for t in cautions.get(c, [])]

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 __all__ = [
     "ACTIVITIES",
+    "ANSWER_REQUIRES",
     "MEASURES",
     "MUSCLES",
     "NEURO_LEVELS",
@@ -34,6 +35,7 @@ __all__ = [
     "Gap",
     "History",
     "MuscleFinding",
+    "NextQuestion",
     "OriginFinding",
     "Outcome",
     "Patient",
@@ -104,6 +106,8 @@ V2_FIELDS: tuple[str, ...] = (
     "exam.neuro_deficit_level",
     "exam.tests.hop_test", "exam.tests.patellar_pubic_percussion", "exam.tests.aslr", "exam.tests.fortin_finger",
 )
+# Answers that exist only when another answer is yes (by fact key): the level of a deficit needs the deficit.
+ANSWER_REQUIRES: dict[str, str] = {"neuro_deficit_level": "neuro_deficit"}
 
 Flag = StrictBool | None
 Score0to10 = Annotated[int, Field(strict=True, ge=0, le=10)]
@@ -280,7 +284,7 @@ class Exam(_Strict):
 
     @model_validator(mode="after")
     def _level_needs_a_deficit(self) -> Exam:
-        if self.neuro_deficit_level is not None and self.neuro_deficit is not True:
+        if self.neuro_deficit_level is not None and getattr(self, ANSWER_REQUIRES["neuro_deficit_level"]) is not True:
             raise ValueError("neuro_deficit_level: given only with neuro_deficit: true")
         return self
 
@@ -419,6 +423,20 @@ class Gap(_Out):
     why: str
 
 
+class NextQuestion(_Out):
+    """An unasked finding, with how much its answer is expected to change the differential."""
+
+    key: str = Field(description="The case key, as `unanswered` names it (a list value is `list.value`).")
+    label: str
+    kind: Literal["red_flag", "history", "exam", "test"]
+    p_positive: float | None = Field(description="Predicted probability of a yes / positive answer; null when no origin reads it.")
+    expected_information: float = Field(description="Expected fall in the summed binary entropy of the origins, in bits.")
+    phrase: str = Field(description="The figure in words, e.g. 'likely to settle hip joint vs lumbar radicular pain'.")
+    settles: list[str] = Field(default_factory=list, description="The origins the two answers would separate most.")
+    positive: bool | int | float | str = Field(default=True, description="The answer taken as positive (True, a number or a value).")
+    negative: bool | int | float | str = Field(default=False, description="The answer taken as negative.")
+
+
 class Assessment(_Out):
     origins: list[OriginFinding]
     red_flags: list[RedFlagFinding]
@@ -436,3 +454,4 @@ class Assessment(_Out):
     safety_net: str
     disclaimer: str
     knowledge_version: str
+    next_questions: list[NextQuestion] = Field(default_factory=list)

@@ -1,26 +1,40 @@
 """Filed records and the audit log as tables and files: the records page's CSV and Excel exports.
 
-Pure functions (no Streamlit, no database): the rows come from ``Records.export_rows`` (which
+Pure functions (no Streamlit, no database): the rows come from ``Records.iter_export`` (which
 audits the export and never holds a patient's name) and ``AuditLog.entries``.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Iterable
-from typing import Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from intake.knowledge import KnowledgeBase
 from intake.storage.records import EXPORT_COLUMNS
 
-__all__ = ["AUDIT_COLUMNS", "audit_frame", "labels", "records_frame", "to_csv", "to_excel"]
+if TYPE_CHECKING:  # pandas is imported where a frame is made: most pages never need it
+    import pandas as pd
+
+__all__ = ["AUDIT_COLUMNS", "EXCEL_MAX_ROWS", "TooManyRows", "audit_frame", "labels", "records_csv", "records_frame",
+           "to_csv", "to_excel", "too_many_for_excel", "write_records_csv"]
 
 AUDIT_COLUMNS: tuple[str, ...] = ("when_utc", "who", "action", "kind", "record_id", "detail")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_COLUMNS = ("practitioner",)
+#: A worksheet holds 1,048,576 rows, one of them the header.
+EXCEL_MAX_ROWS = 1_048_575
+
+
+class TooManyRows(ValueError):
+    """More rows than the format can hold (the message says what to do instead)."""
+
+
+def too_many_for_excel(rows: int) -> str:
+    return (f"Excel holds at most {EXCEL_MAX_ROWS:,} rows in a sheet and this export has {rows:,}: "
+            "export it as CSV instead (any spreadsheet or statistics program opens it), or narrow the filter.")
 
 
 def labels(kb: KnowledgeBase) -> dict[str, str]:
@@ -38,14 +52,42 @@ def _cell(text: Any) -> Any:
 
 def records_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """One row per assessment, in the export's column order."""
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows), columns=list(EXPORT_COLUMNS))
     for column in _TEXT_COLUMNS:
         frame[column] = frame[column].map(_cell)
     return frame
 
 
+def write_records_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """Write the export's rows to `out` as CSV one at a time (memory flat in the number of rows),
+    with the same columns, cells and quoting as `to_csv(records_frame(rows))`. Returns the row count."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow([_cell(row[c]) if c in _TEXT_COLUMNS else row[c] for c in EXPORT_COLUMNS])
+        count += 1
+    return count
+
+
+def records_csv(rows: Iterable[dict[str, Any]]) -> bytes:
+    """The export as UTF-8 CSV with a byte-order mark (so a spreadsheet opens names such as Zoë
+    correctly): the rows are written as they are read, so only the file itself is held (a
+    download is handed to the browser whole; `write_records_csv` writes to a file instead)."""
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
+    write_records_csv(rows, text)
+    text.flush()
+    text.detach()
+    return buffer.getvalue()
+
+
 def audit_frame(entries: Iterable[Any]) -> pd.DataFrame:
     """The audit log (``AuditEntry`` objects), newest first as given."""
+    import pandas as pd
+
     rows = [{"when_utc": e.at.replace(tzinfo=None, microsecond=0), "who": _cell(e.username), "action": e.action,
              "kind": e.kind, "record_id": e.record_id or "",
              "detail": json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else ""} for e in entries]
@@ -58,6 +100,10 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 
 def to_excel(frame: pd.DataFrame, sheet: str = "records") -> bytes:
+    if len(frame) > EXCEL_MAX_ROWS:
+        raise TooManyRows(too_many_for_excel(len(frame)))
+    import pandas as pd
+
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name=sheet, index=False)

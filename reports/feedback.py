@@ -130,8 +130,20 @@ def render_feedback(
     else:
         story.append(P("None: every screening question that applies to this patient was asked.", st.body))
 
-    story.append(P("Tests that would have changed the picture most", st.h1))
-    if feedback.tests_that_would_help:
+    if feedback.test_information:
+        story.append(P("Tests, by the information each added when asked", st.h1))
+        for t in feedback.test_information:
+            did = "; ".join([*(f"ruled out {o}" for o in t.ruled_out), *(f"made {o} likely" for o in t.ruled_in)])
+            credit = "credit" if t.informative else "no credit"
+            story.append(P(f"{t.label} ({t.result}): {t.bits:.2f} bits{'; ' + did if did else ''} ({credit}).",
+                           st.bullet, prefix="<bullet>•</bullet>"))
+    story.append(P("The questions that would have informed most", st.h1))
+    if feedback.informative_questions:
+        for q in feedback.informative_questions:
+            recorded = "the case holds a result" if q.recorded else "no result recorded in the case"
+            story.append(P(f"{q.label}: {q.phrase} ({q.expected_bits:.2f} bits expected; {recorded}).",
+                           st.bullet, prefix="<bullet>•</bullet>"))
+    elif feedback.tests_that_would_help:
         for test in feedback.tests_that_would_help:
             recorded = "the case holds a result" if test.recorded else "no result recorded in the case"
             story.append(P(f"{test.label}, for {test.origin}: its result could change the odds up to ×{test.swing:g} ({recorded}).",

@@ -33,7 +33,7 @@ def snapshot(store) -> dict:
     """Everything stored about clinic A's things, to show that nothing B tried changed them."""
     with store.db.reading() as session:
         return {
-            "records": session.execute(select(RecordRow.id, RecordRow.version, RecordRow.clinic_id, RecordRow.case_data)).all(),
+            "records": session.execute(select(RecordRow.id, RecordRow.version, RecordRow.clinic_id, RecordRow.patient_key)).all(),
             "versions": session.scalar(select(func.count()).select_from(RecordVersionRow)),
             "drafts": session.execute(select(DraftRow.id, DraftRow.answers, DraftRow.step, DraftRow.notes, DraftRow.clinic_id)).all(),
         }

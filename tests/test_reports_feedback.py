@@ -84,3 +84,16 @@ def test_every_page_renders_and_is_not_blank(tmp_path):
     assert len(images) == len(PdfReader(io.BytesIO(pdf)).pages) >= 2
     for image in images:
         assert _ink_in_body(image.read_bytes()) > 0.01, image.name
+
+
+def test_the_feedback_pdf_marks_each_test_by_its_information():
+    from tests.conftest import SHARED_CASES
+
+    case, expected = load_vignette(SHARED_CASES / "example-08-tfl-trigger-points-on-anticoagulants.yaml")
+    assessment = assess(case)
+    attempt = Attempt(tests_performed=["resisted_external_derotation"], ranked_origins=["myofascial"], referral="none")
+    feedback = score_attempt(case, expected, assessment, attempt)
+    text = " ".join(_pages(render_feedback(case, expected, assessment, attempt, feedback, "Student", date=DATE)))
+    assert "Tests, by the information each added when asked" in text
+    assert "ruled out Lateral hip" in text
+    assert "The questions that would have informed most" in text and "bits expected" in text

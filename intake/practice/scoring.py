@@ -38,6 +38,7 @@ from intake.models import (
     Referral,
     WithheldClass,
 )
+from intake.practice.information import InformationAdded, InformativeQuestion, information_by_test, informative_questions
 
 __all__ = [
     "EXAM_KEYS",
@@ -148,7 +149,7 @@ class Rubric(_Data):
     origin_overlap: dict[Literal["compare_top"], Annotated[int, Field(ge=1)]]
     muscles: dict[Literal["extra_muscle"], NonNegative]
     withholding: dict[Literal["missed_class", "over_withheld_class"], Any]
-    tests: dict[Literal["useless_test", "repeated_test"], NonNegative]
+    tests: dict[Literal["useless_test", "repeated_test", "information_share", "informative_credit", "informative_bits"], NonNegative]
     feedback: dict[Literal["suggest_tests"], Annotated[int, Field(ge=0)]]
     verdicts: _Verdicts
 
@@ -301,6 +302,8 @@ class Feedback(BaseModel):
     missed_questions: list[MissedQuestion]
     tests_that_would_help: list[SuggestedTest]
     tests_adding_nothing: list[str]
+    test_information: list[InformationAdded] = Field(default_factory=list)
+    informative_questions: list[InformativeQuestion] = Field(default_factory=list)
     seconds_taken: float
     time_note: str
     unsafe: bool
@@ -337,6 +340,15 @@ def score_attempt(
     referral_part, under_triaged = _score_referral(expected, assessment, attempt, rubric)
     relevant = _relevant_origins(assessment)
     useless, repeated = _tests_adding_nothing(attempt, assessment, relevant, kb, facts)
+    decided = expected.referral in ("urgent", "emergency")  # a red flag decides the visit: no testing expected
+    competing_ignored = expected.acceptable or ([expected.origin] if expected.origin else [])
+    bits = rubric.tests.get("informative_bits", 0.1)
+    informed = information_by_test(case, attempt.questions_asked, attempt.tests_performed, kb,
+                                competing_ignored=competing_ignored, informative_bits=bits)
+    # How many informative tests the case allows: those of the reference attempt (every useful recorded test).
+    reference = [] if decided else model_answer(case, expected, assessment, kb=kb)
+    available = 0 if decided else sum(t.informative for t in information_by_test(
+        case, reference.questions_asked, reference.tests_performed, kb, competing_ignored=competing_ignored, informative_bits=bits))
     parts = [
         red_flag_part,
         referral_part,
@@ -345,7 +357,7 @@ def score_attempt(
         _score_muscles(expected, assessment, attempt, rubric),
         _score_withholding(expected, assessment, attempt, rubric, kb),
         _score_therapies(assessment, attempt, rubric),
-        _score_tests(useless, repeated, rubric, assessment, relevant),
+        _score_tests(useless, repeated, rubric, assessment, relevant, informed, decided, available),
     ]
     total = round(min(100.0, max(0.0, sum(p.marks for p in parts))), 1)
     unsafe = unsafe_flags or under_triaged
@@ -360,6 +372,9 @@ def score_attempt(
             [] if expected.referral in ("urgent", "emergency") else _tests_that_would_help(case, attempt, relevant, kb, facts, rubric)
         ),
         tests_adding_nothing=[*useless, *(f"{k} (repeated)" for k in repeated)],
+        test_information=informed,
+        informative_questions=[] if decided else informative_questions(
+            case, attempt.questions_asked, attempt.tests_performed, kb, rubric.feedback["suggest_tests"]),
         seconds_taken=attempt.seconds_taken,
         time_note=f"Time taken: {_duration(attempt.seconds_taken)} (shown, not scored).",
         unsafe=unsafe,
@@ -607,11 +622,24 @@ def _score_therapies(assessment, attempt, rubric):
     return _part(rubric, "therapies", lost, reasons, [c for t in chosen if t in suggested for c in suggested[t].citations])
 
 
-def _score_tests(useless, repeated, rubric, assessment, relevant):
+def _score_tests(useless, repeated, rubric, assessment, relevant, informed, decided, available):
     lost = rubric.tests["useless_test"] * len(useless) + rubric.tests["repeated_test"] * len(repeated)
     names = ", ".join(o.label for o in relevant)
     reasons = [f"{k} could not move any origin in the differential ({names})." for k in useless]
     reasons += [f"{k} was repeated." for k in repeated]
+    # Part of the marks is earned by tests whose result informed (ruled out a competing origin, or
+    # took at least `informative_bits` off the uncertainty), as many as the case allows (`available`,
+    # from the reference attempt); none is needed when a red flag decides the visit.
+    credit = rubric.tests.get("informative_credit", 0)
+    needed = 0 if decided else min(rubric.tests.get("information_share", 0), credit * available)
+    useful = [t for t in informed if t.informative]
+    earned = min(needed, credit * len(useful))
+    lost += needed - earned
+    for t in useful:
+        what = f"ruled out {', '.join(t.ruled_out)}" if t.ruled_out else f"added {t.bits:.2f} bits"
+        reasons.append(f"{t.label} ({t.result}) {what}: credit.")
+    if earned < needed:
+        reasons.append(f"Tests whose results inform earn {needed:g} of these marks here; {earned:g} earned.")
     return _part(rubric, "tests", lost, reasons)
 
 

@@ -8,10 +8,14 @@ A backup is one JSON document (gzip-compressed)::
      "source": "sqlite",
      "tables": {"clinics": {"columns": ["id", "name", ...], "rows": [["...", "...", ...], ...]}, ...}}
 
-Values are JSON strings, numbers, booleans and nulls; timestamps are ISO 8601 in UTC. The rows of
-all tables are read in one consistent snapshot.
+Values are JSON strings, numbers, booleans and nulls; timestamps are ISO 8601 in UTC; bytes (a
+record's packed content) base64. The rows of all tables are read in one consistent snapshot and
+written a row at a time; tables that are derived from others (``record_terms``) are not written,
+and are rebuilt on restore.
 
-``restore`` runs in one transaction: it refuses a database that holds anything (unless
+``restore`` reads the file as a stream (``ijson``), a batch of rows at a time, so memory does not
+grow with the backup; it expects each table's columns before its rows and parents before children,
+as ``backup`` writes them; on PostgreSQL the rows go in through ``COPY``. It runs in one transaction: it refuses a database that holds anything (unless
 ``replace=True``, which empties it first), refuses a backup from a schema revision this version does
 not know (a newer one), takes an older backup by stepping the schema down to its revision, loading
 the rows and migrating back up, resets PostgreSQL's id sequences, and writes its audit entry. If
@@ -22,6 +26,7 @@ The backup holds patient data: keep it as safe as the database itself.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -34,20 +39,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, MetaData, Table, func, select, text
+import ijson
+from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, MetaData, Table, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from intake.storage import Database, audit
 from intake.storage.database import alembic_config, current_revision, head_revision
-from intake.storage.schema import Base, ClinicRow, UTCDateTime
+from intake.storage.schema import Base, ClinicRow, RecordRow, RecordTermRow, UTCDateTime
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_backup", "restore"]
 
 FORMAT = "hip-intake-backup"
 FORMAT_VERSION = 1
 _CHUNK = 500
+#: Tables rebuilt from others on restore, so not written to a backup.
+DERIVED_TABLES = frozenset({RecordTermRow.__tablename__})
+_HEAD_KEYS = ("format", "format_version", "revision", "created", "source")
 
 
 class BackupError(ValueError):
@@ -83,7 +92,7 @@ def backup(db: Database, path: str | os.PathLike, *, username: str | None = None
             revision = current_revision(connection)
             if revision is None:
                 raise BackupError("The database has no schema yet (nothing to back up).")
-            tables = _tables_at(connection, revision)
+            tables = [t for t in _tables_at(connection, revision) if t.name not in DERIVED_TABLES]
             # Readable by its owner only, like the database: it holds patient data.
             with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as raw, \
                     gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, filename="") as packed, \
@@ -135,6 +144,8 @@ def _snapshot(db: Database) -> Iterator[Connection]:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, datetime):
         return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
     if value is None or isinstance(value, str | bool | int | float):
@@ -146,69 +157,203 @@ def _encode(value: Any) -> Any:
 
 
 def read_backup(path: str | os.PathLike) -> dict[str, Any]:
-    """The backup document at `path`, checked for shape; BackupError naming the problem if it is not one."""
+    """The whole backup document at `path`, checked for shape; BackupError naming the problem if it is
+    not one. It holds every row in memory: for inspecting small backups (``restore`` streams)."""
     path = Path(path)
+    with _reading(path), gzip.open(path, "rt", encoding="utf-8") as stream:
+        document = json.load(stream)
+    if not isinstance(document, dict):
+        raise _bad(path, f"it does not say it is a {FORMAT} file")
+    _check_head(path, document)
+    tables = document.get("tables")
+    if not isinstance(tables, dict):
+        raise _bad(path, "it has no tables")
+    for name, table in tables.items():
+        if not isinstance(table, dict) or not isinstance(table.get("columns"), list) or not isinstance(table.get("rows"), list):
+            raise _bad(path, f"table {name!r} has no columns or rows")
+        _check_columns(path, name, table["columns"])
+        for n, row in enumerate(table["rows"], 1):
+            _check_row(path, name, n, row, table["columns"])
+    return document
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn the ways reading a backup fails into BackupErrors that say so."""
     try:
         if path.stat().st_size == 0:
             raise BackupError(f"{path} is empty: not a backup (was it cut short while being written or copied?).")
-        with gzip.open(path, "rt", encoding="utf-8") as stream:
-            document = json.load(stream)
+        yield
     except FileNotFoundError:
         raise BackupError(f"{path}: no such file.") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise BackupError(f"{path} is not a backup (not gzip-compressed, or cut short: {exc}).") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ijson.IncompleteJSONError as exc:
+        if "premature eof" in str(exc).lower() or "incomplete" in str(exc).lower():
+            raise BackupError(f"{path} is not a backup (its content is not valid JSON: cut short).") from None
+        raise BackupError(f"{path} is not a backup (its content is not valid JSON: {exc}).") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, ijson.JSONError) as exc:
         raise BackupError(f"{path} is not a backup (its content is not valid JSON: {exc}).") from None
     except OSError as exc:
         raise BackupError(f"Cannot read {path}: {exc.strerror or exc}.") from None
 
-    def bad(what: str) -> BackupError:
-        return BackupError(f"{path} is not a usable backup: {what}.")
 
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise bad(f"it does not say it is a {FORMAT} file")
+def _bad(path: Path, what: str) -> BackupError:
+    return BackupError(f"{path} is not a usable backup: {what}.")
+
+
+def _check_head(path: Path, document: dict[str, Any]) -> None:
+    """The format, its version, the schema revision and the creation time (made aware, in place)."""
+    if document.get("format") != FORMAT:
+        raise _bad(path, f"it does not say it is a {FORMAT} file")
     version = document.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise bad("format_version is missing")
+        raise _bad(path, "format_version is missing")
     if version > FORMAT_VERSION:
         raise BackupError(f"{path} is in backup format {version}, newer than this version of the app reads "
                           f"({FORMAT_VERSION}): restore it with the version that made it, or a later one.")
     if not isinstance(document.get("revision"), str) or not document["revision"]:
-        raise bad("the schema revision is missing")
+        raise _bad(path, "the schema revision is missing")
     try:
         created = datetime.fromisoformat(document.get("created"))
     except (TypeError, ValueError):
-        raise bad("the creation time is missing or not a date") from None
+        raise _bad(path, "the creation time is missing or not a date") from None
     document["created"] = created if created.tzinfo else created.replace(tzinfo=UTC)
-    tables = document.get("tables")
-    if not isinstance(tables, dict):
-        raise bad("it has no tables")
-    for name, table in tables.items():
-        if not isinstance(table, dict) or not isinstance(table.get("columns"), list) or not isinstance(table.get("rows"), list):
-            raise bad(f"table {name!r} has no columns or rows")
-        columns = table["columns"]
-        if not all(isinstance(c, str) for c in columns) or len(set(columns)) != len(columns):
-            raise bad(f"table {name!r} has malformed column names")
-        for n, row in enumerate(table["rows"], 1):
-            if not isinstance(row, list) or len(row) != len(columns):
-                raise bad(f"row {n} of table {name!r} does not match its {len(columns)} columns")
-    return document
+
+
+def _check_columns(path: Path, name: str, columns: list[Any]) -> None:
+    if not all(isinstance(c, str) for c in columns) or len(set(columns)) != len(columns):
+        raise _bad(path, f"table {name!r} has malformed column names")
+
+
+def _check_row(path: Path, name: str, n: int, row: Any, columns: list[str]) -> None:
+    if not isinstance(row, list) or len(row) != len(columns):
+        raise _bad(path, f"row {n} of table {name!r} does not match its {len(columns)} columns")
+
+
+def _read_head(path: Path) -> dict[str, Any]:
+    """The backup's head (format, revision, created, …), read from the start of the file as a stream."""
+    head: dict[str, Any] = {}
+    with _reading(path), gzip.open(path, "rb") as stream:
+        events = ijson.parse(stream, use_float=True)
+        prefix, event, _ = next(events, ("", "end", None))
+        if event != "start_map":
+            raise _bad(path, f"it does not say it is a {FORMAT} file")
+        for prefix, event, value in events:
+            if prefix == "" and event == "map_key":
+                if value == "tables" and all(k in head for k in _HEAD_KEYS[:4]):
+                    break  # the head comes first, as backup writes it
+            elif prefix in _HEAD_KEYS and event in ("string", "number", "boolean", "null"):
+                head[prefix] = value
+            elif prefix == "" and event == "end_map":
+                break
+    _check_head(path, head)
+    return head
+
+
+def _stream_tables(path: Path) -> Iterator[tuple[str, list[str], Iterator[list[Any]]]]:
+    """(table name, its columns, its rows) for each table of the backup, in the file's order; the
+    rows are read as they are consumed (consume them before asking for the next table)."""
+    with _reading(path), gzip.open(path, "rb") as stream:
+        events = ijson.parse(stream, use_float=True)
+        for prefix, event, _ in events:
+            if prefix == "tables" and event == "start_map":
+                break
+            if prefix == "tables" and event != "start_map":
+                raise _bad(path, "it has no tables")
+        else:
+            raise _bad(path, "it has no tables")
+        for prefix, event, value in events:
+            if prefix == "tables" and event == "end_map":
+                return
+            if prefix != "tables" or event != "map_key":
+                raise _bad(path, "its tables are malformed")
+            name = value
+            columns: list[Any] | None = None
+            _, event, _ = next(events)
+            if event != "start_map":
+                raise _bad(path, f"table {name!r} has no columns or rows")
+            seen_rows = False
+            for _, event, key in events:
+                if event == "end_map":
+                    break
+                if key == "columns":
+                    columns = _read_list(path, name, events)
+                    _check_columns(path, name, columns)
+                elif key == "rows":
+                    if columns is None:
+                        raise _bad(path, f"table {name!r} has its rows before its columns")
+                    _, event, _ = next(events)
+                    if event != "start_array":
+                        raise _bad(path, f"table {name!r} has no columns or rows")
+                    seen_rows = True
+                    rows = _read_rows(path, name, columns, events)
+                    yield name, columns, rows
+                    for _ in rows:  # whatever the consumer left
+                        pass
+                else:
+                    _skip(events)
+            if not seen_rows:
+                raise _bad(path, f"table {name!r} has no columns or rows")
+
+
+def _read_list(path: Path, name: str, events) -> list[Any]:
+    _, event, _ = next(events)
+    if event != "start_array":
+        raise _bad(path, f"table {name!r} has no columns or rows")
+    out = []
+    for _, event, value in events:
+        if event == "end_array":
+            return out
+        if event in ("start_map", "start_array"):
+            raise _bad(path, f"table {name!r} has malformed column names")
+        out.append(value)
+    raise _bad(path, f"table {name!r} is cut short")
+
+
+def _read_rows(path: Path, name: str, columns: list[str], events) -> Iterator[list[Any]]:
+    for n, (_, event, _) in enumerate(events, 1):
+        if event == "end_array":
+            return
+        if event != "start_array":
+            raise _bad(path, f"row {n} of table {name!r} does not match its {len(columns)} columns")
+        row = []
+        for _, event, value in events:
+            if event == "end_array":
+                break
+            if event in ("start_map", "start_array"):
+                raise _bad(path, f"row {n} of table {name!r} does not match its {len(columns)} columns")
+            row.append(value)
+        _check_row(path, name, n, row, columns)
+        yield row
+
+
+def _skip(events) -> None:
+    """Pass over one value (scalar, list or map) in the event stream."""
+    depth = 0
+    for _, event, _ in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        if depth == 0:
+            return
 
 
 # ---------------------------------------------------------------- restore
 
 
 def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, username: str | None = None) -> BackupSummary:
-    """Load the backup at `path` into `db`, in one transaction (see the module docstring)."""
-    document = read_backup(path)
-    revision = document["revision"]
-    head = head_revision()
+    """Load the backup at `path` into `db`, in one transaction, reading it as a stream (see the module docstring)."""
+    path = Path(path)
+    head = _read_head(path)
+    revision = head["revision"]
+    latest = head_revision()
     known = _known_revisions()
     if revision not in known:
         raise BackupError(f"The backup is from schema revision {revision!r}, which this version of the app does not know "
-                          f"(it is at {head!r}): it was made by a newer version. Upgrade the app, then restore.")
-    tables_in_backup: dict[str, dict[str, Any]] = document["tables"]
-    rows = {name: len(table["rows"]) for name, table in tables_in_backup.items()}
+                          f"(it is at {latest!r}): it was made by a newer version. Upgrade the app, then restore.")
+    rows: dict[str, int] = {}
     try:
         with db.engine.connect() as connection:
             _lock_for_restore(db, connection)
@@ -216,7 +361,7 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
             if target is not None and target not in known:
                 raise BackupError(f"The database is at schema revision {target!r}, which this version of the app does not "
                                   "know: restore with the version that upgraded it.")
-            if target != head:
+            if target != latest:
                 _alembic(connection, "upgrade", "head")
             present = _row_counts(connection)
             if any(present.values()) and not replace:
@@ -225,21 +370,20 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
                                   "replace everything in it with --replace.")
             for table in reversed(Base.metadata.sorted_tables):
                 connection.execute(table.delete())
-            if revision != head:
+            if revision != latest:
                 _alembic(connection, "downgrade", revision)
-            tables = _tables_at(connection, revision)
-            by_name = {t.name: t for t in tables}
-            unknown = sorted(set(tables_in_backup) - set(by_name))
-            if unknown:
-                raise BackupError(f"The backup has tables the schema at revision {revision!r} does not: {', '.join(unknown)}.")
-            for table in tables:  # parents before children
-                if table.name in tables_in_backup:
-                    _load(connection, table, tables_in_backup[table.name])
-            if revision != head:
+            by_name = {t.name: t for t in _tables_at(connection, revision)}
+            for name, columns, stream in _stream_tables(path):
+                if name not in by_name:
+                    unknown = name
+                    raise BackupError(f"The backup has tables the schema at revision {revision!r} does not: {unknown}.")
+                rows[name] = _load(connection, by_name[name], columns, stream)
+            if revision != latest:
                 _alembic(connection, "upgrade", "head")
+            _rebuild_terms(connection)
             if db.dialect == "postgresql":
                 _reset_sequences(connection)
-            detail = {"file": Path(path).name, "revision": revision, "backup_created": document["created"].isoformat(),
+            detail = {"file": path.name, "revision": revision, "backup_created": head["created"].isoformat(),
                       "rows": sum(rows.values()), "replaced": bool(replace and any(present.values()))}
             with Session(bind=connection, join_transaction_mode="rollback_only") as session:
                 _audit_each_clinic(session, "restore", detail, username)
@@ -250,7 +394,27 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise BackupError(f"The backup could not be restored ({reason}); the database is unchanged.") from None
-    return BackupSummary(path=Path(path), revision=revision, created=document["created"], rows=rows)
+    db.optimize()
+    return BackupSummary(path=path, revision=revision, created=head["created"], rows=rows)
+
+
+def _rebuild_terms(connection: Connection) -> None:
+    """The name-search terms of every record, made again from the records (they are not in a backup;
+    only SQLite has them: PostgreSQL searches a trigram index)."""
+    from intake.storage.records import term_rows
+
+    if connection.dialect.name != "sqlite":
+        return
+    connection.execute(RecordTermRow.__table__.delete())
+    batch: list[dict[str, str]] = []
+    query = select(RecordRow.id, RecordRow.patient_key).execution_options(yield_per=_CHUNK)
+    for record_id, key in connection.execute(query):
+        batch += term_rows(record_id, key)
+        if len(batch) >= _CHUNK:
+            connection.execute(insert(RecordTermRow), batch)
+            batch = []
+    if batch:
+        connection.execute(insert(RecordTermRow), batch)
 
 
 def _known_revisions() -> set[str]:
@@ -268,6 +432,9 @@ def _alembic(connection: Connection, what: str, revision: str) -> None:
 def _lock_for_restore(db: Database, connection: Connection) -> None:
     """Keep the app's writers out until the restore commits (or rolls back)."""
     if db.dialect == "sqlite":
+        # A bigger page cache for this connection (64 MB, bounded): records arrive in random id order, and
+        # with the default 2 MB every insert into a large index reads pages back from disk.
+        connection.exec_driver_sql("PRAGMA cache_size=-65536")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif db.dialect == "postgresql":
         from intake.storage.database import _MIGRATION_LOCK
@@ -291,20 +458,43 @@ def _tables_at(connection: Connection, revision: str) -> list[Table]:
     return [t for t in reflected.sorted_tables if t.name != "alembic_version"]
 
 
-def _load(connection: Connection, table: Table, data: dict[str, Any]) -> None:
-    columns = data["columns"]
+def _load(connection: Connection, table: Table, columns: list[str], stream: Iterator[list[Any]]) -> int:
+    """Insert the rows of one table, `_CHUNK` at a time; how many there were."""
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise BackupError(f"The backup's table {table.name!r} has columns the schema does not: {', '.join(missing)}.")
     converters = [_decoder(table.columns[c], table.name) for c in columns]
+    if connection.dialect.name == "postgresql":
+        return _copy(connection, table, columns, converters, stream)
     batch: list[dict[str, Any]] = []
-    for row in data["rows"]:
+    count = 0
+    for row in stream:
         batch.append({c: convert(v) for c, convert, v in zip(columns, converters, row, strict=True)})
+        count += 1
         if len(batch) == _CHUNK:
             connection.execute(table.insert(), batch)
             batch = []
     if batch:
         connection.execute(table.insert(), batch)
+    return count
+
+
+def _copy(connection: Connection, table: Table, columns: list[str], converters, stream: Iterator[list[Any]]) -> int:
+    """PostgreSQL: the rows through COPY (several times faster than INSERTs), in the restore's transaction."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    names = ", ".join(f'"{c}"' for c in columns)
+    count = 0
+    import psycopg
+
+    try:
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in stream:
+                copy.write_row([convert(v) for convert, v in zip(converters, row, strict=True)])
+                count += 1
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BackupError(f"The backup could not be restored ({reason}); the database is unchanged.") from None
+    return count
 
 
 def _decoder(column, table: str):
@@ -326,8 +516,18 @@ def _decoder(column, table: str):
             raise BackupError(f"The backup's {where} holds {value!r}, which is not {name}.")
         return check
 
+    def as_bytes(value):
+        if value is None:
+            return None
+        try:
+            return base64.b64decode(value, validate=True)
+        except (TypeError, ValueError):
+            raise BackupError(f"The backup's {where} holds a value that is not base64 bytes.") from None
+
     if isinstance(column.type, DateTime | UTCDateTime):
         return as_datetime
+    if isinstance(column.type, LargeBinary):
+        return as_bytes
     if isinstance(column.type, Boolean):
         return checked(lambda v: isinstance(v, bool), "true or false")
     if isinstance(column.type, Integer):

@@ -66,6 +66,23 @@ class Database:
         with Session(self.engine) as session:
             yield session
 
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics after the tables changed a lot (a restore, a purge, a
+        bulk load). SQLite has none until told: without them it can pick a date-order index for an
+        exact pseudonym lookup (73 ms against 0.19 ms at a million rows). `analysis_limit` keeps it
+        to a sample, so it takes milliseconds at any size. PostgreSQL's autovacuum does this in time;
+        here it is done at once, with VACUUM, so the records' indexes answer counts without reading
+        the table (index-only scans need the visibility map a bulk load leaves unset)."""
+        if self.dialect == "postgresql":
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE) records, record_versions")
+            return
+        with self.engine.connect() as connection:
+            if self.dialect == "sqlite":
+                connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+                connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -8,33 +8,47 @@ transaction has committed.
 A patient is known across visits by a pseudonym (``P-7KQ2M9XD``): random when first filed, carried
 over by a follow-up. The name stays in the record for the practitioner's search and the PDFs; the
 tabular export and FHIR carry the pseudonym only.
+
+Nothing a user waits for grows with the table: a page is read newest first through an index in
+(assessed_at, id) order and continued from the last row shown (keyset paging, `page`); the total
+is exact up to `COUNT_LIMIT` and "more than that" beyond, so counting stops early; a patient's
+history is an exact pseudonym lookup. A record's content is stored once, packed, as its current
+version (``packing``).
 """
 
 from __future__ import annotations
 
-import json
 import secrets
-import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from intake import record_search
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
 from intake.storage import Database, audit
 from intake.storage.accounts import Principal
-from intake.storage.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordVersionRow
+from intake.storage.packing import pack, unpack
+from intake.storage.schema import ClinicRow, DraftRow, PractitionerRow, RecordRow, RecordTermRow, RecordVersionRow
 
-__all__ = ["EXPORT_COLUMNS", "AccessDenied", "Record", "RecordFilter", "RecordSummary", "Records", "leading_origins",
-           "new_pseudonym"]
+__all__ = ["COUNT_LIMIT", "EXPORT_COLUMNS", "AccessDenied", "Cursor", "Record", "RecordFilter", "RecordPage",
+           "RecordSummary", "Records", "leading_origins", "new_pseudonym", "summary_columns"]
 
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud and type
 EXPORT_COLUMNS = ("record_id", "patient_pseudonym", "assessed_on", "practitioner", "leading_origins", "red_flags",
                   "referral", "muscles", "version", "follow_up_of", "knowledge_version")
 MAX_LIST = 500
+#: Totals are exact up to this many matches, and "more than" it beyond (a count that stops early
+#: costs the same at any table size; an exact one reads every match).
+COUNT_LIMIT = 1000
+_EXPORT_BATCH = 1000
+
+#: Where a page continues: the (assessed_at, id) of the last record before it.
+Cursor = tuple[datetime, str]
 
 
 class AccessDenied(PermissionError):
@@ -61,10 +75,6 @@ def _untoken(text: str) -> tuple[str, ...]:
     return tuple(t for t in (text or "").split("|") if t)
 
 
-def _search_key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -73,7 +83,7 @@ def _like_escape(text: str) -> str:
 class RecordFilter:
     """What the records page filters on; every part optional (and all must hold)."""
 
-    patient: str = ""  # part of the name or the pseudonym, any case
+    patient: str = ""  # parts of the name, or the pseudonym or its start (P-7KQ…), any case
     date_from: date | None = None
     date_to: date | None = None  # inclusive
     origin: str | None = None  # among the leading origins
@@ -98,6 +108,17 @@ class RecordSummary:
     muscles: tuple[str, ...]
     version: int
     follows_id: str | None
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of the list: its records, the total (exact unless `more`: then more than `total`),
+    and where the next page starts (None on the last)."""
+
+    rows: list[RecordSummary]
+    total: int
+    more: bool
+    next_after: Cursor | None
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,23 @@ def _summary(row) -> RecordSummary:
                          version=row.version, follows_id=row.follows_id)
 
 
+def summary_columns(case: Case, assessment: Assessment) -> dict[str, Any]:
+    """The columns of a record row the list shows and filters on, from the case and its assessment."""
+    return {
+        "patient_name": (case.patient.name or "")[:200],
+        "patient_key": record_search.normalise(case.patient.name or "")[:200],
+        "origins": _tokens(leading_origins(assessment)),
+        "red_flags": _tokens([f"{f.id}:{f.urgency}" for f in assessment.red_flags]),
+        "referral": assessment.referral,
+        "muscles": _tokens([m.id for m in assessment.muscles]),
+        "knowledge_version": assessment.knowledge_version,
+    }
+
+
+def term_rows(record_id: str, patient_key: str) -> list[dict[str, str]]:
+    return [{"term": term, "record_id": record_id} for term in sorted(record_search.name_terms(patient_key))]
+
+
 class Records:
     def __init__(self, db: Database):
         self.db = db
@@ -141,29 +179,21 @@ class Records:
         came from, and audit it — all in one transaction. Returns the record as committed."""
         _require_clinical(principal)
         now = datetime.now(UTC)
-        case_data = case.to_data()
-        assessment_data = assessment.model_dump(mode="json", by_alias=True)
-        columns = {
-            "patient_name": (case.patient.name or "")[:200],
-            "patient_key": _search_key(case.patient.name or "")[:200],
-            "origins": _tokens(leading_origins(assessment)),
-            "red_flags": _tokens([f"{f.id}:{f.urgency}" for f in assessment.red_flags]),
-            "referral": assessment.referral,
-            "muscles": _tokens([m.id for m in assessment.muscles]),
-            "knowledge_version": assessment.knowledge_version,
-            "case_data": _dump(case_data),
-            "assessment_data": _dump(assessment_data),
-            "updated": now,
-        }
+        columns = summary_columns(case, assessment) | {"updated": now}
+        content = pack({"case": case.to_data(), "assessment": assessment.model_dump(mode="json", by_alias=True)})
         with self.db.transaction() as session:
             if amends_id is not None:
                 row = self._own(session, principal, amends_id)
                 if row is None:
                     raise AccessDenied("The record being amended does not exist in your clinic.")
+                old_key = row.patient_key
                 for key, value in columns.items():
                     setattr(row, key, value)
                 row.version += 1
                 action = "update"
+                if old_key != row.patient_key:
+                    _remove_terms(session, [(row.id, old_key)])
+                    _add_terms(session, row.id, row.patient_key)
             else:
                 pseudonym = None
                 if follows_id is not None:
@@ -176,9 +206,10 @@ class Records:
                                 follows_id=follows_id, **columns)
                 session.add(row)
                 session.flush()
+                _add_terms(session, row.id, row.patient_key)
                 action = "create"
             session.add(RecordVersionRow(record_id=row.id, version=row.version, saved_at=now, practitioner_id=principal.user_id,
-                                         case_data=columns["case_data"], assessment_data=columns["assessment_data"]))
+                                         content=content))
             if draft_id is not None:
                 session.execute(delete(DraftRow).where(DraftRow.id == draft_id, DraftRow.clinic_id == principal.clinic_id))
             audit.write(session, actor=principal, action=action, kind="assessment", record_id=row.id,
@@ -195,33 +226,62 @@ class Records:
         _require_clinical(principal)
         if not record_id or len(record_id) > 64:
             return None
-        query = self._filtered(select(*_SUMMARY_COLUMNS, RecordRow.case_data, RecordRow.assessment_data,
-                                      RecordRow.knowledge_version), principal, RecordFilter()).where(RecordRow.id == record_id)
+        query = (self._named(select(*_SUMMARY_COLUMNS, RecordVersionRow.content, RecordRow.knowledge_version))
+                 .join(RecordVersionRow, (RecordVersionRow.record_id == RecordRow.id)
+                       & (RecordVersionRow.version == RecordRow.version))
+                 .where(RecordRow.clinic_id == principal.clinic_id, RecordRow.id == record_id))
         with self.db.transaction() as session:
             row = session.execute(query).first()
             if row is None:
                 return None
             if audit_view:
                 audit.write(session, actor=principal, action="view", kind="assessment", record_id=row.id)
-            return Record(**_summary(row).__dict__, case_data=json.loads(row.case_data),
-                          assessment_data=json.loads(row.assessment_data), knowledge_version=row.knowledge_version)
+            content = unpack(row.content)
+            return Record(**_summary(row).__dict__, case_data=content["case"], assessment_data=content["assessment"],
+                          knowledge_version=row.knowledge_version)
+
+    def page(self, principal: Principal, where: RecordFilter = RecordFilter(), *, after: Cursor | None = None,
+             limit: int = 50) -> RecordPage:
+        """The matching records newest first, `limit` of them from just after `after` (keyset paging:
+        the same cost on page 1 and page 1,000), and the total, counted no further than `COUNT_LIMIT`."""
+        _require_clinical(principal)
+        limit = max(1, min(limit, MAX_LIST))
+        conditions = self._conditions(principal, where)
+        query = self._named(select(*_SUMMARY_COLUMNS)).where(*conditions)
+        if after is not None:
+            query = query.where(tuple_(RecordRow.assessed_at, RecordRow.id) < tuple_(*after))
+        counted = select(RecordRow.id).where(*conditions).limit(COUNT_LIMIT + 1).subquery()
+        with self.db.reading() as session:
+            rows = session.execute(query.order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc())
+                                   .limit(limit + 1)).all()
+            total = session.scalar(select(func.count()).select_from(counted)) or 0
+        summaries = [_summary(r) for r in rows[:limit]]
+        last = summaries[-1] if summaries and len(rows) > limit else None
+        return RecordPage(rows=summaries, total=min(total, COUNT_LIMIT), more=total > COUNT_LIMIT,
+                          next_after=(last.assessed_at, last.id) if last else None)
 
     def list(self, principal: Principal, where: RecordFilter = RecordFilter(), *, limit: int = 200,
              offset: int = 0) -> tuple[list[RecordSummary], int]:
-        """One page of matching records, newest first, and how many match in all."""
+        """One page of matching records, newest first, and how many match in all (exact: for small
+        uses and tests; the records page uses `page`, whose cost does not grow with the table)."""
         _require_clinical(principal)
-        query = self._filtered(select(*_SUMMARY_COLUMNS), principal, where)
-        count_query = self._filtered(select(func.count(RecordRow.id)), principal, where)
+        conditions = self._conditions(principal, where)
+        query = self._named(select(*_SUMMARY_COLUMNS)).where(*conditions)
         with self.db.reading() as session:
-            total = session.scalar(count_query) or 0
-            rows = session.execute(query.order_by(RecordRow.assessed_at.desc(), RecordRow.id)
+            total = session.scalar(select(func.count(RecordRow.id)).where(*conditions)) or 0
+            rows = session.execute(query.order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc())
                                    .limit(max(1, min(limit, MAX_LIST))).offset(max(0, offset))).all()
         return [_summary(r) for r in rows], total
 
     def history(self, principal: Principal, pseudonym: str) -> list[RecordSummary]:
-        """Every record of one patient in the clinic, oldest first (the follow-up chain)."""
-        rows, _ = self.list(principal, RecordFilter(patient=pseudonym), limit=MAX_LIST)
-        return sorted((r for r in rows if r.pseudonym == pseudonym), key=lambda r: r.assessed_at)
+        """Every record of one patient in the clinic, oldest first (the follow-up chain): an exact
+        pseudonym lookup through its index."""
+        _require_clinical(principal)
+        query = (self._named(select(*_SUMMARY_COLUMNS))
+                 .where(RecordRow.clinic_id == principal.clinic_id, RecordRow.pseudonym == pseudonym)
+                 .order_by(RecordRow.assessed_at, RecordRow.id).limit(MAX_LIST))
+        with self.db.reading() as session:
+            return [_summary(r) for r in session.execute(query)]
 
     def versions(self, principal: Principal, record_id: str) -> list[tuple[int, datetime, str]]:
         """(version, saved at, practitioner) for each version of a record of the clinic."""
@@ -238,16 +298,36 @@ class Records:
 
     def export_rows(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv",
                     labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
-        """One row per matching record (no names), audited as one export naming every record it holds."""
+        """Every row of `iter_export` in a list (for small exports and tests)."""
+        return list(self.iter_export(principal, where, fmt=fmt, labels=labels))
+
+    def count(self, principal: Principal, where: RecordFilter = RecordFilter(), *, up_to: int | None = None) -> int:
+        """How many records match, counted no further than `up_to` (+1, to tell "more") when given."""
+        _require_clinical(principal)
+        matching = select(RecordRow.id).where(*self._conditions(principal, where))
+        if up_to is not None:
+            matching = matching.limit(up_to + 1)
+        with self.db.reading() as session:
+            return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+
+    def iter_export(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv",
+                    labels: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+        """One row per matching record (no names), newest first, read `_EXPORT_BATCH` at a time so
+        memory stays flat in the number of rows. The export is audited before the first row leaves:
+        its format, how many records, and the filter's shape (never the text typed in it)."""
         _require_clinical(principal)
         label = (labels or {}).get
-        query = self._filtered(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version), principal, where)
+        total = self.count(principal, where)
         with self.db.transaction() as session:
-            rows = session.execute(query.order_by(RecordRow.assessed_at.desc(), RecordRow.id)).all()
-            out = []
-            for row in rows:
+            audit.write(session, actor=principal, action="export", kind="assessment",
+                        detail={"format": fmt, "count": total, "filter": _filter_shape(where)})
+        query = (self._named(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version))
+                 .where(*self._conditions(principal, where))
+                 .order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc()))
+        with self.db.reading() as session:
+            for row in session.execute(query, execution_options={"yield_per": _EXPORT_BATCH}):
                 flags = [t.split(":", 1) for t in _untoken(row.red_flags)]
-                out.append({
+                yield {
                     "record_id": row.id,
                     "patient_pseudonym": row.pseudonym,
                     "assessed_on": row.assessed_at.date().isoformat(),
@@ -259,11 +339,7 @@ class Records:
                     "version": row.version,
                     "follow_up_of": row.follows_id or "",
                     "knowledge_version": row.knowledge_version,
-                })
-            audit.write(session, actor=principal, action="export", kind="assessment",
-                        detail={"format": fmt, "count": len(out), "records": [r["record_id"] for r in out],
-                                "filter": {k: v for k, v in where.__dict__.items() if v not in (None, "")}})
-        return out
+                }
 
     def log_export(self, principal: Principal, record_id: str, fmt: str) -> bool:
         """Audit a single record leaving the system (a re-issued PDF, FHIR, the case file)."""
@@ -286,6 +362,7 @@ class Records:
             if not (principal.is_admin or row.practitioner_id == principal.user_id):
                 raise AccessDenied("Only the practitioner who filed a record, or a clinic administrator, can delete it.")
             session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id == row.id))
+            _remove_terms(session, [(row.id, row.patient_key)])
             session.delete(row)
             audit.write(session, actor=principal, action="delete", kind="assessment", record_id=record_id,
                         detail={"pseudonym": row.pseudonym})
@@ -308,14 +385,15 @@ class Records:
             cutoff = self._cutoff(session, clinic_id, now)
             if cutoff is None:
                 return 0
-            doomed = session.execute(select(RecordRow.id, RecordRow.pseudonym)
+            doomed = session.execute(select(RecordRow.id, RecordRow.pseudonym, RecordRow.patient_key)
                                      .where(RecordRow.clinic_id == clinic_id, RecordRow.assessed_at < cutoff)).all()
             ids = [r.id for r in doomed]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+            for start in range(0, len(ids), 100):
+                chunk = ids[start:start + 100]
                 session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id.in_(chunk)))
+                _remove_terms(session, [(r.id, r.patient_key) for r in doomed[start:start + 100]])
                 session.execute(delete(RecordRow).where(RecordRow.id.in_(chunk)))
-            for record_id, pseudonym in doomed:
+            for record_id, pseudonym, _ in doomed:
                 audit.write(session, actor=actor, action="purge", kind="assessment", record_id=record_id, clinic_id=clinic_id,
                             username=None if actor else "retention", detail={"pseudonym": pseudonym, "before": cutoff.isoformat()})
             return len(ids)
@@ -324,7 +402,9 @@ class Records:
         """Apply every clinic's retention period (the scheduled command); clinic name → records purged."""
         with self.db.reading() as session:
             clinics = session.execute(select(ClinicRow.id, ClinicRow.name).where(ClinicRow.retention_days.is_not(None))).all()
-        return {name: self.purge(clinic_id, now=now) for clinic_id, name in clinics}
+        purged = {name: self.purge(clinic_id, now=now) for clinic_id, name in clinics}
+        self.db.optimize()  # the daily job: the planner's statistics follow the table as it grows
+        return purged
 
     # ------------------------------------------------------------------ helpers
 
@@ -343,38 +423,80 @@ class Records:
         return (now or datetime.now(UTC)) - timedelta(days=clinic.retention_days)
 
     @staticmethod
-    def _filtered(query: Select, principal: Principal, where: RecordFilter) -> Select:
-        query = query.select_from(RecordRow).join(PractitionerRow, PractitionerRow.id == RecordRow.practitioner_id)
-        query = query.where(RecordRow.clinic_id == principal.clinic_id)
-        if where.patient.strip():
-            needle = f"%{_like_escape(_search_key(where.patient))}%"
-            query = query.where(or_(RecordRow.patient_key.like(needle, escape="\\"),
-                                    func.lower(RecordRow.pseudonym).like(needle, escape="\\")))
+    def _named(query: Select) -> Select:
+        """`query` over records with the practitioner's display name (only where it is shown: counts never join)."""
+        return query.select_from(RecordRow).join(PractitionerRow, PractitionerRow.id == RecordRow.practitioner_id)
+
+    def _conditions(self, principal: Principal, where: RecordFilter) -> list[ColumnElement[bool]]:
+        """The filter as conditions on records alone, each served by an index in date order."""
+        conditions: list[ColumnElement[bool]] = [RecordRow.clinic_id == principal.clinic_id]
+        patient = where.patient.strip()
+        if patient and record_search.is_pseudonym_search(patient):
+            wanted = record_search.pseudonym_prefix(patient)
+            if len(wanted) == 10:
+                conditions.append(RecordRow.pseudonym == wanted)
+            else:
+                conditions.append(RecordRow.pseudonym.like(_like_escape(wanted) + "%", escape="\\"))
+        elif patient:
+            for word in record_search.words(patient):
+                if self.db.dialect == "sqlite":
+                    low, high = record_search.prefix_range(word)
+                    conditions.append(RecordRow.id.in_(select(RecordTermRow.record_id)
+                                                       .where(RecordTermRow.term >= low, RecordTermRow.term < high)))
+                else:  # the trigram index on patient_key (see the 0003 migration)
+                    conditions.append(RecordRow.patient_key.like(f"%{_like_escape(word)}%", escape="\\"))
         if where.date_from is not None:
-            query = query.where(RecordRow.assessed_at >= datetime.combine(where.date_from, time.min, UTC))
+            conditions.append(RecordRow.assessed_at >= datetime.combine(where.date_from, time.min, UTC))
         if where.date_to is not None:
-            query = query.where(RecordRow.assessed_at < datetime.combine(where.date_to + timedelta(days=1), time.min, UTC))
+            conditions.append(RecordRow.assessed_at < datetime.combine(where.date_to + timedelta(days=1), time.min, UTC))
         if where.origin:
             if where.origin not in ORIGINS:
                 raise ValueError(f"unknown origin {where.origin!r}")
-            query = query.where(RecordRow.origins.like(f"%|{where.origin}|%"))
-        if where.red_flag == "any":
-            query = query.where(RecordRow.red_flags != "|")
-        elif where.red_flag:
-            if where.red_flag not in RED_FLAG_CONDITIONS:
+            conditions.append(RecordRow.origins.like(f"%|{where.origin}|%"))
+        if where.red_flag:
+            if where.red_flag != "any" and where.red_flag not in RED_FLAG_CONDITIONS:
                 raise ValueError(f"unknown red-flag condition {where.red_flag!r}")
-            query = query.where(RecordRow.red_flags.like(f"%|{where.red_flag}:%"))
+            conditions.append(RecordRow.red_flags != "|")  # the flagged-records index
+            if where.red_flag != "any":
+                conditions.append(RecordRow.red_flags.like(f"%|{where.red_flag}:%"))
         if where.practitioner_id:
-            query = query.where(RecordRow.practitioner_id == where.practitioner_id)
+            conditions.append(RecordRow.practitioner_id == where.practitioner_id)
         if where.referral:
-            query = query.where(RecordRow.referral == where.referral)
-        return query
+            conditions.append(RecordRow.referral == where.referral)
+        return conditions
+
+
+def _add_terms(session: Session, record_id: str, patient_key: str) -> None:
+    """The name-search terms of a record, on SQLite (PostgreSQL searches its trigram index instead)."""
+    rows = term_rows(record_id, patient_key) if session.get_bind().dialect.name == "sqlite" else []
+    if rows:
+        session.execute(insert(RecordTermRow), rows)
+
+
+def _remove_terms(session: Session, records: list[tuple[str, str]]) -> None:
+    """Remove the name-search terms of (record id, patient key) pairs, by their key: the table has no
+    index by record (it would double its size), and the terms are known from the key."""
+    pairs = [(term, record_id) for record_id, key in records for term in record_search.name_terms(key)]
+    if pairs and session.get_bind().dialect.name == "sqlite":
+        session.execute(delete(RecordTermRow).where(tuple_(RecordTermRow.term, RecordTermRow.record_id).in_(pairs)))
+
+
+def _filter_shape(where: RecordFilter) -> dict[str, Any]:
+    """The filter an export used, for the audit log: which parts were set, never the text typed
+    (a name); dates, origins, conditions and referrals are the app's own values."""
+    shape: dict[str, Any] = {}
+    if where.patient.strip():
+        shape["patient"] = "pseudonym" if record_search.is_pseudonym_search(where.patient) else "name"
+    for key in ("date_from", "date_to"):
+        if getattr(where, key) is not None:
+            shape[key] = getattr(where, key).isoformat()
+    for key in ("origin", "red_flag", "practitioner_id", "referral"):
+        if getattr(where, key):
+            shape[key] = getattr(where, key)
+    return shape
 
 
 def _require_clinical(principal: Principal) -> None:
     if principal is None or not principal.sees_patients:
         raise AccessDenied("Patient records need a practitioner or administrator account.")
 
-
-def _dump(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)

@@ -1,8 +1,8 @@
 """Every table, in one metadata so Alembic can compare it with the migrations.
 
-Clinical content is stored as JSON text (the case and the assessment exactly as the format
-defines them); the few columns the records page filters on are copied out beside it when a
-record is filed, so a filtered list never parses JSON.
+Clinical content is stored as JSON (the case and the assessment exactly as the format defines
+them; a filed record's packed small, see ``packing``); the few columns the records page filters on
+are copied out beside it when a record is filed, so a filtered list never parses JSON.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -31,6 +33,16 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: Indexes a migration makes only where the database allows (the trigram index for name search
+#: needs PostgreSQL's pg_trgm): not in the models, and left out when Alembic compares them.
+OPTIONAL_INDEXES = frozenset({"ix_records_patient_key_trgm"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter when comparing the database with the models (see OPTIONAL_INDEXES)."""
+    return not (type_ == "index" and name in OPTIONAL_INDEXES)
 
 
 class UTCDateTime(TypeDecorator):
@@ -136,11 +148,12 @@ class VignetteRow(Base):
 
 
 class RecordRow(Base):
-    """A filed assessment: the case and its assessment as JSON, plus the columns the list filters on.
+    """A filed assessment's summary: the columns the list shows and filters on. Its content (the
+    case and assessment as filed) is its current version's row in ``record_versions``.
 
     `origins`, `red_flags` and `muscles` are ``|``-delimited tokens (``|hip_joint|lumbar_referred|``,
-    red flags as ``|cauda_equina:emergency|``) so one indexed scan per clinic answers any filter
-    on either database without a join.
+    red flags as ``|cauda_equina:emergency|``). Every list is newest first through an index that ends
+    in (assessed_at, id), so a page is read in order and the count stops early (see ``records``).
     """
 
     __tablename__ = "records"
@@ -160,27 +173,48 @@ class RecordRow(Base):
     referral: Mapped[str] = mapped_column(String(20), default="none")
     muscles: Mapped[str] = mapped_column(String(400), default="|")
     knowledge_version: Mapped[str] = mapped_column(String(40), default="")
-    case_data: Mapped[str] = mapped_column(Text)
-    assessment_data: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_records_clinic_assessed", "clinic_id", "assessed_at"),
-        Index("ix_records_clinic_pseudonym", "clinic_id", "pseudonym"),
+        Index("ix_records_clinic_assessed_id", "clinic_id", "assessed_at", "id"),
+        Index("ix_records_clinic_pseudonym_assessed", "clinic_id", "pseudonym", "assessed_at"),
+        Index("ix_records_clinic_practitioner_assessed", "clinic_id", "practitioner_id", "assessed_at", "id"),
+        Index("ix_records_clinic_referral_assessed", "clinic_id", "referral", "assessed_at", "id"),
+        # only records with a red flag: the "any red flag" and one-condition filters read these alone
+        Index("ix_records_clinic_flagged_assessed", "clinic_id", "assessed_at", "id",
+              sqlite_where=text("red_flags <> '|'"), postgresql_where=text("red_flags <> '|'")),
     )
 
 
+class RecordTermRow(Base):
+    """Every ending of every word of a record's normalised patient name (``hopper``, ``opper``, …):
+    on SQLite, a part of a name typed in the search is a prefix of one of these, found through the
+    primary key instead of reading every record. (PostgreSQL uses a trigram index on
+    ``records.patient_key`` instead, and leaves this table empty.) Derived from ``records.patient_key``:
+    never backed up, rebuilt on restore. Stored as its primary key alone (no rowid, no index by record,
+    no foreign key): a record's terms are removed by their key, which ``records`` knows."""
+
+    __tablename__ = "record_terms"
+
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class RecordVersionRow(Base):
-    """Every version a record has had (the first filing and each amendment), append-only."""
+    """Every version a record has had (the first filing and each amendment), append-only; `content`
+    is the case and the assessment as filed, packed (``packing.pack({"case": …, "assessment": …})``)."""
 
     __tablename__ = "record_versions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
     practitioner_id: Mapped[str] = mapped_column(String(64))
-    case_data: Mapped[str] = mapped_column(Text)
-    assessment_data: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_record_versions_record_version", "record_id", "version", unique=True),)
 
 
 class AuditRow(Base):

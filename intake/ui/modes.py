@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.ui import practice_case, practice_feedback, practice_instructor, practice_pick, records_page
+from intake.ui import practice_case, practice_pick, records_page
 from intake.ui.practice_state import MODES, allowed_modes, practice, set_mode
 
 __all__ = ["render", "switch"]
@@ -18,7 +18,7 @@ _HELP = {
     "practice": "Students: work a practice case and get feedback.",
     "instructor": "Results of every attempt, exports and the case library.",
 }
-_PRACTICE_VIEWS = {"pick": practice_pick, "case": practice_case, "feedback": practice_feedback}
+_PRACTICE_VIEWS = {"pick": practice_pick, "case": practice_case}
 
 
 def switch() -> None:
@@ -38,6 +38,12 @@ def render() -> None:
     if st.session_state.mode == "records":
         records_page.render()
     elif st.session_state.mode == "instructor":
+        from intake.ui import practice_instructor  # pandas and altair: imported by the pages that draw with them
+
         practice_instructor.render()
+    elif practice()["view"] == "feedback":
+        from intake.ui import practice_feedback
+
+        practice_feedback.render()
     else:
         _PRACTICE_VIEWS.get(practice()["view"], practice_pick).render()

@@ -14,6 +14,7 @@ from intake.models import Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
 from intake.practice.text import answer_words, comparison_rows
 from intake.storage.store import AttemptRecord
+from intake.ui import evidence_page
 from intake.ui.fields import kb
 from intake.ui.practice_state import WIDGET, current_record, leave_case, md, practice, scenario, start_case
 
@@ -38,6 +39,15 @@ def _rubric_table(feedback: Feedback) -> pd.DataFrame:
             for name, part in rubric.parts.items()]
     rows.append(("Total", "100", f"{feedback.total:g}"))
     return pd.DataFrame(rows, columns=["Part", "Weight (marks)", "Your marks"])
+
+
+def _information_table(feedback: Feedback) -> pd.DataFrame:
+    rows = []
+    for t in feedback.test_information:
+        did = "; ".join([*(f"ruled out {o}" for o in t.ruled_out), *(f"made {o} likely" for o in t.ruled_in)])
+        expected = "—" if t.expected_bits is None else f"{t.expected_bits:.2f}"
+        rows.append((t.label, t.result, f"{t.bits:.2f}", expected, did or "—", "yes" if t.informative else "no"))
+    return pd.DataFrame(rows, columns=["Test", "Result", "Bits added", "Bits expected", "What it did", "Credit"])
 
 
 def _pdf(case: Case, expected: Expected, assessment: Assessment, attempt: Attempt, feedback: Feedback,
@@ -103,8 +113,19 @@ def render() -> None:
                      icon=":material/warning:")
         st.markdown("\n".join(f"- **{m.label}**: {m.why}" for m in feedback.missed_questions))
 
-    st.markdown("### Tests that would have changed the picture most")
-    if feedback.tests_that_would_help:
+    if feedback.test_information:
+        st.markdown("### Your tests, by the information each added when you asked it")
+        st.table(_information_table(feedback), hide_index=True)
+        st.caption("Bits: how much the result cut the uncertainty over the origins at that moment (the summed "
+                   "entropy of their probabilities). A test that rules out a competing origin earns credit.")
+
+    st.markdown("### The questions that would have informed most")
+    if feedback.informative_questions:
+        st.markdown("\n".join(
+            f"- **{q.label}**: {q.phrase} ({q.expected_bits:.2f} bits expected"
+            f"; {'the case holds a result' if q.recorded else 'no result recorded in the case'})."
+            for q in feedback.informative_questions))
+    elif feedback.tests_that_would_help:  # an attempt scored before expected information was shown
         st.markdown("\n".join(
             f"- **{t.label}**, for {t.origin}: its result could change the odds up to ×{t.swing:g}"
             f" ({'the case holds a result' if t.recorded else 'no result recorded in the case'})."
@@ -115,6 +136,8 @@ def render() -> None:
         st.markdown("None: you did the tests that matter for this picture.")
     if feedback.tests_adding_nothing:
         st.caption("Tests that could not change the picture: " + ", ".join(feedback.tests_adding_nothing) + ".")
+    evidence_page.links([*(q.key for q in feedback.informative_questions), *(t.key for t in feedback.tests_that_would_help),
+                         *attempt.tests_performed], "feedback")
 
     st.markdown("### The engine's reasoning")
     for origin in assessment.origins[:3]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from intake.ui import ask_next
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
 from intake.ui.style import BANNER_KEY
@@ -17,7 +18,6 @@ __all__ = ["disclaimer", "red_flag_banner", "save_status", "sidebar_panel"]
 LIKELIHOOD_WORDS = {"likely": "likely", "possible": "possible", "unlikely": "unlikely"}
 BANNER_URGENCIES = ("emergency", "urgent")
 MAX_ORIGINS = 4
-MAX_GAPS = 5
 
 
 def red_flag_banner(ev: Evaluation) -> None:
@@ -78,10 +78,7 @@ def sidebar_panel(ev: Evaluation) -> None:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
         st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
 
-    if assessment.gaps:
-        st.markdown("**Ask next**")
-        lines = [f"- {gap.label} — {gap.why}" for gap in assessment.gaps[:MAX_GAPS]]
-        st.markdown("\n".join(lines))
+    ask_next.render(assessment)
     st.caption("Reasoning aid, not a diagnosis.")
 
 

@@ -13,7 +13,7 @@ from datetime import date
 import streamlit as st
 
 from intake import record_tables
-from intake.storage.records import RecordFilter, RecordSummary
+from intake.storage.records import RecordFilter, RecordPage, RecordSummary
 from intake.ui import clinic_admin, record_view, state
 from intake.ui.badges import flag_badge, referral_badge
 from intake.ui.fields import kb
@@ -24,7 +24,8 @@ __all__ = ["RECORD_PARAM", "close_record", "init_session", "open_record", "rende
 
 RECORD_PARAM = "record"
 PAGE_SIZE = 50
-PAGE_KEY = "records:page"
+PAGE_KEY = "records:pages"  # where each page before this one ended (keyset paging: no offset to count past)
+EXCEL_KEY = "records:excel"  # a large export's Excel check: (filter, rows it would have, or None)
 SECTION_KEY = "records:section"
 ROW_KEY = "rrow-"  # style.py tightens these rows
 F = "rf:"  # filter widgets (kept for the session, so leaving the page keeps the filter)
@@ -54,11 +55,27 @@ def init_session() -> None:
 
 
 def _first_page() -> None:
-    st.session_state[PAGE_KEY] = 0
+    st.session_state[PAGE_KEY] = []
+    st.session_state.pop(EXCEL_KEY, None)
 
 
-def _turn(by: int) -> None:
-    st.session_state[PAGE_KEY] = max(0, st.session_state.get(PAGE_KEY, 0) + by)
+def _next(page: RecordPage) -> None:
+    st.session_state[PAGE_KEY] = [*st.session_state.get(PAGE_KEY, []), page.next_after]
+
+
+def _previous() -> None:
+    st.session_state[PAGE_KEY] = st.session_state.get(PAGE_KEY, [])[:-1]
+
+
+def _check_excel(where: RecordFilter) -> None:
+    """Count (no further than a sheet holds) before offering Excel of a large filter."""
+    store = state.store()
+    rows = store.records.count(store.principal, where, up_to=record_tables.EXCEL_MAX_ROWS)
+    st.session_state[EXCEL_KEY] = (where, rows)
+
+
+def _total_words(page: RecordPage) -> str:
+    return f"more than {page.total:,}" if page.more else f"{page.total:,}"  # counting stopped at the limit
 
 
 def _filters() -> RecordFilter:
@@ -90,23 +107,37 @@ def _filters() -> RecordFilter:
                         practitioner_id=person, referral=referral)
 
 
-def _exports(where: RecordFilter, total: int) -> None:
-    """CSV and Excel of every record the filter matches (not only this page); made and audited on click."""
+def _exports(where: RecordFilter, page: RecordPage) -> None:
+    """CSV and Excel of every record the filter matches (not only this page); made and audited on click.
+    The CSV is written as the rows are read; Excel only when the rows fit in a sheet."""
     records, principal = state.store().records, state.store().principal
     names = record_tables.labels(kb())
+    total = page.total
 
-    def made(fmt: str):
-        frame = record_tables.records_frame(records.export_rows(principal, where, fmt=fmt, labels=names))
-        return record_tables.to_csv(frame) if fmt == "csv" else record_tables.to_excel(frame)
+    def csv() -> bytes:
+        return record_tables.records_csv(records.iter_export(principal, where, fmt="csv", labels=names))
+
+    def excel() -> bytes:
+        return record_tables.to_excel(record_tables.records_frame(records.iter_export(principal, where, fmt="xlsx",
+                                                                                      labels=names)))
 
     row = st.container(horizontal=True, vertical_alignment="center")
-    row.markdown(f"**{total}** matching record{'s' if total != 1 else ''}")
-    row.download_button("Export CSV", lambda: made("csv"), file_name="assessments.csv", mime="text/csv",
+    row.markdown(f"**{_total_words(page)}** matching record{'s' if total != 1 or page.more else ''}")
+    row.download_button("Export CSV", csv, file_name="assessments.csv", mime="text/csv",
                         on_click="ignore", icon=":material/download:", key="r:csv", disabled=not total,
                         help="Every matching record, one row per assessment; pseudonyms only, no names.")
-    row.download_button("Export Excel", lambda: made("xlsx"), file_name="assessments.xlsx", mime=_EXCEL,
-                        on_click="ignore", icon=":material/table_view:", key="r:xlsx", disabled=not total,
-                        help="Every matching record, one row per assessment; pseudonyms only, no names.")
+    checked = st.session_state.get(EXCEL_KEY)
+    if not page.more or (checked and checked[0] == where and checked[1] <= record_tables.EXCEL_MAX_ROWS):
+        row.download_button("Export Excel", excel, file_name="assessments.xlsx", mime=_EXCEL,
+                            on_click="ignore", icon=":material/table_view:", key="r:xlsx", disabled=not total,
+                            help="Every matching record, one row per assessment; pseudonyms only, no names.")
+    elif checked and checked[0] == where:
+        row.button("Export Excel", key="r:xlsx-check", disabled=True, icon=":material/table_view:")
+        st.warning(record_tables.too_many_for_excel(checked[1]), icon=":material/table_view:")
+    else:
+        row.button("Export Excel", key="r:xlsx-check", on_click=_check_excel, args=(where,), icon=":material/table_view:",
+                   help="Counts the matching records first: a sheet holds at most "
+                        f"{record_tables.EXCEL_MAX_ROWS:,} rows.")
 
 
 _WIDTHS = [1.05, 1.5, 2.3, 3.0]
@@ -139,13 +170,13 @@ def _list() -> None:
                "clinic's audit log.")
     where = _filters()
     records, principal = state.store().records, state.store().principal
-    page = st.session_state.get(PAGE_KEY, 0)
-    rows, total = records.list(principal, where, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    if page >= pages:  # records went meanwhile: show the last page there is
-        page = st.session_state[PAGE_KEY] = pages - 1
-        rows, total = records.list(principal, where, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-    _exports(where, total)
+    before = st.session_state.get(PAGE_KEY) or []
+    page = records.page(principal, where, after=before[-1] if before else None, limit=PAGE_SIZE)
+    if before and not page.rows:  # the records after this point went meanwhile: back to the first page
+        before = st.session_state[PAGE_KEY] = []
+        page = records.page(principal, where, limit=PAGE_SIZE)
+    rows, total = page.rows, page.total
+    _exports(where, page)
     if not rows:
         st.info("No record matches these filters." if total == 0 and any(v for v in where.__dict__.values())
                 else "No assessment has been filed yet. File one from the Reports step of the intake.",
@@ -158,11 +189,12 @@ def _list() -> None:
     names = record_tables.labels(kb())
     for summary in rows:
         _row(summary, names)
-    if pages > 1:
+    if before or page.next_after is not None:
+        first = len(before) * PAGE_SIZE + 1
         nav = st.container(horizontal=True, horizontal_alignment="center", vertical_alignment="center")
-        nav.button("Previous", key="r:prev", on_click=_turn, args=(-1,), disabled=page == 0, icon=":material/chevron_left:")
-        nav.markdown(f"Page {page + 1} of {pages} · records {page * PAGE_SIZE + 1}–{page * PAGE_SIZE + len(rows)}")
-        nav.button("Next", key="r:next", on_click=_turn, args=(1,), disabled=page >= pages - 1,
+        nav.button("Previous", key="r:prev", on_click=_previous, disabled=not before, icon=":material/chevron_left:")
+        nav.markdown(f"Page {len(before) + 1} · records {first:,}–{first + len(rows) - 1:,} of {_total_words(page)}")
+        nav.button("Next", key="r:next", on_click=_next, args=(page,), disabled=page.next_after is None,
                    icon=":material/chevron_right:", icon_position="right")
 
 

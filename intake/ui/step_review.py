@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.models import Assessment, Reason
-from intake.ui import fields
+from intake.ui import evidence_page, fields, what_if_panel
 from intake.ui.evaluation import Evaluation
 
 __all__ = ["render", "show_assessment"]
@@ -53,6 +53,7 @@ def _origins(a: Assessment) -> None:
         with st.expander(f"{n}. {origin.label} — {origin.likelihood} ({origin.probability:.0%})", expanded=n == 1):
             if origin.because:
                 st.markdown("\n".join(_reason_line(r) for r in origin.because))
+                evidence_page.links((k for r in origin.because for k in r.findings), f"origin{n}")
             else:
                 st.markdown("No finding moved this origin from its starting estimate.")
 
@@ -92,6 +93,7 @@ def _gaps(a: Assessment) -> None:
         st.markdown("None of the questions that matter is unanswered.")
     else:
         st.markdown("\n".join(f"- **{g.label}** — {g.why}" for g in a.gaps))
+        evidence_page.links((g.key for g in a.gaps if g.kind in ("test", "exam")), "gaps")
 
 
 def show_assessment(a: Assessment) -> None:
@@ -111,6 +113,7 @@ def render(ev: Evaluation) -> None:
         st.info(ev.engine_error or "Enter the patient's age (step 1) to see the assessment.")
     else:
         show_assessment(ev.assessment)
+        what_if_panel.render(ev)
     st.markdown("### Practitioner's notes")
     fields.text(ev, "notes", "Notes (printed on the clinician summary)", area=True,
                 help=f"Free text, up to {NOTES_LIMIT:,} characters.", placeholder="Add your own notes here")
