@@ -96,9 +96,16 @@ def test_the_native_hip_osteoarthritis_rules_do_not_apply_to_a_replaced_hip():
     assert {"hip.sutlive_4_of_5", "hip.internal_rotation_restricted", "hip.stairs"} <= native_rules
     assert not replaced_rules & {"hip.sutlive_4_of_5", "hip.sutlive_3_of_5", "hip.acr_rotation_branch", "hip.internal_rotation_restricted", "hip.stairs", "hip.scour_positive"}
     assert origin(replaced, "hip_joint").probability < origin(native, "hip_joint").probability
-    mobilisation = next(t for t in replaced.therapies if t.id == "hip_mobilisation") if any(t.id == "hip_mobilisation" for t in replaced.therapies) else None
-    if mobilisation is not None:
-        assert mobilisation.withheld
+
+
+def test_hip_mobilisation_is_withheld_for_a_replaced_hip_and_offered_for_a_native_one():
+    history = {"pain_sites": ["groin"], "limp": True}
+    for replaced, withheld in ((True, True), (False, False)):
+        found = run(age=70, history={**history, "hip_replacement": replaced})
+        mobilisation = next(t for t in found.therapies if t.id == "hip_mobilisation")
+        assert (mobilisation.withheld is not None) is withheld, replaced
+        if withheld:
+            assert "surgeon" in mobilisation.withheld_reason and mobilisation.withheld == "hip_replacement"
 
 
 # ---------------------------------------------------------------- provisional differential, emergency mode
