@@ -1,4 +1,4 @@
-"""Command line: assess, validate, and print reports for version-1 cases; administer the database
+"""Command line: assess, validate, and print reports for cases (format versions 1 and 2); administer the database
 (migrate, back up and restore, add clinics and accounts, apply retention periods).
 
 Exit status: 0 on success, 2 for invalid input (a case, a backup file, an unknown clinic, an
@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every candidate, not only the first 10")
     p.set_defaults(run=_next)
 
-    p = sub.add_parser("validate", help="check that case files are valid version-1 cases")
+    p = sub.add_parser("validate", help="check that case files are valid cases (format version 1 or 2)")
     p.add_argument("cases", type=Path, nargs="+")
     p.set_defaults(run=_validate)
 
@@ -340,12 +340,12 @@ def _validate(args: argparse.Namespace) -> int:
     status = 0
     for path in args.cases:
         try:
-            load_case(path)
+            case = load_case(path)
         except CaseError as exc:
             print(exc, file=sys.stderr)
             status = 2
         else:
-            print(f"{path}: valid version-1 case")
+            print(f"{path}: valid case (format version {case.case_format})")
     return status
 
 
@@ -477,13 +477,17 @@ def render_text(case: Case, assessment: Assessment) -> str:
                       f"    Sources: {'; '.join(flag.citations)}"]
     else:
         lines.append(f"  {assessment.red_flag_note}")
-    lines += ["", "Differential (most likely first)"]
+    lines += ["", "Differential (most likely first)" + (", PROVISIONAL" if assessment.differential_provisional else "")]
+    if assessment.provisional_note:
+        lines.append(f"  {assessment.provisional_note}")
     for n, origin in enumerate(assessment.origins, 1):
         lines.append(f"  {n}. {origin.label}: {origin.likelihood} ({origin.probability:.0%})")
         for reason in origin.because:
             sign = "+" if reason.direction == "for" else "-"
             weight = f"x{reason.effect:.2f}" if reason.counted else f"covered by {reason.covered_by}"
             lines.append(f"       {sign} {reason.summary} [{weight}; {reason.evidence.replace('_', ' ')}; {'; '.join(reason.citations)}]")
+    if assessment.coexistence_note:
+        lines.append(f"  {assessment.coexistence_note}")
     if assessment.muscles:
         lines += ["", "Suspected muscles"]
         for muscle in assessment.muscles:

@@ -55,7 +55,11 @@ def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_question
     muscles, palpation_gaps = _muscles(facts, kb, expansions)
     withheld, cautions = _withholding(facts, kb, expansions)
     therapies = _therapies(origins, muscles, withheld, cautions, kb, facts, expansions)
-    gaps = _red_flag_gaps(facts, kb) + _test_gaps(facts, origins, kb) + palpation_gaps
+    if referral in kb.settings.stop_examination_for:
+        # The referral decides the visit: no examination is proposed, only the red flags still unasked.
+        gaps = [g for g in _red_flag_gaps(facts, kb) if g.kind == "red_flag"]
+    else:
+        gaps = _red_flag_gaps(facts, kb) + _test_gaps(facts, origins, kb) + palpation_gaps
     gaps = list({g.key: g for g in gaps}.values())
     precautions = [q.key for q in kb.screening.values() if q.kind == "precaution" and facts.get(q.key) is True]
     assessment = Assessment(
@@ -69,6 +73,8 @@ def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_question
         gaps=gaps,
         precautions=precautions,
         coexistence_note=_coexistence_note(origins, kb),
+        differential_provisional=referral in kb.settings.provisional_for,
+        provisional_note=_provisional_note(referral, kb),
         red_flag_note=_red_flag_note(red_flags, kb),
         safety_net=kb.settings.safety_net,
         disclaimer=kb.settings.disclaimer,
@@ -138,6 +144,9 @@ def _findings(condition: Condition, facts: Facts, expansions: dict[str, list[str
     _, keys = condition.verdict(facts)
     out: list[str] = []
     for key in keys:
+        # An unasked answer (read by `missing`, e.g. "the hip was not replaced, or not asked") is never a finding.
+        if facts.get(key) is None and key not in expansions:
+            continue
         out.extend(expansions.get(key, [key]))
     return list(dict.fromkeys(out))
 
@@ -243,10 +252,25 @@ def _origins(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) 
     return found
 
 
-def _coexistence_note(origins: list[OriginFinding], kb: KnowledgeBase) -> str | None:
-    if sum(o.likelihood == "likely" for o in origins) < 2:
+def _provisional_note(referral: str, kb: KnowledgeBase) -> str | None:
+    if referral not in kb.settings.provisional_for:
         return None
-    return f"{kb.settings.coexistence_note} ({'; '.join(kb.citations(kb.settings.coexistence_sources))})"
+    return f"{kb.settings.provisional_note.strip()} ({'; '.join(kb.citations(kb.settings.provisional_sources))})"
+
+
+def _coexistence_note(origins: list[OriginFinding], kb: KnowledgeBase) -> str | None:
+    """Name the likely sources together, with what is known about each pair of them."""
+    likely = [o for o in origins if o.likelihood == "likely"]
+    if len(likely) < 2:
+        return None
+    ids = {o.id for o in likely}
+    pairs = [p for p in kb.settings.coexistence_pairs if set(p.origins) <= ids]
+    notes = [p.note for p in pairs] or [kb.settings.coexistence_note.strip()]
+    sources = list(dict.fromkeys(s for p in pairs for s in p.sources)) or list(kb.settings.coexistence_sources)
+    labels = [o.label for o in likely]
+    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    text = " ".join([f"More than one source looks likely: {named}.", *notes, kb.settings.coexistence_advice.strip()])
+    return f"{text} ({'; '.join(kb.citations(sources))})"
 
 
 # ---------------------------------------------------------------- muscles
@@ -390,8 +414,13 @@ def screening_applies(case: Case | None, kb: KnowledgeBase | None = None) -> dic
 
 
 def _test_gaps(facts: Facts, origins: list[OriginFinding], kb: KnowledgeBase) -> list[Gap]:
-    """Key tests not done for the leading origins, those that could move the picture most first."""
-    leading = [o for o in origins if o.likelihood != "unlikely"] or origins[:2]
+    """Key tests not done for every origin not yet excluded, those that could move the picture most first.
+
+    An origin is excluded only when it is unlikely because evidence argued against it; one that is
+    unlikely merely for want of findings still has its key tests prompted.
+    """
+    leading = [o for o in origins if o.likelihood != "unlikely" or not any(r.counted and r.direction == "against" for r in o.because)]
+    leading = leading or origins[:2]
     candidates: dict[str, tuple[float, str]] = {}
     for found in leading:
         origin = kb.origins[found.id]

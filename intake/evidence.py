@@ -160,12 +160,21 @@ def _rule_uses(key: str, kb: KnowledgeBase) -> list[RuleUse]:
     return uses
 
 
+def _reads_alone(when: dict, op: str, key: str) -> bool:
+    """The rule is the test's own result: `{op: key}`, or that first in an `all` whose other parts only
+    say where it applies (a native hip, no upper lumbar signs)."""
+    if when == {op: key}:
+        return True
+    parts = when.get("all") if isinstance(when, dict) and len(when) == 1 else None
+    return bool(parts) and parts[0] == {op: key}
+
+
 def _accuracy(key: str, kb: KnowledgeBase, record: EvidenceRecord | None) -> list[Accuracy]:
     out: list[Accuracy] = []
     published = {a.origin: a for a in (record.accuracy if record else [])}
     for origin in kb.origins.values():
-        pos = next((r for r in origin.rules if r.when == {"present": key}), None)
-        neg = next((r for r in origin.rules if r.when == {"absent": key}), None)
+        pos = next((r for r in origin.rules if _reads_alone(r.when, "present", key)), None)
+        neg = next((r for r in origin.rules if _reads_alone(r.when, "absent", key)), None)
         lr_pos = kb.effect_of(pos) if pos else None
         lr_neg = kb.effect_of(neg) if neg else None
         rules = [r for r in (pos, neg) if r is not None]

@@ -340,6 +340,8 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
         resource["id"] = resource_id
     if case.id:
         resource["identifier"] = {"system": "urn:hip-intake:case-id", "value": case.id}
+    if case.visit_date:
+        resource["authored"] = case.visit_date.isoformat()
     if subject:
         resource["subject"] = {"display": subject} if isinstance(subject, str) else subject
     if author:
@@ -353,6 +355,7 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
         resource["extension"] = [
             {"url": "urn:hip-intake:referral", "valueCode": assessment.referral},
             {"url": "urn:hip-intake:knowledge-version", "valueString": assessment.knowledge_version},
+            {"url": "urn:hip-intake:differential-provisional", "valueBoolean": assessment.differential_provisional},
             *flags,
         ]
     return QuestionnaireResponse.model_validate(resource)

@@ -207,6 +207,14 @@ class ReferralLetter(_Record):
     cite_positive_tests: bool = True
 
 
+class CoexistencePair(_Record):
+    """Two origins known to occur together, what to say about it, and who says so."""
+
+    origins: Annotated[list[str], Field(min_length=2, max_length=2)]
+    note: str
+    sources: list[str] = Field(min_length=1)
+
+
 class Settings(_Record):
     version: str
     likely_at: Annotated[float, Field(gt=0, lt=1)]
@@ -215,6 +223,12 @@ class Settings(_Record):
     clinical_strength_sources: list[str]
     coexistence_note: str
     coexistence_sources: list[str] = Field(min_length=1)
+    coexistence_advice: str
+    coexistence_pairs: list[CoexistencePair] = Field(default_factory=list)
+    provisional_for: list[Literal["emergency", "urgent", "routine"]]
+    stop_examination_for: list[Literal["emergency", "urgent", "routine"]]
+    provisional_sources: list[str] = Field(min_length=1)
+    provisional_note: str
     disclaimer: str
     safety_net: str
     no_red_flag_note: str
@@ -393,6 +407,11 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR, model: type[BaseModel]
     require_known("settings.yaml", "referral_letter", "cite_when_present", settings.referral_letter.cite_when_present,
                   [k for k, kind in case_kinds.items() if kind == "bool"], "yes/no key")
     check_sources("settings.yaml", "coexistence_sources", settings.coexistence_sources)
+    check_sources("settings.yaml", "provisional_sources", settings.provisional_sources)
+    for pair in settings.coexistence_pairs:
+        where = f"coexistence_pairs {'+'.join(pair.origins)}"
+        require_known("settings.yaml", where, "origins", pair.origins, ORIGINS, "origin")
+        check_sources("settings.yaml", where, pair.sources)
     if set(origins) != set(ORIGINS):
         raise KnowledgeError(f"origins.yaml: origins must be exactly {sorted(ORIGINS)}, got {sorted(origins)}")
     for origin in origins.values():

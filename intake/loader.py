@@ -1,4 +1,4 @@
-"""Read a case (YAML or JSON, file or mapping) and refuse anything outside the v1 format.
+"""Read a case (YAML or JSON, file or mapping) and refuse anything outside case format 1 or 2.
 
 Every refusal is a `CaseError` whose problems each name the field and what is wrong with it,
 so that the command line, the form and the upload page can show them without a traceback.
@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from intake.errors import InvalidInput
-from intake.models import Case, Expected
+from intake.models import Case, Expected, version_2_fields_in
 
 __all__ = ["CaseError", "Problem", "load_case", "load_vignette", "parse_text", "validate_case"]
 
@@ -34,13 +34,13 @@ class Problem:
 
 
 class CaseError(InvalidInput):
-    """A case that is not valid version-1; `problems` names each field at fault."""
+    """A case that is not valid (format 1 or 2); `problems` names each field at fault."""
 
     def __init__(self, problems: list[Problem], source: str | None = None):
         self.problems = problems
         self.source = source
         head = f"{source}: " if source else ""
-        lines = [f"{head}not a valid version-1 case"] + [f"  - {p}" for p in problems]
+        lines = [f"{head}not a valid case"] + [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
 
 
@@ -142,6 +142,10 @@ def validate_case(data: Mapping, source: str | None = None) -> Case:
     """Validate an already-parsed mapping (no `expected` block allowed here)."""
     if not isinstance(data, Mapping):
         raise CaseError([Problem("", "a case is a mapping of keys to values")], source)
+    if data.get("case_format") == 1 and not isinstance(data.get("case_format"), bool):
+        used = version_2_fields_in(dict(data))
+        if used:
+            raise CaseError([Problem(path, "needs case_format: 2") for path in used], source)
     try:
         return Case.model_validate(dict(data))
     except ValidationError as exc:
@@ -181,9 +185,14 @@ def describe_errors(exc: ValidationError, model: type[BaseModel], data: Any) -> 
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
-        loc = [part for part in err["loc"] if not _is_union_tag(part)]
-        field = _dotted(loc)
+        loc = [part for part in err["loc"] if not _is_union_tag(part) and part != "[key]"]
         message = _message(err, model, loc)
+        if err["type"] == "value_error":
+            # A cross-field check names its own field first ("activities: ..."): put it in the path.
+            name, sep, rest = message.partition(": ")
+            if sep and name in _allowed_keys(model, loc):
+                loc, message = [*loc, name], rest
+        field = _dotted(loc)
         if (field, message) in seen:
             continue
         seen.add((field, message))
@@ -234,7 +243,11 @@ def _message(err: Mapping[str, Any], model: type[BaseModel], loc: list) -> str:
     if kind == "string_too_long":
         return f"too long: at most {ctx.get('max_length')} characters (got {len(value) if isinstance(value, str) else '?'})"
     if kind == "string_pattern_mismatch":
+        if loc and loc[-1] != "id":
+            return f"{value!r} is not an item number: use the instrument's item numbers as text, \"1\" first"
         return f"{value!r} is not allowed: use letters, digits, '-' or '_' (at most 64)"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "invalid value")))
     type_words = {
         "bool_type": "true or false", "int_type": "a whole number", "float_type": "a number",
         "string_type": "text", "list_type": "a list", "model_type": "a mapping of keys to values",

@@ -31,7 +31,7 @@ from intake.conditions import NUMBER_OPS, VALUE_OPS
 from intake.engine import derived_facts, strongest_in_groups
 from intake.facts import CASE_KEY_KINDS
 from intake.knowledge import DERIVED_KEY_KINDS, KnowledgeBase, Rule
-from intake.models import Assessment, NextQuestion
+from intake.models import ANSWER_REQUIRES, Assessment, NextQuestion
 
 __all__ = ["entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
 
@@ -298,6 +298,8 @@ def rank_next_questions(facts: Facts, assessment: Assessment, kb: KnowledgeBase)
     for key, candidate in index.candidates.items():
         if facts.get(key) is not None:
             continue
+        if key in ANSWER_REQUIRES and facts.get(ANSWER_REQUIRES[key]) is not True:
+            continue  # asked only once the answer it depends on is yes (a deficit's level)
         is_screening = candidate.kind == "red_flag"
         if is_screening and key not in screening:
             continue  # not applicable to this patient (e.g. pregnancy in a man)

@@ -213,6 +213,8 @@ class Summary:
     notes: str | None
     safety_net: str
     letters: tuple[Letter, ...]
+    provisional_note: str | None
+    coexistence_note: str | None
     references: tuple[Reference, ...]
     disclaimer: str
     knowledge_version: str
@@ -325,7 +327,7 @@ def _header(case: Case, branding: Branding, document: str, date: dt.date | str |
         patient_name=p.name,
         patient_line=" · ".join(bits),
         case_ref=case.id,
-        date=_date_text(date, branding.timezone),
+        date=_date_text(date if date is not None else case.visit_date, branding.timezone),
         practitioner=practitioner or branding.practitioner,
         registration=registration if practitioner else (registration or branding.registration),
         when=_when_text(date, branding.timezone),
@@ -660,6 +662,8 @@ def build_summary(
         notes=case.notes,
         safety_net=assessment.safety_net,
         letters=_letters(flags, case, kb, _relevant_positives(case, kb), red_flag_gaps),
+        provisional_note=assessment.provisional_note,
+        coexistence_note=assessment.coexistence_note,
         references=references,
         disclaimer=assessment.disclaimer,
         knowledge_version=assessment.knowledge_version,

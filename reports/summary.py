@@ -178,10 +178,15 @@ def _precautions(s: Summary, st: Styles, width: float) -> list:
 
 def _differential(s: Summary, st: Styles, width: float) -> list:
     p = palette(s.header.clinic.accent)
-    out: list = [P("Differential: where the pain most likely comes from", st.h1)]
+    heading = "Differential: where the pain most likely comes from"
+    out: list = [P(heading + (" (provisional)" if s.provisional_note else ""), st.h1)]
     if not s.origins:
         out.append(P("No origin was ranked (the red flags decide this visit).", st.body))
         return out
+    if s.provisional_note:
+        out.append(Para(f'<font name="{BOLD}" color="#b3261e">{markup(s.provisional_note)}</font>', st.body))
+    if s.coexistence_note:
+        out.append(P(s.coexistence_note, st.body))
     w = [16, width - 16 - 52 - 118, 52, 118]
     rows: list[list] = [[P("", st.cell_head), P("Reasoning step (findings)", st.cell_head),
                          P("Weight", st.cell_head), P("Source", st.cell_head)]]

@@ -43,7 +43,7 @@ def file(store: ClinicStore, name: str = "example-03-gluteal-tendinopathy.yaml",
 
 
 def many_flags(patient: str = "Many Flags") -> dict:
-    return {"case_format": 1, "patient": {"age": 70, "sex": "male", "name": patient},
+    return {"case_format": 2, "patient": {"age": 70, "sex": "male", "name": patient},
             "red_flags": {k: True for k in RED_FLAG_KEYS if k != "pregnant"}}
 
 
@@ -249,7 +249,7 @@ def test_an_open_record_shows_every_red_flag_and_is_audited_once(store):
     assert at.query_params["record"] == record.id
     boxes = " ".join(e.value for e in [*at.error, *at.warning, *at.info])
     for label in ("Suspected cauda equina syndrome", "Progressive neurological deficit", "Possible spinal or bone malignancy",
-                  "Possible infection (spine or joint)", "Possible fracture", "Possible deep vein thrombosis",
+                  "Possible infection (spine or joint)", "Possible fracture", "Possible vascular cause (clot, aneurysm or arterial disease)",
                   "Possible inflammatory arthritis (axial spondyloarthritis)"):
         assert label in boxes, label
     shown = texts(at)

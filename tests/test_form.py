@@ -176,11 +176,12 @@ def test_pdf_findings_follow_the_form_sections(section, kb):
 def test_fhir_questionnaire_follows_the_form_order(kb):
     q = questionnaire(kb).model_dump(mode="json")
     links = [i["linkId"] for s in q["item"] for g in s["item"] for i in g["item"]]
-    assert links == [s.path for s in kb.form.slots if s.kind != "text"]
+    # Free text stays out, except the patient's language (version 2), which a receiving system can use.
+    assert links == [s.path for s in kb.form.slots if s.kind != "text" or s.path == "patient.language"]
 
 
 def test_practice_exam_list_is_the_forms_examination():
     from intake.practice import EXAM_KEYS
 
-    assert EXAM_KEYS[:4] == ("hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit", "tender_muscles")
-    assert set(EXAM_KEYS[4:]) == {f"tender_muscles.{m}" for m in default_form().slot("exam.tender_muscles").choices}
+    assert EXAM_KEYS[:5] == ("hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit", "neuro_deficit_level", "tender_muscles")
+    assert set(EXAM_KEYS[5:]) == {f"tender_muscles.{m}" for m in default_form().slot("exam.tender_muscles").choices}

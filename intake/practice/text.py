@@ -60,7 +60,7 @@ def value_words(key: str, value: Any, kb: KnowledgeBase) -> str:
         return ", ".join(names) if names else "none reproduces the pain"
     if key in _UNITS:
         return f"{value}{_UNITS[key]}"
-    return str(value)
+    return str(value).replace("_", " ")
 
 
 def answer_words(key: str, value: Any, kb: KnowledgeBase) -> str:

@@ -76,7 +76,7 @@ def render() -> None:
             delete.button("Delete", key=f"delete:{summary.id}", on_click=_ask_delete, args=(summary.id,), icon=":material/delete:")
 
     st.markdown("### Start from a case file")
-    upload = st.file_uploader("Case file (YAML or JSON), or a FHIR QuestionnaireResponse for this intake form (JSON)",
+    upload = st.file_uploader("Case file (YAML or JSON, format version 1 or 2), or a FHIR QuestionnaireResponse for this intake form (JSON)",
                               type=["yaml", "yml", "json"], key=UPLOAD_KEY, max_upload_size=MAX_UPLOAD_MB)
     if upload is None:
         return
@@ -93,7 +93,7 @@ def render() -> None:
         case = case_from_response(parsed, source=upload.name) if fhir else load_case(parsed)
     except CaseError as exc:
         lines = "\n".join(f"- `{p.field or 'file'}`: {p.message}" for p in exc.problems)
-        what = "a QuestionnaireResponse this intake form can read" if fhir else "a valid version-1 case"
+        what = "a QuestionnaireResponse this intake form can read" if fhir else "a valid case"
         st.error(f"This file is not {what}, so it was not loaded:\n\n{lines}")
         return
     data = case.to_data()

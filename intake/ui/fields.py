@@ -8,6 +8,7 @@ Every helper takes the answer's dotted path in the case (``history.limp``,
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -22,6 +23,7 @@ from intake.ui.evaluation import Evaluation
 __all__ = [
     "RESYNC_KEY",
     "choice",
+    "date",
     "flag",
     "group",
     "humanise",
@@ -248,6 +250,31 @@ def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, 
     )
     _reconcile(path, _number_answer(value, integer))
     problems_for(ev, path)
+
+
+def _date_answer(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _on_date(path: str) -> None:
+    state.set_answer(path, _date_answer(st.session_state.get(state.widget_key(path))))
+
+
+@_stable
+def date(ev: Evaluation, path: str, label: str, *, help: str | None = None) -> None:
+    """A calendar date, empty until given (empty means not recorded); never after today."""
+    key = state.widget_key(path)
+    stored = state.get_answer(path)
+    try:
+        seeded = dt.date.fromisoformat(stored) if isinstance(stored, str) else None
+    except ValueError:
+        seeded = None  # a refused value stays in the answers and its reason is shown below
+    _seed(key, seeded)
+    value = st.date_input(label, value=None, max_value=dt.date.today() + dt.timedelta(days=1), key=key, on_change=_on_date,
+                          args=(path,), help=help, format="YYYY-MM-DD")
+    if seeded is not None or stored is None:
+        _reconcile(path, _date_answer(value))
+    problems_for(ev, path, label)
 
 
 @_stable

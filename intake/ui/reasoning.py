@@ -84,7 +84,7 @@ def sidebar_panel(ev: Evaluation) -> None:
     if unasked:
         st.caption(f"{unasked} of {applicable} screening questions not asked yet.")
 
-    st.markdown("**Leading origins**")
+    st.markdown("**Leading origins**" + (" *(provisional: the red flag decides this visit)*" if assessment.differential_provisional else ""))
     for origin in assessment.origins[:MAX_ORIGINS]:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
         st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")

@@ -50,7 +50,11 @@ def _red_flags(a: Assessment) -> None:
 
 
 def _origins(a: Assessment) -> None:
-    st.markdown("### Origins, most likely first")
+    st.markdown("### Origins, most likely first" + (" (provisional)" if a.differential_provisional else ""))
+    if a.provisional_note:
+        st.warning(a.provisional_note, icon=":material/priority_high:")
+    if a.coexistence_note:
+        st.info(a.coexistence_note)
     for n, origin in enumerate(a.origins, start=1):
         with st.expander(f"{n}. {origin.label} — {origin.likelihood} ({origin.probability:.0%})", expanded=n == 1):
             if origin.because:

@@ -21,6 +21,10 @@ def without_tests(tmp_path):
     case, _ = load_vignette(CASE)
     data = case.to_data()
     data["exam"].pop("tests", None)
+    # The screen completed with the version-2 questions answered no, so a test is the top suggestion.
+    data["case_format"] = 2
+    for key in ("systemically_unwell", "low_energy_availability", "pulsatile_abdominal_mass", "vascular_claudication"):
+        data["red_flags"].setdefault(key, False)
     path = tmp_path / "hip-spine-untested.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path, assess(case.model_validate(data))

@@ -289,4 +289,5 @@ def test_step_one_by_keyboard_alone(server: Server, context, screenshots):
     page.keyboard.press("Space")
     expect(first).to_have_attribute("aria-checked", "true")
     idle(page)
-    expect(page.get_by_text("1 of 22 asked")).to_be_visible()
+    # 22 red-flag questions at 39 (vascular claudication from 40, the aneurysm question from 50) and both precautions.
+    expect(page.get_by_text("1 of 24 asked")).to_be_visible()
