@@ -26,6 +26,7 @@ from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import Assessment, Case
 
 __all__ = [
+    "VISIT_DATE_EXTENSION",
     "CASE_KEY_SYSTEM",
     "QUESTIONNAIRE_URL",
     "SDC_QUESTIONNAIRE",
@@ -44,6 +45,8 @@ QUESTIONNAIRE_URL = "urn:hip-intake:questionnaire:intake"
 SDC_QUESTIONNAIRE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire|3.0.0"
 SDC_RESPONSE = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaireresponse|3.0.0"
 CASE_KEY_SYSTEM = "urn:hip-intake:case-key"
+# The day of the assessment (case format 2 `visit_date`): a fact about the visit, not an answer of the form.
+VISIT_DATE_EXTENSION = "urn:hip-intake:visit-date"
 NONE_CODE = "none"
 _EXT = "http://hl7.org/fhir/StructureDefinition/"
 SDC_ENABLE_WHEN_EXPRESSION = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-enableWhenExpression"
@@ -99,7 +102,11 @@ class Question(BaseModel):
     maximum: float | None = None
 
 
-_TYPES = {"flag": "boolean", "test": "choice", "choice": "choice", "multi": "choice", "integer": "integer", "decimal": "decimal"}
+_TYPES = {"flag": "boolean", "test": "choice", "choice": "choice", "multi": "choice", "integer": "integer", "decimal": "decimal",
+          "text": "string"}
+# Free text stays in the app, except answers a receiving system can use (the patient's language, version 2);
+# the patient's name never leaves.
+_FREE_TEXT_OUT = frozenset({"patient.language"})
 
 
 def _required(path: str) -> bool:
@@ -129,13 +136,14 @@ def _question(kb: KnowledgeBase, slot: Slot) -> Question:
 
 
 def _tree(kb: KnowledgeBase) -> list[tuple[str, str, list]]:
-    """The form definition's sections and groups (intake/knowledge/form.yaml), free text left out:
+    """The form definition's sections and groups (intake/knowledge/form.yaml), free text left out but for
+    `_FREE_TEXT_OUT`:
     [(section id, title, [(group linkId, title, [Question])])]."""
     out = []
     for section in kb.form.sections:
         groups = []
         for group in section.groups:
-            asked = [_question(kb, slot) for slot in group.slots if slot.kind != "text"]
+            asked = [_question(kb, slot) for slot in group.slots if slot.kind != "text" or slot.path in _FREE_TEXT_OUT]
             if asked:
                 groups.append((f"{section.id}/{group.id}", group.title or section.title, asked))
         if groups:
@@ -320,11 +328,12 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
     """The answers given, fitting the Questionnaire it names (`url|version`). Unasked questions have no item.
 
     `subject` is a Reference (or just how the patient is shown: a filed record's pseudonym); without it
-    there is no subject. `authored` defaults to now (UTC, whole seconds).
+    there is no subject. `authored` defaults to the case's visit date, else now (UTC, whole seconds).
     """
     kb = kb or load_knowledge()
     items = response_items(case, kb)
-    authored = authored or datetime.now(UTC).replace(microsecond=0)
+    when = authored.isoformat() if authored else case.visit_date.isoformat() if case.visit_date else \
+        datetime.now(UTC).replace(microsecond=0).isoformat()
     answered = sum(1 for _ in _leaves(items))
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
@@ -333,15 +342,15 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
                           lines=[f"{answered} questions answered; every other question was not asked."]),
         "questionnaire": canonical(kb),
         "status": "completed",
-        "authored": authored.isoformat(),
+        "authored": when,
         "item": items,
     }
     if resource_id:
         resource["id"] = resource_id
+    if case.visit_date:
+        resource["extension"] = [{"url": VISIT_DATE_EXTENSION, "valueDate": case.visit_date.isoformat()}]
     if case.id:
         resource["identifier"] = {"system": "urn:hip-intake:case-id", "value": case.id}
-    if case.visit_date:
-        resource["authored"] = case.visit_date.isoformat()
     if subject:
         resource["subject"] = {"display": subject} if isinstance(subject, str) else subject
     if author:
@@ -352,7 +361,7 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
         flags = [{"url": "urn:hip-intake:red-flag", "valueCoding": {"system": "urn:hip-intake:red-flag", "code": f.id,
                                                                     "display": f"{f.label} ({f.urgency})"}}
                  for f in assessment.red_flags]
-        resource["extension"] = [
+        resource["extension"] = resource.get("extension", []) + [
             {"url": "urn:hip-intake:referral", "valueCode": assessment.referral},
             {"url": "urn:hip-intake:knowledge-version", "valueString": assessment.knowledge_version},
             {"url": "urn:hip-intake:differential-provisional", "valueBoolean": assessment.differential_provisional},

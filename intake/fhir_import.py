@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, get_args
 
-from intake.fhir import NONE_CODE, QUESTIONNAIRE_URL, Question, answer_options, parents, questions
+from intake.fhir import NONE_CODE, QUESTIONNAIRE_URL, VISIT_DATE_EXTENSION, Question, answer_options, parents, questions
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.loader import CaseError, Problem, validate_case
 from intake.models import Case
@@ -75,6 +75,9 @@ def case_data_from_response(response: Mapping | str, kb: KnowledgeBase | None = 
     identifier = response.get("identifier") or {}
     if isinstance(identifier, Mapping) and identifier.get("system") == "urn:hip-intake:case-id" and identifier.get("value"):
         data["id"] = identifier["value"]
+    for extension in response.get("extension") or []:
+        if isinstance(extension, Mapping) and extension.get("url") == VISIT_DATE_EXTENSION:
+            data["visit_date"] = extension.get("valueDate")  # checked by the case model like any visit date
     if problems:
         raise FhirResponseError(problems, source)
     return data

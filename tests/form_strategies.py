@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from intake.form import Form, Slot, default_form
+from intake.models import version_2_fields_in
 
 __all__ = ["cases"]
 
@@ -39,6 +40,11 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
         for part in parents:
             at = at.setdefault(part, {})
         at[name] = value
+    exam = case.get("exam", {})
+    if exam.get("neuro_deficit") is not True:
+        exam.pop("neuro_deficit_level", None)  # a level is given only with a deficit (the model refuses it otherwise)
+    if version_2_fields_in(case):
+        case["case_format"] = 2  # a version-1 file may not use a version-2 field
     return case
 
 

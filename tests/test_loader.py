@@ -248,12 +248,11 @@ def test_outcomes_are_checked_for_shape():
     assert load_case({**V2, "outcomes": [good]}).outcomes[0].answers == {"1": 4}
     cases = [
         ({"measure": "sf36", "answers": {}}, "outcomes[0].measure: 'sf36' is not one of the allowed values"),
-        ({"measure": "odi", "answers": {"one": 2}}, "outcomes[0].answers.one: 'one' is not an item number"),
+        ({"measure": "odi", "answers": {"one": 2}}, "outcomes[0]: odi item 'one': no such item"),
         ({"measure": "odi", "answers": {"1": "2"}}, "outcomes[0].answers.1: wrong type: expected a whole number"),
         ({"measure": "odi", "answers": {"1": 2.5}}, "outcomes[0].answers.1: wrong type: expected a whole number"),
-        ({"measure": "odi", "answers": {"1": -1}}, "outcomes[0].answers.1: -1 is out of range"),
-        ({"measure": "odi", "answers": {"1": 1}, "activities": ["x"]}, "outcomes[0].activities: given for the PSFS"),
-        ({"measure": "odi"}, "outcomes[0].answers: required but missing"),
+        ({"measure": "odi", "answers": {"1": -1}}, "outcomes[0]: odi item '1': -1 is out of range 0-5"),
+        ({"measure": "odi", "answers": {"1": 1}, "activities": ["x"]}, "outcomes[0]: odi: `activities` belongs to a patient-specific"),
         ({"measure": "odi", "answers": {"1": 1}, "score": 3}, "outcomes[0].score: unknown key"),
     ]
     for entry, message in cases:
