@@ -26,11 +26,11 @@ from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import Assessment, Case
 
 __all__ = [
-    "VISIT_DATE_EXTENSION",
     "CASE_KEY_SYSTEM",
     "QUESTIONNAIRE_URL",
     "SDC_QUESTIONNAIRE",
     "SDC_RESPONSE",
+    "VISIT_DATE_EXTENSION",
     "Question",
     "answer_system",
     "canonical",
@@ -361,12 +361,7 @@ def questionnaire_response(case: Case, assessment: Assessment | None = None, kb:
         flags = [{"url": "urn:hip-intake:red-flag", "valueCoding": {"system": "urn:hip-intake:red-flag", "code": f.id,
                                                                     "display": f"{f.label} ({f.urgency})"}}
                  for f in assessment.red_flags]
-        resource["extension"] = resource.get("extension", []) + [
-            {"url": "urn:hip-intake:referral", "valueCode": assessment.referral},
-            {"url": "urn:hip-intake:knowledge-version", "valueString": assessment.knowledge_version},
-            {"url": "urn:hip-intake:differential-provisional", "valueBoolean": assessment.differential_provisional},
-            *flags,
-        ]
+        resource["extension"] = [*resource.get("extension", []), {"url": "urn:hip-intake:referral", "valueCode": assessment.referral}, {"url": "urn:hip-intake:knowledge-version", "valueString": assessment.knowledge_version}, {"url": "urn:hip-intake:differential-provisional", "valueBoolean": assessment.differential_provisional}, *flags]
     return QuestionnaireResponse.model_validate(resource)
 
 
