@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from intake.knowledge import Source  # one source record for the whole knowledge base
+from intake.sources import Source  # one source record for the whole knowledge base
 
 __all__ = [
     "MEASURES_FILE",
