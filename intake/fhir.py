@@ -183,7 +183,7 @@ def answer_options(q: Question, kb: KnowledgeBase) -> list[dict]:
     if q.test:
         snomed = terms()["systems"]["snomed"]
         return [{"valueCoding": {"system": snomed, **terms()["test_results"][v]}} for v in q.options]
-    options = [{"valueCoding": {"system": answer_system(q.path), "code": v, "display": _option_label(kb, q, v)}} for v in q.options]
+    options: list[dict[str, Any]] = [{"valueCoding": {"system": answer_system(q.path), "code": v, "display": _option_label(kb, q, v)}} for v in q.options]
     if q.repeats:
         options.append({"valueCoding": {"system": answer_system(q.path), "code": NONE_CODE, "display": "None of these (asked)"},
                         "extension": [{"url": _EXT + "questionnaire-optionExclusive", "valueBoolean": True}]})
@@ -238,7 +238,7 @@ def _item(q: Question, kb: KnowledgeBase, by_key: dict[str, Question]) -> dict:
         item["answerOption"] = answer_options(q, kb)
         if q.repeats:
             item["repeats"] = True
-    extensions = []
+    extensions: list[dict[str, Any]] = []
     value = "valueInteger" if q.type == "integer" else "valueDecimal"
     if q.minimum is not None and q.type in ("integer", "decimal"):
         extensions.append({"url": _EXT + "minValue", value: q.minimum if q.type == "decimal" else int(q.minimum)})
@@ -298,11 +298,12 @@ def answer(q: Question, value: Any, kb: KnowledgeBase) -> list[dict]:
 
 
 def _value_at(data: dict, path: str) -> Any:
+    node: Any = data
     for part in path.split("."):
-        if not isinstance(data, dict):
+        if not isinstance(node, dict):
             return None
-        data = data.get(part)
-    return data
+        node = node.get(part)
+    return node
 
 
 def response_items(case: Case, kb: KnowledgeBase | None = None) -> list[dict]:

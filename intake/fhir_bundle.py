@@ -125,9 +125,9 @@ def _subject(case: Case, pseudonym: str | None, patient: IdentifiedPatient | Non
     return {"display": case.id or "Patient"}
 
 
-def _who(refs: _Refs) -> list[dict]:
+def _who(refs: _Refs) -> list[tuple[str, dict]]:
     s = refs.sender
-    organization = {
+    organization: dict[str, Any] = {
         "resourceType": "Organization", "identifier": [refs.identifier("organization")], "active": True, "name": s.clinic,
         "text": narrative(s.clinic, lines=[*s.address, *(x for x in (s.phone, s.email) if x)]),
     }
@@ -142,7 +142,7 @@ def _who(refs: _Refs) -> list[dict]:
                                     "name": [{"text": name}], "text": narrative(name, lines=[s.registration or ""])}
     if s.registration:
         practitioner["qualification"] = [{"code": {"text": s.registration}}]
-    role = {"resourceType": "PractitionerRole", "identifier": [refs.identifier("role")], "active": True,
+    role: dict[str, Any] = {"resourceType": "PractitionerRole", "identifier": [refs.identifier("role")], "active": True,
             "practitioner": refs.ref("practitioner", name), "organization": refs.ref("organization", s.clinic),
             "code": [{"text": "Physiotherapist"}], "text": narrative(f"{name}, physiotherapist at {s.clinic}")}
     return [("organization", organization), ("practitioner", practitioner), ("role", role)]
@@ -162,7 +162,7 @@ def _observations(case: Case, assessment: Assessment, kb: KnowledgeBase, refs: _
     out = []
     snomed = terms()["systems"]["snomed"]
     data = case.to_data()
-    present = [(f"red_flags.{k}", k, {"valueBoolean": True}, "survey") for k, v in data.get("red_flags", {}).items() if v is True]
+    present: list[tuple[str, str, dict[str, Any], str]] = [(f"red_flags.{k}", k, {"valueBoolean": True}, "survey") for k, v in data.get("red_flags", {}).items() if v is True]
     positive = terms()["test_results"]["positive"]
     present += [(f"exam.tests.{k}", k, {"valueCodeableConcept": {"coding": [{"system": snomed, **positive}], "text": "Positive"}}, "exam")
                 for k, v in data.get("exam", {}).get("tests", {}).items() if v == "positive"]

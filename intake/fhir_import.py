@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Any, TypeGuard, get_args
 
 from intake.fhir import NONE_CODE, QUESTIONNAIRE_URL, VISIT_DATE_EXTENSION, Question, answer_options, parents, questions
 from intake.knowledge import KnowledgeBase, load_knowledge
@@ -34,7 +34,7 @@ class FhirResponseError(CaseError):
         ValueError.__init__(self, "\n".join(lines))
 
 
-def is_questionnaire_response(data: Any) -> bool:
+def is_questionnaire_response(data: Any) -> TypeGuard[Mapping[str, Any]]:
     return isinstance(data, Mapping) and data.get("resourceType") == "QuestionnaireResponse"
 
 

@@ -51,7 +51,9 @@ def _catalogue(code: str) -> dict[str, str]:
         return {}
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=code)
-    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    # A singular message (a str id) has a str translation; plural ones (tuple ids) are not used here.
+    return {m.id: m.string for m in catalog
+            if m.id and isinstance(m.id, str) and m.string and isinstance(m.string, str) and not m.fuzzy}
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ from intake.facts import CASE_KEY_KINDS
 from intake.form import Form, FormError, load_form
 from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case, OriginId, Urgency, WithheldClass
 from intake.policy.urgency import URGENCY_ORDER as _URGENCY_ORDER
+from intake.sources import Source  # shared with intake.measures (its own module: no cycle)
 
 __all__ = ["DERIVED_KEY_KINDS", "KEY_KINDS", "KNOWLEDGE_DIR", "LIKELIHOOD_ORDER", "URGENCY_ORDER", "KnowledgeBase", "KnowledgeError", "Rule",
            "load_knowledge"]
@@ -51,20 +52,6 @@ class KnowledgeError(ConfigurationError):
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Source(_Record):
-    cite: str
-    authors: str
-    year: int
-    title: str
-    published: str
-    verified: bool = True
-    note: str | None = None
-
-    @property
-    def citation(self) -> str:
-        return self.cite if self.verified else f"{self.cite} (figure unverified)"
 
 
 class Finding(_Record):

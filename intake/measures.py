@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from intake.knowledge import Source  # one source record for the whole knowledge base
+from intake.sources import Source  # one source record for the whole knowledge base
 
 __all__ = [
     "MEASURES_FILE",
@@ -337,8 +337,8 @@ def _apply(rule: ScoreRule, m: Measure, values: dict[str, int], item_ids: list[s
             return _Unscored(f"needs the {', '.join(missing)} score{'s' if len(missing) > 1 else ''}")
         return _round(sum(scores[s] for s in rule.of or []) / len(rule.of or []), rule.round)
     if rule.rule == "category":
-        needed = {k for case in rule.cases or [] for k in case.at_least}
-        missing = sorted(needed - set(scores))
+        cited = {k for case in rule.cases or [] for k in case.at_least}
+        missing = sorted(cited - set(scores))
         if missing:
             return _Unscored(f"needs the {', '.join(missing)} score{'s' if len(missing) > 1 else ''}")
         for case in rule.cases or []:

@@ -24,6 +24,7 @@ from intake.policy import visit
 from intake.policy.urgency import most_urgent_first
 from intake.policy.visit import red_flag_decides
 from reports.branding import Branding
+from reports.outcomes import OutcomeLine, outcome_lines
 
 __all__ = [
     "FindingGroup",
@@ -218,7 +219,7 @@ class Summary:
     references: tuple[Reference, ...]
     disclaimer: str
     knowledge_version: str
-    outcomes: tuple = ()  # reports.outcomes.OutcomeLine, one per measure completed
+    outcomes: tuple[OutcomeLine, ...] = ()  # one per measure completed
     #: When a referral decides the visit: the sentence that says so, and how many examination gaps are not proposed.
     deciding: str | None = None
     gaps_held: int = 0
@@ -551,8 +552,6 @@ def build_summary(
 ) -> Summary:
     """The clinician summary's content, in reading order (`previous_outcomes`: measure -> scores
     at the patient's previous visit, for the change against each MCID)."""
-    from reports.outcomes import outcome_lines
-
     header = _header(case, branding, "Clinician summary", date, practitioner, registration)
     found = _findings(case, kb)
     flags = tuple(most_urgent_first(_red_flag(kb, f) for f in assessment.red_flags))

@@ -1,4 +1,4 @@
-"""The outcome-measures section of the clinician summary: model (plain data) and flowables.
+"""The outcome-measures section of the clinician summary: its model (plain data; reports.summary draws it).
 
 Each measure the patient completed: its interpretation, who reported it, the change since the
 previous visit against the instrument's MCID, the plan it points to (STarT Back), and the
@@ -14,7 +14,7 @@ from typing import Any
 from intake.measures import change
 from intake.models import Assessment
 
-__all__ = ["OutcomeLine", "outcome_lines", "outcome_section"]
+__all__ = ["OutcomeLine", "outcome_lines"]
 
 
 @dataclass(frozen=True)
@@ -41,23 +41,3 @@ def outcome_lines(assessment: Assessment, previous: Mapping[str, Mapping[str, An
             changes=changes, plan=plan, attribution=o.attribution, citations=tuple(o.citations),
         ))
     return tuple(out)
-
-
-def outcome_section(lines: tuple[OutcomeLine, ...], st, width: float) -> list:
-    """Flowables for the summary (nothing when no measure was completed)."""
-    from reportlab.platypus import CondPageBreak
-
-    from reports.pages import P
-
-    if not lines:
-        return []
-    out: list = [CondPageBreak(80), P("Outcome measures", st.h1)]
-    for line in lines:
-        extra = " · ".join(x for x in (line.title, line.reported) if x)
-        out.append(P(line.interpretation + (f" ({extra})" if extra else ""), st.body))
-        for text in line.changes:
-            out.append(P(f"Since the previous visit: {text}", st.body))
-        if line.plan:
-            out.append(P(f"Plan: {line.plan}", st.body))
-        out.append(P(f"{line.attribution} Sources: {'; '.join(line.citations)}.", st.small))
-    return out

@@ -19,7 +19,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, T
 from intake.policy.visit import red_flag_decides
 from reports.bodychart import body_chart
 from reports.content import FindingGroup, Step, Summary
-from reports.outcomes import outcome_section
+from reports.outcomes import OutcomeLine
 from reports.pages import MARGIN, Letterhead, P, build_pdf
 from reports.para import Grid, Para
 from reports.recorded import Recorded
@@ -39,6 +39,22 @@ def _badge(text: str, colour) -> str:
 
 def _cites(citations: tuple[str, ...]) -> str:
     return "; ".join(citations) if citations else "no source recorded"
+
+
+def _outcome_section(lines: tuple[OutcomeLine, ...], st, width: float) -> list:
+    """The outcome measures (nothing when no measure was completed)."""
+    if not lines:
+        return []
+    out: list = [CondPageBreak(80), P("Outcome measures", st.h1)]
+    for line in lines:
+        extra = " · ".join(x for x in (line.title, line.reported) if x)
+        out.append(P(line.interpretation + (f" ({extra})" if extra else ""), st.body))
+        for text in line.changes:
+            out.append(P(f"Since the previous visit: {text}", st.body))
+        if line.plan:
+            out.append(P(f"Plan: {line.plan}", st.body))
+        out.append(P(f"{line.attribution} Sources: {'; '.join(line.citations)}.", st.small))
+    return out
 
 
 def _step_markup(step: Step) -> str:
@@ -488,7 +504,7 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     story += _red_flag_box(s, st, width)
     story += _precautions(s, st, width)
     story += _overview(s, st, width)
-    story += outcome_section(s.outcomes, st, width)  # outcome scores belong to the overview
+    story += _outcome_section(s.outcomes, st, width)  # outcome scores belong to the overview
     story += [PageBreak(), P("Appendix: the reasoning, every finding and the references", st.title)]
     story += _differential(s, st, width)
     story += [Spacer(1, 8), KeepTogether(_body_chart(s, st, width))]

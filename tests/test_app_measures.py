@@ -58,7 +58,7 @@ def test_patient_reported_answers_are_marked_until_confirmed():
 
 
 def test_a_case_files_outcomes_round_trip_through_the_step():
-    from intake.ui.step_measures import answers_from_outcomes, outcome_entries
+    from intake.ui.outcome_answers import answers_from_outcomes, outcome_entries
 
     entries = [{"measure": "psfs", "activities": ["walking", "stairs"], "answers": {"1": 3, "2": 5}},
                {"measure": "odi", "date": "2026-11-30", "answers": ODI_CODES, "reported_by": "patient"}]

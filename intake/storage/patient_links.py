@@ -200,7 +200,8 @@ class PatientLinks:
 
     # ------------------------------------------------------------ the patient
 
-    def _usable(self, session, token: str, *, now: datetime) -> PatientLinkRow:
+    def _usable(self, session, token: str, *, now: datetime) -> tuple[PatientLinkRow, DraftRow]:
+        """The link and the draft it answers, if the link can be used now (else LinkRefused)."""
         if self.throttle.blocked():
             raise LinkRefused("throttled")
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
@@ -219,25 +220,23 @@ class PatientLinks:
         draft = session.get(DraftRow, row.draft_id)
         if draft is None or draft.clinic_id != row.clinic_id:
             raise LinkRefused("revoked", row.language)  # the draft was filed or deleted: nothing left to answer
-        return row
+        return row, draft
 
     def open(self, token: str) -> PatientLink:
         """The link, if it can be used now (else LinkRefused with the reason). Audited as a view."""
         with self.db.transaction() as session:
-            row = self._usable(session, token, now=_now())
+            row, draft = self._usable(session, token, now=_now())
             row.opens += 1
             audit.write(session, actor=None, action="view", kind="patient_link", record_id=row.draft_id,
                         clinic_id=row.clinic_id, username=PATIENT_ACTOR, detail={"link": row.id})
-            draft = session.get(DraftRow, row.draft_id)
-            form = (json.loads(draft.answers or "{}").get("patient_form") or {}) if draft else {}
+            form = json.loads(draft.answers or "{}").get("patient_form") or {}
             return PatientLink(id=row.id, language=row.language, measures=tuple(json.loads(row.measures or "[]")),
                                expires=row.expires, answers=form)
 
     def save(self, token: str, form: dict[str, Any]) -> None:
         """Store the patient's answers as given and merge them into the draft, marked patient-reported."""
         with self.db.transaction() as session:
-            row = self._usable(session, token, now=_now())
-            draft = session.get(DraftRow, row.draft_id)
+            row, draft = self._usable(session, token, now=_now())
             answers = json.loads(draft.answers or "{}")
             answers = merge_patient_answers(answers, form)
             answers["patient_form"] = form
@@ -249,7 +248,7 @@ class PatientLinks:
     def send(self, token: str) -> None:
         """The patient has finished: the link is used up; the clinic sees the draft's answers."""
         with self.db.transaction() as session:
-            row = self._usable(session, token, now=_now())
+            row, _draft = self._usable(session, token, now=_now())
             row.used_at = _now()
             audit.write(session, actor=None, action="update", kind="patient_link", record_id=row.draft_id,
                         clinic_id=row.clinic_id, username=PATIENT_ACTOR, detail={"link": row.id, "sent": True})

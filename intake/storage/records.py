@@ -374,7 +374,7 @@ class Records:
                     "outcome_scores": outcome_text(row.outcome_scores),
                 }
 
-    def outcome_history(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv") -> list[tuple[str, datetime, str]]:
+    def outcome_history(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv") -> builtins.list[tuple[str, datetime, str]]:
         """(pseudonym, assessed at, outcome tokens) of every matching record with a score, for the
         clinic's service audit; audited as one export (no names, no answers)."""
         _require_clinical(principal)

@@ -17,6 +17,7 @@ from typing import Any
 from intake.engine import screening_applies
 from intake.loader import CaseError, validate_case
 from intake.models import RED_FLAG_KEYS, Assessment, Case
+from intake.ui.outcome_answers import outcome_entries
 
 __all__ = ["Evaluation", "build_case_data", "evaluate", "problem_path"]
 
@@ -74,8 +75,6 @@ def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
     notes = answers.get("notes")
     if isinstance(notes, str) and notes.strip():
         data["notes"] = notes
-    from intake.ui.step_measures import outcome_entries  # the measures step owns how they are kept
-
     outcomes = outcome_entries(answers)
     if outcomes:
         data["outcomes"] = outcomes

@@ -20,6 +20,7 @@ from typing import Any
 import streamlit as st
 
 from intake.storage.store import ClinicStore, Draft, Store, database_url
+from intake.ui.outcome_answers import answers_from_outcomes
 
 __all__ = [
     "STEPS",
@@ -252,8 +253,6 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
         if part != "case_format":
             fresh[part] = copy.deepcopy(value)
     if isinstance(fresh.get("outcomes"), list):  # a case file's outcomes, as the measures step keeps them
-        from intake.ui.step_measures import answers_from_outcomes
-
         fresh["outcomes"] = answers_from_outcomes(fresh["outcomes"])
     fresh.setdefault("exam", {}).setdefault("tests", {})
     ss.answers = fresh

@@ -15,12 +15,12 @@ import streamlit as st
 from intake.measures import Measure, MeasureError, change, load_measures, score
 from intake.ui import state
 from intake.ui.evaluation import Evaluation
+from intake.ui.outcome_answers import PSFS_SLOTS, outcome_entries
 
 __all__ = ["CHOICE_PATH", "PENDING_PATH", "charts", "outcome_entries", "render", "show_outcomes"]
 
 CHOICE_PATH = "outcome_choice"
 PENDING_PATH = "patient_reported"  # measure id -> True while the practitioner has not confirmed
-PSFS_SLOTS = 5
 
 
 def _on_choice() -> None:
@@ -75,51 +75,6 @@ def _psfs(m: Measure) -> None:
                 _code_widget(m, str(slot), f"Rating for activity {slot}")
         if not state.get_answer(path):
             break
-
-
-def answers_from_outcomes(outcomes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Case-format `outcomes` (a list) as the step keeps them: measure -> answers (and named activities)."""
-    out: dict[str, Any] = {}
-    for entry in outcomes:
-        kept: dict[str, Any] = {"answers": dict(entry.get("answers") or {})}
-        if entry.get("activities") is not None:
-            kept["named"] = {str(n): name for n, name in enumerate(entry["activities"], start=1)}
-        for key in ("reported_by", "date"):
-            if entry.get(key):
-                kept[key] = str(entry[key])
-        out[entry["measure"]] = kept
-    return out
-
-
-def outcome_entries(answers: dict[str, Any]) -> list[dict[str, Any]]:
-    """The draft's measures as case-format `outcomes` entries, in the knowledge base's order."""
-    out: list[dict[str, Any]] = []
-    stored = answers.get("outcomes") or {}
-    for measure_id in load_measures().measures:
-        given = stored.get(measure_id)
-        if not isinstance(given, dict):
-            continue
-        entry: dict[str, Any] = {"measure": measure_id}
-        codes = dict(given.get("answers") or {})
-        if given.get("named") is not None:
-            names = given["named"]
-            activities = []
-            for slot in range(1, PSFS_SLOTS + 1):
-                if not names.get(str(slot)):
-                    break
-                activities.append(names[str(slot)])
-            entry["activities"] = activities
-            codes = {k: v for k, v in codes.items() if k.isdigit() and int(k) <= len(activities)}
-            if not activities:
-                continue
-        if not codes and "activities" not in entry:
-            continue
-        entry["answers"] = codes
-        for key in ("date", "reported_by"):
-            if given.get(key):
-                entry[key] = given[key]
-        out.append(entry)
-    return out
 
 
 def _live(m: Measure, entry: dict[str, Any] | None) -> None:
