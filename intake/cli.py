@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from intake.engine import assess
 from intake.errors import ConfigurationError, IntakeError, InvalidInput, NotAllowed
@@ -353,10 +354,11 @@ def _pdf(args: argparse.Namespace) -> int:
     import reports  # heavy (fonts); imported only for this command
 
     case = load_case(args.case)
-    render = {"report": reports.render_summary, "handout": reports.render_handout,
-              "referral": reports.render_referral}[args.document]
+    renderers: dict[str, Callable[..., bytes]] = {"report": reports.render_summary, "handout": reports.render_handout,
+                                                  "referral": reports.render_referral}
+    render = renderers[args.document]
     assessment = assess(case)
-    extra = {}
+    extra: dict[str, Any] = {}
     if getattr(args, "exercises", None) is not None:
         from reports.content import HandoutChoiceError, check_handout_choice, handout_choices
 

@@ -166,7 +166,7 @@ def _reads_alone(when: dict, op: str, key: str) -> bool:
     if when == {op: key}:
         return True
     parts = when.get("all") if isinstance(when, dict) and len(when) == 1 else None
-    return bool(parts) and parts[0] == {op: key}
+    return isinstance(parts, list) and bool(parts) and parts[0] == {op: key}
 
 
 def _accuracy(key: str, kb: KnowledgeBase, record: EvidenceRecord | None) -> list[Accuracy]:
