@@ -27,14 +27,17 @@ from intake.models import Assessment, Case
 
 __all__ = [
     "CASE_KEY_SYSTEM",
+    "NONE_CODE",
     "QUESTIONNAIRE_URL",
     "SDC_QUESTIONNAIRE",
     "SDC_RESPONSE",
     "VISIT_DATE_EXTENSION",
     "Question",
+    "answer_options",
     "answer_system",
     "canonical",
     "narrative",
+    "parents",
     "questionnaire",
     "questionnaire_response",
     "questions",

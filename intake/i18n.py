@@ -15,7 +15,15 @@ from pathlib import Path
 import yaml
 from babel.messages.pofile import read_po
 
-__all__ = ["LOCALE_DIR", "Language", "Translator", "languages", "patient_form", "translator"]
+__all__ = [
+    "LOCALE_DIR",
+    "Language",
+    "Translator",
+    "languages",
+    "patient_form",
+    "resolve",
+    "translator",
+]
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 FORM_FILE = Path(__file__).parent / "knowledge" / "patient_form.yaml"

@@ -28,6 +28,7 @@ __all__ = [
     "MeasureError",
     "Measures",
     "ScoreChange",
+    "ScoreRule",
     "change",
     "check_answers",
     "load_measures",

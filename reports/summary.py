@@ -141,7 +141,8 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
 
 def _overview(s: Summary, st: Styles, width: float) -> list:
     """Page 1 for a colleague in 30 seconds: the impression, the findings that matter, the plan."""
-    out: list = [P("Impression (provisional)", st.h1)]
+    # Provisional only when a red flag decides the visit (differential_provisional): never a blanket hedge.
+    out: list = [P("Impression (provisional)" if s.provisional_note else "Impression", st.h1)]
     if s.deciding:
         out.append(P(s.deciding, st.body_bold))
     if not s.origins:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_app_support import EMERGENCY_CASE, answers_of, goto, new_app, texts
 
-from intake.models import RED_FLAG_KEYS
+from intake.models import RED_FLAG_KEYS, TESTS
 from intake.ui.fields import kb
 
 
@@ -39,7 +39,9 @@ def test_review_says_the_referral_decides_and_lists_only_red_flag_gaps():
     assert shown.find("A red flag decides this visit") < shown.find("Origins, most likely first")
     gaps = shown.split("Gaps: still not asked")[1]
     assert kb().label("fever_or_unwell") in gaps
-    assert "not proposed: the referral decides this visit" in gaps
+    assert "Only the red-flag questions still unasked are listed." in gaps
+    exam_labels = [kb().label(t) for t in TESTS]
+    assert not [label for label in exam_labels if f"**{label}**" in gaps]  # no examination is proposed
     assert kb().label("faber") not in gaps.split("not proposed")[0]
 
 

@@ -87,10 +87,13 @@ def test_fhir_carries_the_new_questions_with_their_types():
     assert items["exam.tests.hop_test"].type == "choice"
     case = load_case(V2)
     response = json.loads(questionnaire_response(case, assess(case)).model_dump_json())
-    answers = {i["linkId"]: i["answer"] for g in response["item"] for i in g["item"]}
+    def leaves(items):
+        for i in items:
+            yield from leaves(i["item"]) if "item" in i else [i]
+    answers = {i["linkId"]: i["answer"] for i in leaves(response["item"])}
     assert answers["patient.language"] == [{"valueString": "pt-BR"}]
-    assert answers["exam.neuro_deficit_level"] == [{"valueCoding": {"code": "upper_lumbar"}}]
-    assert answers["exam.tests.aslr"] == [{"valueCoding": {"code": "positive"}}]
+    assert [a["valueCoding"]["code"] for a in answers["exam.neuro_deficit_level"]] == ["upper_lumbar"]
+    assert [a["valueCoding"]["display"] for a in answers["exam.tests.aslr"]] == ["Positive"]  # SNOMED CT qualifier
     assert answers["history.minor_fall"] == [{"valueBoolean": False}]
     assert response["authored"] == "2026-11-30"
     assert {"url": "urn:hip-intake:differential-provisional", "valueBoolean": False} in response["extension"]

@@ -86,6 +86,7 @@ def test_unasked_red_flag_questions_are_named_as_gaps():
 def test_every_red_flag_at_once_still_fits_one_page_and_names_each():
     data = load_case(CES).to_data()
     data["red_flags"] = dict.fromkeys(RED_FLAG_KEYS, True)
+    data["case_format"] = 2  # every red-flag question, version 2's included
     data["patient"]["sex"] = "female"
     case = Case.model_validate(data)
     a = assess(case)
