@@ -18,7 +18,13 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from intake.measures import Measure, ScoreRule, change, load_measures
 from intake.models import Assessment, Case
 
-__all__ = ["MEASURE_SYSTEM", "measure_questionnaire", "measure_resources", "questionnaire_url"]
+__all__ = [
+    "CALCULATED",
+    "MEASURE_SYSTEM",
+    "measure_questionnaire",
+    "measure_resources",
+    "questionnaire_url",
+]
 
 MEASURE_SYSTEM = "urn:hip-intake:outcome-measure-score"
 CALCULATED = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"

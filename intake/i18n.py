@@ -20,6 +20,7 @@ __all__ = [
     "Language",
     "Translator",
     "languages",
+    "message_ids",
     "patient_form",
     "resolve",
     "translator",

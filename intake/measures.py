@@ -27,6 +27,7 @@ __all__ = [
     "Measure",
     "MeasureError",
     "Measures",
+    "MeasuresError",
     "ScoreChange",
     "ScoreRule",
     "change",

@@ -27,6 +27,7 @@ from reports.text import markup, plain
 __all__ = [
     "BOTTOM",
     "MARGIN",
+    "TOP",
     "Letterhead",
     "NoRunningHeader",
     "P",
