@@ -389,7 +389,9 @@ def _fhir(args: argparse.Namespace) -> int:
     assessment = assess(case)
     try:
         branding = reports.load_branding()
-        letter = reports.render_summary(letter_case(case), assessment, practitioner=args.practitioner, branding=branding)
+        letter = reports.render_referral(letter_case(case), assessment, practitioner=args.practitioner, branding=branding)
+    except reports.NoReferral:
+        letter = None  # nothing to refer, so no letter goes with the answers
     except reports.BrandingError as exc:
         raise ConfigError(str(exc)) from None
     made = bundle(case, assessment, kind=args.bundle, sender=sender_from_branding(branding, args.practitioner), letter=letter)

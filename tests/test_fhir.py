@@ -324,7 +324,7 @@ def test_name_never_leaves_in_fhir_letter_included_and_export_is_deterministic()
     from intake.fhir_bundle import letter_case
 
     case = load_case({"case_format": 1, "patient": {"age": 30, "name": "Zoë O'Brien"}, "red_flags": {"saddle_anaesthesia": True}})
-    letter = reports.render_summary(letter_case(case), assess(case))
+    letter = reports.render_referral(letter_case(case), assess(case))  # the one-page letter
     first = bundle(case, assess(case), letter=letter, authored=WHEN).model_dump_json()
     assert "Zoë" not in first and "Brien" not in first
     pdf = PdfReader(io.BytesIO(letter))

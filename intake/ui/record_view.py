@@ -89,7 +89,11 @@ def _makers(record: Record, case: Case, assessment: Assessment,
     clinic = state.store().principal.clinic_name  # read here, in the session: the download runs on another thread
 
     def fhir_json() -> str:
-        letter = reports.render_summary(fhir_bundle.letter_case(case, patient), assessment, practitioner=who, date=when)
+        try:  # the one-page referral letter goes with the referral; with nothing to refer there is none
+            letter: bytes | None = reports.render_referral(fhir_bundle.letter_case(case, patient), assessment,
+                                                           practitioner=who, date=when)
+        except reports.NoReferral:
+            letter = None
         return _fhir_bundle(record, clinic, case, assessment, patient, letter, earlier)
 
     return {
@@ -102,7 +106,7 @@ def _makers(record: Record, case: Case, assessment: Assessment,
 
 
 def _fhir_bundle(record: Record, clinic: str, case: Case, assessment: Assessment, patient: fhir_bundle.IdentifiedPatient | None,
-                 letter: bytes, previous_outcomes: dict | None = None) -> str:
+                 letter: bytes | None, previous_outcomes: dict | None = None) -> str:
     """A transaction Bundle (safe to send twice) from the clinic as filed: pseudonym (or, for a clinic with
     identified referrals, the named patient), requester, letter, and each outcome score's change since the
     previous visit."""
