@@ -90,7 +90,7 @@ def test_what_if_on_the_review_side_by_side_then_applied(server: Server, context
     box = page.locator(".st-key-w-exam-tests-resisted_external_derotation")
     expect(box.get_by_role("radio", name="Positive", exact=True)).to_have_attribute("aria-checked", "true")
     # the evidence of a test used on the review opens from there, and Back returns
-    choose(page, "Go to step", "7 Review")
+    choose(page, "Go to step", "8 Review")
     heading(page, "Review")
     idle(page)
     page.locator('[class*="st-key-ev-origin1-"][class*="-scour"] button').first.click()  # in the leading origin
