@@ -44,7 +44,9 @@ def test_page_one_is_the_overview_and_the_numbers_are_in_the_appendix(documents)
     pages = docs["summary"]
     first = 1 if a.referral in ("emergency", "urgent") else 0
     overview = pages[first]
-    for section in ("Impression (provisional)", "Key findings", "Plan", "Safety-netting"):
+    impression = "Impression (provisional)" if a.differential_provisional else "Impression"  # provisional only then
+    assert (impression in overview) and (a.differential_provisional or "(provisional)" not in overview)
+    for section in ("Key findings", "Plan", "Safety-netting"):
         assert section in overview, section
     for origin in a.origins:
         assert " ".join(origin.label.split()) in overview
