@@ -31,9 +31,11 @@ from intake.ui import (  # noqa: E402
     practice_state,
     reasoning,
     records_page,
+    refusals,
     state,
     step_hip,
     step_history,
+    step_measures,
     step_palpation,
     step_patient,
     step_red_flags,
@@ -46,10 +48,15 @@ from intake.ui.evaluation import evaluate  # noqa: E402
 
 STEP_PAGES = {
     "patient": step_patient, "red_flags": step_red_flags, "history": step_history, "hip": step_hip,
-    "spine": step_spine, "palpation": step_palpation, "review": step_review, "reports": step_reports,
+    "spine": step_spine, "palpation": step_palpation, "measures": step_measures, "review": step_review, "reports": step_reports,
 }
 
 style.apply()
+if st.query_params.get("patient"):  # the patient's own page: no sign-in, nothing else reachable
+    from intake.ui import patient_page  # only this page needs it: the clinicians' first screen does not wait for it
+
+    patient_page.render(st.query_params["patient"])
+    st.stop()
 try:
     principal = auth.require()  # the sign-in page stops the run here until someone signs in
 except StoreUnavailable as down:  # the sign-in page itself needs the database
@@ -69,6 +76,10 @@ with st.sidebar:
     with key:
         account.password_popover()
     leave.button("", on_click=auth.sign_out, icon=":material/logout:", key="side:signout", help="Sign out")
+    if intake_mode:  # the live reasoning first, so it is in view without scrolling (1280 x 800)
+        reasoning.save_status()
+        reasoning.sidebar_panel(ev)
+        st.divider()
     modes.switch()
     evidence_page.sidebar_button()
     if intake_mode:
@@ -78,8 +89,6 @@ with st.sidebar:
                     help="Start a new assessment; this one stays in Drafts.")
         right.button("Drafts", on_click=lambda: st.session_state.update(view="drafts"), icon=":material/folder_open:",
                      key="side:drafts", width="stretch", help="Resume or delete a draft, or start from a case file.")
-        reasoning.save_status()
-        reasoning.sidebar_panel(ev)
 
 if intake_mode:
     reasoning.red_flag_banner(ev)
@@ -93,22 +102,24 @@ with st.container():  # always drawn, so nothing below moves when a message come
         filing.notice()  # what was just filed, with a way to open it
 
 try:
-    if evidence_page.is_open():
-        evidence_page.render()  # over any mode; Back returns to where the practitioner was
-    elif not intake_mode:
-        modes.render()  # practice (case list, case, feedback) or the instructor page
-    elif st.session_state.view == "drafts":
-        drafts.render()
-    else:
-        navigation.progress()
-        st.header(state.STEP_TITLES[st.session_state.step])
-        STEP_PAGES[st.session_state.step].render(ev)
-        ask_next.focus_pending()
-        navigation.back_next()
-        reasoning.disclaimer()
-        navigation.scroll_to_top_on_step_change()
+    with refusals.shown():  # the one catch of intake.errors: a refusal is a message, not a traceback
+        if evidence_page.is_open():
+            evidence_page.render()  # over any mode; Back returns to where the practitioner was
+        elif not intake_mode:
+            modes.render()  # practice (case list, case, feedback) or the instructor page
+        elif st.session_state.view == "drafts":
+            drafts.render()
+        else:
+            navigation.progress()
+            st.header(state.STEP_TITLES[st.session_state.step])
+            STEP_PAGES[st.session_state.step].render(ev)
+            ask_next.focus_pending()
+            navigation.back_next()
+            reasoning.disclaimer()
+            navigation.scroll_to_top_on_step_change()
 except StoreUnavailable as down:  # a page that reads the database while it is away: a note, never the error page
     st.warning(guard.unavailable_note(down), icon=":material/cloud_off:")
 
+navigation.close_sidebar_on_phone_after_page_change()
 if intake_mode:
     state.settle()  # whatever this run itself changed (a loaded case, a resumed draft) reaches the draft

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "e2e")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "e2e"), str(ROOT / "tests")]  # the e2e conftest first
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, TABLET, USERNAME, Server  # noqa: E402
 

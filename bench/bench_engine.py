@@ -38,7 +38,7 @@ def main() -> None:
     from intake.knowledge import load_knowledge
 
     kb = load_knowledge()
-    paths = sorted((ROOT.parent / "shared" / "cases").glob("*.yaml")) + sorted((ROOT / "intake" / "cases").glob("*.yaml"))
+    paths = sorted((ROOT / "intake" / "cases" / "examples").glob("*.yaml")) + sorted((ROOT / "intake" / "cases").glob("*.yaml"))
     cases = [load_vignette(p)[0] for p in paths]
     for case in cases:  # warm
         assess(case, kb)

@@ -109,7 +109,7 @@ def cases():
 
     out = []
     for n, stem in enumerate(STEMS):
-        data = yaml.safe_load((ROOT.parent / "shared" / "cases" / f"{stem}.yaml").read_text(encoding="utf-8"))
+        data = yaml.safe_load((ROOT / "intake" / "cases" / "examples" / f"{stem}.yaml").read_text(encoding="utf-8"))
         data.pop("expected", None)
         data["patient"]["name"] = f"{FIRST[n]} {SYLLABLES[n].title()}{SYLLABLES[-n - 1]}"
         case = load_case(data)

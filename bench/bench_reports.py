@@ -40,7 +40,7 @@ from reports.batch import render_many
 from reports.para import clear_caches
 from reports.styles import BOLD, REGULAR
 
-CASES = sorted((Path(__file__).resolve().parent.parent.parent / "shared" / "cases").glob("*.yaml"))
+CASES = sorted((Path(__file__).resolve().parents[1] / "intake" / "cases" / "examples").glob("*.yaml"))
 if not CASES:
     CASES = sorted(Path("/work/shared/cases").glob("*.yaml"))
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from intake.facts import LIST_FIELDS
 from intake.form import default_form
+from intake.models import version_2_fields_in
 
 __all__ = ["answer_in", "answer_values", "case_path", "is_test", "section_of", "with_answer"]
 
@@ -63,14 +64,21 @@ def with_answer(data: dict, key: str, answer: Any) -> dict:
             node[leaf] = [v for v in chosen if v != value]
         if node[leaf] is None:
             del node[leaf]
-        return out
+        return _format_for(out)
     if answer is None:
         node.pop(leaf, None)
     elif field in _TESTS and isinstance(answer, bool):
         node[leaf] = "positive" if answer else "negative"
     else:
         node[leaf] = answer
-    return out
+    return _format_for(out)
+
+
+def _format_for(data: dict) -> dict:
+    """A version-1 case given a version-2 answer becomes a version-2 case (version 2 only adds fields)."""
+    if data.get("case_format") == 1 and version_2_fields_in(data):
+        data["case_format"] = 2
+    return data
 
 
 def answer_values(key: str) -> tuple[str, ...]:

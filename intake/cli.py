@@ -1,4 +1,4 @@
-"""Command line: assess, validate, and print reports for version-1 cases; administer the database
+"""Command line: assess, validate, and print reports for cases (format versions 1 and 2); administer the database
 (migrate, back up and restore, add clinics and accounts, apply retention periods).
 
 Exit status: 0 on success, 2 for invalid input (a case, a backup file, an unknown clinic, an
@@ -12,14 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from intake.engine import assess
+from intake.errors import ConfigurationError, IntakeError, InvalidInput, NotAllowed
 from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
+from intake.policy.roles import ROLES
 
 __all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
 
@@ -27,15 +30,15 @@ __all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
 CLI_USER = "command line"
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigurationError):
     """A configuration file (e.g. clinic branding) is wrong; the message names the field."""
 
 
-class UsageError(ValueError):
+class UsageError(InvalidInput):
     """The request cannot be met as given (exit 2); the message names the problem."""
 
 
-class CommandError(RuntimeError):
+class CommandError(IntakeError, RuntimeError):
     """Something went wrong that is not the input's fault, e.g. the database is unreachable (exit 1)."""
 
 
@@ -44,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except CaseError as exc:
+    except CaseError as exc:  # already names the file and each field
         print(exc, file=sys.stderr)
         return 2
-    except (ConfigError, UsageError) as exc:
+    except (InvalidInput, NotAllowed, ConfigurationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except CommandError as exc:
+    except IntakeError as exc:  # not the input's fault, e.g. the database is unreachable
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -73,26 +76,45 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="every candidate, not only the first 10")
     p.set_defaults(run=_next)
 
-    p = sub.add_parser("validate", help="check that case files are valid version-1 cases")
+    p = sub.add_parser("validate", help="check that case files are valid cases (format version 1 or 2)")
     p.add_argument("cases", type=Path, nargs="+")
     p.set_defaults(run=_validate)
 
-    for name, what in (("report", "clinician summary"), ("handout", "patient handout")):
+    for name, what in (("report", "clinician summary"), ("handout", "patient handout"),
+                       ("referral", "one-page referral letter")):
         p = sub.add_parser(name, help=f"write the {what} PDF for one case")
         p.add_argument("case", type=Path)
         p.add_argument("-o", "--output", type=Path, required=True, help="PDF file to write")
         p.add_argument("--paper", choices=("a4", "letter"), default="a4")
         p.add_argument("--practitioner", default=None, help="practitioner name printed on the report")
+        p.add_argument("--registration", default=None, help="the practitioner's professional registration")
+        if name == "handout":
+            p.add_argument("--exercises", default=None, metavar="ID,ID",
+                           help="the exercise and self-care ids to print (default: the choice that follows the findings)")
         p.set_defaults(run=_pdf, document=name)
 
-    p = sub.add_parser("fhir", help="write a FHIR R4 collection Bundle (QuestionnaireResponse + any ServiceRequest)")
+    p = sub.add_parser("fhir", help="write a FHIR R4 Bundle: answers, referrals, red flags, differential, letter")
     p.add_argument("case", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
+    p.add_argument("--bundle", choices=("collection", "transaction", "document"), default="collection",
+                   help="bundle type (transaction: conditional creates, safe to send twice)")
+    p.add_argument("--practitioner", default=None, help="the requesting practitioner (default: the clinic configuration)")
     p.set_defaults(run=_fhir)
+
+    p = sub.add_parser("from-fhir", help="turn a FHIR QuestionnaireResponse for the intake form into a case file")
+    p.add_argument("response", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="case file to write (YAML, or JSON for .json)")
+    p.set_defaults(run=_from_fhir)
 
     p = sub.add_parser("fhir-questionnaire", help="write the intake form as a FHIR R4 Questionnaire")
     p.add_argument("-o", "--output", type=Path, required=True, help="JSON file to write")
     p.set_defaults(run=_fhir_questionnaire)
+
+    p = sub.add_parser("score", help="score one outcome measure from a JSON file of answers (readable text, or --json)")
+    p.add_argument("measure", help="measure id: nprs, psfs, lefs, hoos12, hoos_ps, odi, start_back, ompq10")
+    p.add_argument("answers", type=Path, help='JSON: {"answers": {"1": 2, ...}} (and "activities" for PSFS)')
+    p.add_argument("--json", action="store_true", help="print the outcomes entry as JSON")
+    p.set_defaults(run=_score)
 
     p = sub.add_parser("batch-reports", help="write clinician summaries for many cases, using every core")
     p.add_argument("cases", type=Path, nargs="+")
@@ -134,7 +156,7 @@ def _admin_parsers(sub) -> None:
     q.add_argument("--clinic", required=True, help="the clinic's name")
     q.add_argument("--username", required=True)
     q.add_argument("--name", required=True, help="display name")
-    q.add_argument("--role", choices=("admin", "practitioner", "student"), default="practitioner")
+    q.add_argument("--role", choices=ROLES, default="practitioner")
     q.add_argument("--email", default=None, help="e-mail address for single sign-on")
     q.add_argument("--no-password", action="store_true", help="single sign-on only (needs --email)")
     q.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
@@ -148,25 +170,16 @@ def _admin_parsers(sub) -> None:
     p.set_defaults(run=_purge)
 
 
-@contextmanager
-def _database_errors(doing: str) -> Iterator[None]:
-    """Database and migration failures as CommandError (exit 1) with the driver's first line, no traceback."""
-    from alembic.util import CommandError as AlembicError
-    from sqlalchemy.exc import SQLAlchemyError
+def _database_errors(doing: str):
+    """Database and migration failures as an IntakeError (exit 1) with the driver's first line, no traceback."""
+    from intake.storage.failures import failures_named
 
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise CommandError(f"{doing}: {reason}") from None
-    except AlembicError as exc:
-        raise CommandError(f"{doing}: {exc}") from None
+    return failures_named(doing)
 
 
 @contextmanager
 def _store() -> Iterator:
     """The app's store on the app's database (migrated to the current schema, as the app does on start)."""
-    from intake.storage.accounts import AccountError
     from intake.storage.store import Store
 
     with _database_errors("cannot open the database"):
@@ -174,8 +187,6 @@ def _store() -> Iterator:
     try:
         with _database_errors("database error"):
             yield store
-    except AccountError as exc:
-        raise UsageError(str(exc)) from None
     finally:
         store.dispose()
 
@@ -203,34 +214,28 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _backup(args: argparse.Namespace) -> int:
     from intake.storage import Database
-    from intake.storage.backup import BackupError, backup
+    from intake.storage.backup import backup
 
-    try:
-        with _database_errors("cannot back up the database"):
-            db = Database(migrate=False)  # a backup never changes the schema it copies
-            try:
-                summary = backup(db, args.output, username=CLI_USER)
-            finally:
-                db.dispose()
-    except BackupError as exc:
-        raise UsageError(str(exc)) from None
+    with _database_errors("cannot back up the database"):
+        db = Database(migrate=False)  # a backup never changes the schema it copies
+        try:
+            summary = backup(db, args.output, username=CLI_USER)
+        finally:
+            db.dispose()
     print(f"wrote {args.output}: {summary.total:,} rows from {len(summary.rows)} tables (schema revision {summary.revision})")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
     from intake.storage import Database
-    from intake.storage.backup import BackupError, restore
+    from intake.storage.backup import restore
 
-    try:
-        with _database_errors("cannot restore the database"):
-            db = Database(migrate=False)  # restore migrates inside its own transaction
-            try:
-                summary = restore(db, args.backup, replace=args.replace, username=CLI_USER)
-            finally:
-                db.dispose()
-    except BackupError as exc:
-        raise UsageError(str(exc)) from None
+    with _database_errors("cannot restore the database"):
+        db = Database(migrate=False)  # restore migrates inside its own transaction
+        try:
+            summary = restore(db, args.backup, replace=args.replace, username=CLI_USER)
+        finally:
+            db.dispose()
     print(f"restored {args.backup} (taken {summary.created:%Y-%m-%d %H:%M} UTC, schema revision {summary.revision}): "
           f"{summary.total:,} rows")
     return 0
@@ -276,14 +281,10 @@ def _user_add(args: argparse.Namespace) -> int:
 
 
 def _user_password(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from intake.storage.accounts import normalise_username
-    from intake.storage.schema import PractitionerRow
 
     with _store() as store:
-        with store.db.reading() as session:
-            user_id = session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == normalise_username(args.username)))
+        user_id = store.accounts.id_of(args.username)
         if user_id is None:
             raise UsageError(f"no account with the username {normalise_username(args.username)!r}")
         store.accounts.set_password(None, user_id, _read_password(args))
@@ -340,12 +341,12 @@ def _validate(args: argparse.Namespace) -> int:
     status = 0
     for path in args.cases:
         try:
-            load_case(path)
+            case = load_case(path)
         except CaseError as exc:
             print(exc, file=sys.stderr)
             status = 2
         else:
-            print(f"{path}: valid version-1 case")
+            print(f"{path}: valid case (format version {case.case_format})")
     return status
 
 
@@ -353,22 +354,67 @@ def _pdf(args: argparse.Namespace) -> int:
     import reports  # heavy (fonts); imported only for this command
 
     case = load_case(args.case)
-    render = reports.render_summary if args.document == "report" else reports.render_handout
+    renderers: dict[str, Callable[..., bytes]] = {"report": reports.render_summary, "handout": reports.render_handout,
+                                                  "referral": reports.render_referral}
+    render = renderers[args.document]
+    assessment = assess(case)
+    extra: dict[str, Any] = {}
+    if getattr(args, "exercises", None) is not None:
+        from reports.content import HandoutChoiceError, check_handout_choice, handout_choices
+
+        wanted = [x.strip() for x in args.exercises.split(",") if x.strip()]
+        kb = load_knowledge()
+        try:
+            check_handout_choice(handout_choices(case, assessment, kb), wanted, kb)
+        except HandoutChoiceError as exc:
+            raise UsageError(f"--exercises: {exc}") from None
+        extra["self_care"] = wanted
     try:
-        data = render(case, assess(case), paper=args.paper, practitioner=args.practitioner)
+        data = render(case, assessment, paper=args.paper, practitioner=args.practitioner,
+                      registration=args.registration, **extra)
     except reports.BrandingError as exc:
         raise ConfigError(str(exc)) from None
+    except reports.NoReferral as exc:
+        raise UsageError(f"{args.case}: {exc}") from None
     args.output.write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return 0
 
 
 def _fhir(args: argparse.Namespace) -> int:
-    from intake.fhir import bundle
+    import reports  # the referral letter PDF goes in the bundle
+    from intake.fhir_bundle import bundle, letter_case, sender_from_branding
 
     case = load_case(args.case)
-    args.output.write_text(bundle(case, assess(case)).model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
-    print(f"wrote {args.output}")
+    assessment = assess(case)
+    try:
+        branding = reports.load_branding()
+        letter = reports.render_referral(letter_case(case), assessment, practitioner=args.practitioner, branding=branding)
+    except reports.NoReferral:
+        letter = None  # nothing to refer, so no letter goes with the answers
+    except reports.BrandingError as exc:
+        raise ConfigError(str(exc)) from None
+    made = bundle(case, assessment, kind=args.bundle, sender=sender_from_branding(branding, args.practitioner), letter=letter)
+    args.output.write_text(made.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
+    print(f"wrote {args.output} ({args.bundle} bundle, {len(made.entry or [])} resources)")
+    return 0
+
+
+def _from_fhir(args: argparse.Namespace) -> int:
+    import yaml
+
+    from intake.fhir_import import case_from_response
+
+    if args.response.stat().st_size > 1_000_000:
+        raise UsageError(f"{args.response}: larger than 1 MB; not a QuestionnaireResponse for this form")
+    case = case_from_response(args.response.read_text(encoding="utf-8-sig"), source=str(args.response))
+    data = case.to_data()
+    if args.output.suffix.lower() == ".json":
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} (case, age {case.patient.age})")
     return 0
 
 
@@ -377,6 +423,36 @@ def _fhir_questionnaire(args: argparse.Namespace) -> int:
 
     args.output.write_text(questionnaire().model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
     print(f"wrote {args.output}")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from intake.measures import MeasureError, score
+
+    try:
+        data = json.loads(args.answers.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{args.answers}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
+        raise UsageError(f'{args.answers}: expected {{"answers": {{"1": 2, ...}}}}')
+    unknown = sorted(set(data) - {"answers", "activities"})
+    if unknown:
+        raise UsageError(f"{args.answers}: unknown key {unknown[0]!r}; allowed: answers, activities")
+    activities = data.get("activities")
+    if activities is not None and not (isinstance(activities, list) and all(isinstance(a, str) for a in activities)):
+        raise UsageError(f"{args.answers}: `activities` must be a list of text")
+    try:
+        entry = score(args.measure, data["answers"], activities=activities)
+    except MeasureError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        shown = {k: entry[k] for k in ("measure", "scores", "valid", "interpretation", "not_scored")}
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        print(entry["interpretation"])
+        for name, value in entry["scores"].items():
+            print(f"  {name}: {value}")
+        print(f"Source: {'; '.join(entry['citations'])}. {entry['attribution']}")
     return 0
 
 
@@ -405,13 +481,17 @@ def render_text(case: Case, assessment: Assessment) -> str:
                       f"    Sources: {'; '.join(flag.citations)}"]
     else:
         lines.append(f"  {assessment.red_flag_note}")
-    lines += ["", "Differential (most likely first)"]
+    lines += ["", "Differential (most likely first)" + (", PROVISIONAL" if assessment.differential_provisional else "")]
+    if assessment.provisional_note:
+        lines.append(f"  {assessment.provisional_note}")
     for n, origin in enumerate(assessment.origins, 1):
         lines.append(f"  {n}. {origin.label}: {origin.likelihood} ({origin.probability:.0%})")
         for reason in origin.because:
             sign = "+" if reason.direction == "for" else "-"
             weight = f"x{reason.effect:.2f}" if reason.counted else f"covered by {reason.covered_by}"
             lines.append(f"       {sign} {reason.summary} [{weight}; {reason.evidence.replace('_', ' ')}; {'; '.join(reason.citations)}]")
+    if assessment.coexistence_note:
+        lines.append(f"  {assessment.coexistence_note}")
     if assessment.muscles:
         lines += ["", "Suspected muscles"]
         for muscle in assessment.muscles:
@@ -431,5 +511,12 @@ def render_text(case: Case, assessment: Assessment) -> str:
     if assessment.gaps:
         lines += ["", "Not asked or not tested"]
         lines += [f"  - {gap.label}: {gap.why}" for gap in assessment.gaps]
+    if assessment.outcomes:
+        lines += ["", "Outcome measures"]
+        for outcome in assessment.outcomes:
+            lines.append(f"  - {outcome.interpretation} [{'; '.join(outcome.citations)}]")
+            if outcome.plan:
+                lines.append(f"      plan: {outcome.plan['text']} [{'; '.join(outcome.plan['citations'])}]")
+            lines.append(f"      {outcome.attribution}")
     lines += ["", assessment.safety_net, "", assessment.disclaimer]
     return "\n".join(lines)

@@ -26,7 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["Condition", "ConditionError", "Evaluator", "Verdict", "compile_condition", "keys_in", "kleene_all", "kleene_any"]
+from intake.errors import ConfigurationError
+
+__all__ = ["BOOLEAN_OPS", "NUMBER_OPS", "VALUE_OPS", "Condition", "ConditionError", "Evaluator", "Verdict", "compile_condition", "keys_in",
+           "kleene_all", "kleene_any"]
 
 Facts = Mapping[str, Any]
 # A condition's value and, when it is true, the keys (in order, once each) that made it so.
@@ -40,7 +43,7 @@ VALUE_OPS = {"equals", "in"}
 NUMBER_OPS = {"at_least", "at_most", "above", "below"}
 
 
-class ConditionError(ValueError):
+class ConditionError(ConfigurationError):
     """A condition the language does not allow; the message names the operator or key."""
 
 

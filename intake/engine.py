@@ -9,31 +9,37 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from intake.conditions import Condition, kleene_all, kleene_any
 from intake.facts import LIST_FIELDS, case_facts
 from intake.form import default_form
-from intake.knowledge import LIKELIHOOD_ORDER, URGENCY_ORDER, KnowledgeBase, Rule, load_knowledge
+from intake.knowledge import LIKELIHOOD_ORDER, KnowledgeBase, Rule, load_knowledge
+from intake.measures import score
 from intake.models import (
     Assessment,
     Case,
     Gap,
     MuscleFinding,
     OriginFinding,
+    OutcomeScore,
     Reason,
     RedFlagFinding,
     TherapySuggestion,
     Withholding,
 )
+from intake.policy.urgency import URGENCY_ORDER, most_urgent_first
 
-__all__ = ["assess", "assess_facts", "derived_facts", "screening_applies", "strongest_in_groups"]
+__all__ = ["assess", "assess_facts", "derived_facts", "score_outcomes", "screening_applies", "strongest_in_groups"]
 
-Facts = dict[str, object]
+Facts = dict[str, Any]
 
 
 def assess(case: Case, kb: KnowledgeBase | None = None) -> Assessment:
     """Assess one case. Hip and spine often coexist, so several origins may be likely."""
-    return assess_facts(case_facts(case), kb)
+    assessment = assess_facts(case_facts(case), kb)
+    assessment.outcomes = score_outcomes(case)  # the measures are scored on their own, never as findings
+    return assessment
 
 
 def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_questions: bool = True) -> Assessment:
@@ -49,7 +55,11 @@ def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_question
     muscles, palpation_gaps = _muscles(facts, kb, expansions)
     withheld, cautions = _withholding(facts, kb, expansions)
     therapies = _therapies(origins, muscles, withheld, cautions, kb, facts, expansions)
-    gaps = _red_flag_gaps(facts, kb) + _test_gaps(facts, origins, kb) + palpation_gaps
+    if referral in kb.settings.stop_examination_for:
+        # The referral decides the visit: no examination is proposed, only the red flags still unasked.
+        gaps = [g for g in _red_flag_gaps(facts, kb) if g.kind == "red_flag"]
+    else:
+        gaps = _red_flag_gaps(facts, kb) + _test_gaps(facts, origins, kb) + palpation_gaps
     gaps = list({g.key: g for g in gaps}.values())
     precautions = [q.key for q in kb.screening.values() if q.kind == "precaution" and facts.get(q.key) is True]
     assessment = Assessment(
@@ -63,6 +73,8 @@ def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_question
         gaps=gaps,
         precautions=precautions,
         coexistence_note=_coexistence_note(origins, kb),
+        differential_provisional=referral in kb.settings.provisional_for,
+        provisional_note=_provisional_note(referral, kb),
         red_flag_note=_red_flag_note(red_flags, kb),
         safety_net=kb.settings.safety_net,
         disclaimer=kb.settings.disclaimer,
@@ -85,7 +97,17 @@ def derived_facts(facts: Facts, kb: KnowledgeBase, *, referral: bool = True) -> 
 
 
 def _referral(red_flags: list[RedFlagFinding]) -> str:
-    return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.get, default="none")
+    return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.__getitem__, default="none")
+
+
+def score_outcomes(case: Case) -> list[OutcomeScore]:
+    """Each completed measure scored by its instrument's own rules (intake/knowledge/measures.yaml)."""
+    out = []
+    for outcome in case.outcomes or []:
+        when = outcome.date or getattr(case, "visit_date", None)
+        entry = score(outcome.measure, outcome.answers, activities=outcome.activities, when=when)
+        out.append(OutcomeScore(**entry, reported_by=outcome.reported_by))
+    return out
 
 
 # ---------------------------------------------------------------- derived facts
@@ -122,6 +144,9 @@ def _findings(condition: Condition, facts: Facts, expansions: dict[str, list[str
     _, keys = condition.verdict(facts)
     out: list[str] = []
     for key in keys:
+        # An unasked answer (read by `missing`, e.g. "the hip was not replaced, or not asked") is never a finding.
+        if facts.get(key) is None and key not in expansions:
+            continue
         out.extend(expansions.get(key, [key]))
     return list(dict.fromkeys(out))
 
@@ -154,8 +179,7 @@ def _red_flags(facts: Facts, kb: KnowledgeBase) -> list[RedFlagFinding]:
                 citations=kb.citations(sources),
             )
         )
-    entries.sort(key=lambda e: -URGENCY_ORDER[e.urgency])
-    return entries
+    return most_urgent_first(entries)
 
 
 def _red_flag_note(red_flags: list[RedFlagFinding], kb: KnowledgeBase) -> str:
@@ -228,10 +252,25 @@ def _origins(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) 
     return found
 
 
-def _coexistence_note(origins: list[OriginFinding], kb: KnowledgeBase) -> str | None:
-    if sum(o.likelihood == "likely" for o in origins) < 2:
+def _provisional_note(referral: str, kb: KnowledgeBase) -> str | None:
+    if referral not in kb.settings.provisional_for:
         return None
-    return f"{kb.settings.coexistence_note} ({'; '.join(kb.citations(kb.settings.coexistence_sources))})"
+    return f"{kb.settings.provisional_note.strip()} ({'; '.join(kb.citations(kb.settings.provisional_sources))})"
+
+
+def _coexistence_note(origins: list[OriginFinding], kb: KnowledgeBase) -> str | None:
+    """Name the likely sources together, with what is known about each pair of them."""
+    likely = [o for o in origins if o.likelihood == "likely"]
+    if len(likely) < 2:
+        return None
+    ids = {o.id for o in likely}
+    pairs = [p for p in kb.settings.coexistence_pairs if set(p.origins) <= ids]
+    notes = [p.note for p in pairs] or [kb.settings.coexistence_note.strip()]
+    sources = list(dict.fromkeys(s for p in pairs for s in p.sources)) or list(kb.settings.coexistence_sources)
+    labels = [o.label for o in likely]
+    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    text = " ".join([f"More than one source looks likely: {named}.", *notes, kb.settings.coexistence_advice.strip()])
+    return f"{text} ({'; '.join(kb.citations(sources))})"
 
 
 # ---------------------------------------------------------------- muscles
@@ -313,7 +352,7 @@ def _therapies(
         blocking.setdefault(item.id, item)
     out = []
     for therapy in kb.therapies.values():
-        targets = [o for o, least in therapy.suggest_for_origins.items() if likelihood[o] >= LIKELIHOOD_ORDER[least]]
+        targets: list[str] = [o for o, least in therapy.suggest_for_origins.items() if likelihood[o] >= LIKELIHOOD_ORDER[least]]
         targets += [m for m in therapy.suggest_for_muscles if m in suspected]
         if not targets:
             continue
@@ -375,8 +414,13 @@ def screening_applies(case: Case | None, kb: KnowledgeBase | None = None) -> dic
 
 
 def _test_gaps(facts: Facts, origins: list[OriginFinding], kb: KnowledgeBase) -> list[Gap]:
-    """Key tests not done for the leading origins, those that could move the picture most first."""
-    leading = [o for o in origins if o.likelihood != "unlikely"] or origins[:2]
+    """Key tests not done for every origin not yet excluded, those that could move the picture most first.
+
+    An origin is excluded only when it is unlikely because evidence argued against it; one that is
+    unlikely merely for want of findings still has its key tests prompted.
+    """
+    leading = [o for o in origins if o.likelihood != "unlikely" or not any(r.counted and r.direction == "against" for r in o.because)]
+    leading = leading or origins[:2]
     candidates: dict[str, tuple[float, str]] = {}
     for found in leading:
         origin = kb.origins[found.id]

@@ -55,7 +55,7 @@ class Accuracy:
     specificity: float | None
     lr_positive: float | None
     lr_negative: float | None
-    basis: str  # "published" or "from the likelihood-ratio pair"
+    basis: str  # "published", "from the likelihood-ratio pair", "from the clinical rule weights", one side only
     citations: list[str]
     verified: bool
 
@@ -142,29 +142,39 @@ def _rule_uses(key: str, kb: KnowledgeBase) -> list[RuleUse]:
                 effect = f"LR {rule.lr:g}" if rule.lr is not None else f"clinical rule ×{kb.effect_of(rule):.2g}"
                 cites = [_citation(kb, s, rule.figure_verified) for s in rule.sources]
                 uses.append(RuleUse(rule.id, origin.label, origin.id, rule.summary, effect, cites))
-    for rule in kb.red_flag_rules:
-        if reads(rule.id):
-            label = kb.red_flag_conditions[rule.condition].label
-            uses.append(RuleUse(rule.id, "Red flags", None, f"{label}: {rule.note}", f"red flag: {rule.urgency}",
-                                [_citation(kb, s) for s in rule.sources]))
+    for flag_rule in kb.red_flag_rules:
+        if reads(flag_rule.id):
+            label = kb.red_flag_conditions[flag_rule.condition].label
+            uses.append(RuleUse(flag_rule.id, "Red flags", None, f"{label}: {flag_rule.note}", f"red flag: {flag_rule.urgency}",
+                                [_citation(kb, s) for s in flag_rule.sources]))
     for muscle in kb.muscles.values():
         for rule in muscle.rules:
             if reads(rule.id):
                 uses.append(RuleUse(rule.id, muscle.label, None, rule.summary, f"clinical rule ×{kb.effect_of(rule):.2g}",
                                     [_citation(kb, s) for s in rule.sources]))
-    for rule in kb.withholding:
-        if reads(rule.id):
-            uses.append(RuleUse(rule.id, "Therapies", None, rule.reason, "withholds " + ", ".join(rule.withholds) if rule.withholds else "caution",
-                                [_citation(kb, s) for s in rule.sources]))
+    for withholding in kb.withholding:
+        if reads(withholding.id):
+            uses.append(RuleUse(withholding.id, "Therapies", None, withholding.reason,
+                                "withholds " + ", ".join(withholding.withholds) if withholding.withholds else "caution",
+                                [_citation(kb, s) for s in withholding.sources]))
     return uses
+
+
+def _reads_alone(when: dict, op: str, key: str) -> bool:
+    """The rule is the test's own result: `{op: key}`, or that first in an `all` whose other parts only
+    say where it applies (a native hip, no upper lumbar signs)."""
+    if when == {op: key}:
+        return True
+    parts = when.get("all") if isinstance(when, dict) and len(when) == 1 else None
+    return isinstance(parts, list) and bool(parts) and parts[0] == {op: key}
 
 
 def _accuracy(key: str, kb: KnowledgeBase, record: EvidenceRecord | None) -> list[Accuracy]:
     out: list[Accuracy] = []
     published = {a.origin: a for a in (record.accuracy if record else [])}
     for origin in kb.origins.values():
-        pos = next((r for r in origin.rules if r.when == {"present": key}), None)
-        neg = next((r for r in origin.rules if r.when == {"absent": key}), None)
+        pos = next((r for r in origin.rules if _reads_alone(r.when, "present", key)), None)
+        neg = next((r for r in origin.rules if _reads_alone(r.when, "absent", key)), None)
         lr_pos = kb.effect_of(pos) if pos else None
         lr_neg = kb.effect_of(neg) if neg else None
         rules = [r for r in (pos, neg) if r is not None]
@@ -177,9 +187,11 @@ def _accuracy(key: str, kb: KnowledgeBase, record: EvidenceRecord | None) -> lis
                                 citations, verified and p.verified and all(kb.sources[s].verified for s in p.sources)))
         elif lr_pos is not None and lr_neg is not None and (lr_pos - 1) * (1 - lr_neg) > 0:
             sn, sp = sn_sp_from_lrs(lr_pos, lr_neg)
-            out.append(Accuracy(origin.id, origin.label, sn, sp, lr_pos, lr_neg, "from the likelihood-ratio pair", citations, verified))
+            basis = "from the likelihood-ratio pair" if all(r.lr is not None for r in rules) else "from the clinical rule weights"
+            out.append(Accuracy(origin.id, origin.label, sn, sp, lr_pos, lr_neg, basis, citations, verified))
         elif rules:
-            out.append(Accuracy(origin.id, origin.label, None, None, lr_pos, lr_neg, "one side only", citations, verified))
+            basis = "one side only" if all(r.lr is not None for r in rules) else "clinical rule weight, one side"
+            out.append(Accuracy(origin.id, origin.label, None, None, lr_pos, lr_neg, basis, citations, verified))
     return out
 
 

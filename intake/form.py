@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from intake.errors import ConfigurationError
 from intake.models import Case
 
 __all__ = ["FORM_FILE", "Form", "FormError", "Group", "Section", "Slot", "SlotHints", "SlotKind", "build_form", "default_form",
@@ -32,7 +33,7 @@ FACT_KIND: dict[str, str] = {"flag": "bool", "test": "bool", "integer": "number"
 _TEST_VALUES = frozenset({"positive", "negative"})
 
 
-class FormError(ValueError):
+class FormError(ConfigurationError):
     """The form and the case models disagree; the message names form.yaml, the place and the path."""
 
 

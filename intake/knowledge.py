@@ -18,14 +18,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.conditions import ConditionError, Evaluator, compile_condition, keys_in
+from intake.errors import ConfigurationError
 from intake.facts import CASE_KEY_KINDS
 from intake.form import Form, FormError, load_form
-from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case
+from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case, OriginId, Urgency, WithheldClass
+from intake.policy.urgency import URGENCY_ORDER as _URGENCY_ORDER
+from intake.sources import Source  # shared with intake.measures (its own module: no cycle)
 
-__all__ = ["KNOWLEDGE_DIR", "KnowledgeBase", "KnowledgeError", "load_knowledge"]
+__all__ = ["DERIVED_KEY_KINDS", "KEY_KINDS", "KNOWLEDGE_DIR", "LIKELIHOOD_ORDER", "URGENCY_ORDER", "KnowledgeBase", "KnowledgeError", "Rule",
+           "load_knowledge"]
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
-URGENCY_ORDER = {"monitor": 0, "routine": 1, "urgent": 2, "emergency": 3}
+# The urgency order lives in intake.policy.urgency; this name stays for callers written before it.
+URGENCY_ORDER = _URGENCY_ORDER
 LIKELIHOOD_ORDER = {"unlikely": 0, "possible": 1, "likely": 2}
 
 # Keys the engine derives before rules run (see engine.py); rules may read them too.
@@ -41,26 +46,12 @@ KEY_KINDS: dict[str, str] = {**CASE_KEY_KINDS, **DERIVED_KEY_KINDS}
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(ConfigurationError):
     """The knowledge base is inconsistent; the message names file, record and field."""
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Source(_Record):
-    cite: str
-    authors: str
-    year: int
-    title: str
-    published: str
-    verified: bool = True
-    note: str | None = None
-
-    @property
-    def citation(self) -> str:
-        return self.cite if self.verified else f"{self.cite} (figure unverified)"
 
 
 class Finding(_Record):
@@ -107,7 +98,7 @@ class Prior(_Record):
 
 
 class Origin(_Record):
-    id: str
+    id: OriginId
     label: str
     plain_label: str
     plain_explanation: str
@@ -126,7 +117,7 @@ class RedFlagRule(_Record):
     id: str
     condition: str
     when: dict[str, Any]
-    urgency: Literal["emergency", "urgent", "routine", "monitor"]
+    urgency: Urgency
     refer_to: str
     note: str
     sources: list[str] = Field(min_length=1)
@@ -156,13 +147,6 @@ class SharedMuscleReason(_Record):
     sources: list[str] = Field(min_length=1)
 
 
-class SelfCare(_Record):
-    title: str
-    how: list[str] = Field(min_length=1)
-    dose: str
-    drawing: str
-
-
 class TherapyContraindication(_Record):
     """A reason that rules out one therapy only (e.g. deep self-pressure on anticoagulants)."""
 
@@ -172,12 +156,21 @@ class TherapyContraindication(_Record):
     sources: list[str] = Field(min_length=1)
 
 
+class SelfCare(_Record):
+    title: str
+    how: list[str] = Field(min_length=1)
+    dose: str
+    drawing: str
+    #: Findings that make this item a poor default for the handout (still choosable: not a precaution).
+    not_chosen_when: list[TherapyContraindication] = Field(default_factory=list)
+
+
 class Therapy(_Record):
     id: str
     label: str
     kind: Literal["manual_therapy", "exercise", "self_care", "adjunct"]
-    classes: list[Literal["dry_needling", "manipulation", "manual_therapy", "self_care"]] = Field(min_length=1)
-    suggest_for_origins: dict[str, Literal["likely", "possible"]] = Field(default_factory=dict)
+    classes: list[WithheldClass] = Field(min_length=1)
+    suggest_for_origins: dict[OriginId, Literal["likely", "possible"]] = Field(default_factory=dict)
     suggest_for_muscles: list[str] = Field(default_factory=list)
     evidence_note: str
     sources: list[str] = Field(min_length=1)
@@ -188,9 +181,24 @@ class Therapy(_Record):
 class WithholdingRule(_Record):
     id: str
     when: dict[str, Any]
-    withholds: list[Literal["dry_needling", "manipulation", "manual_therapy", "self_care"]] = Field(default_factory=list)
-    cautions: dict[str, str] = Field(default_factory=dict)
+    withholds: list[WithheldClass] = Field(default_factory=list)
+    cautions: dict[WithheldClass, str] = Field(default_factory=dict)
     reason: str
+    sources: list[str] = Field(min_length=1)
+
+
+class ReferralLetter(_Record):
+    """Which findings a referral letter cites beside the red flags (settings.yaml: referral_letter)."""
+
+    cite_when_present: list[str]
+    cite_positive_tests: bool = True
+
+
+class CoexistencePair(_Record):
+    """Two origins known to occur together, what to say about it, and who says so."""
+
+    origins: Annotated[list[str], Field(min_length=2, max_length=2)]
+    note: str
     sources: list[str] = Field(min_length=1)
 
 
@@ -202,9 +210,16 @@ class Settings(_Record):
     clinical_strength_sources: list[str]
     coexistence_note: str
     coexistence_sources: list[str] = Field(min_length=1)
+    coexistence_advice: str
+    coexistence_pairs: list[CoexistencePair] = Field(default_factory=list)
+    provisional_for: list[Literal["emergency", "urgent", "routine"]]
+    stop_examination_for: list[Literal["emergency", "urgent", "routine"]]
+    provisional_sources: list[str] = Field(min_length=1)
+    provisional_note: str
     disclaimer: str
     safety_net: str
     no_red_flag_note: str
+    referral_letter: ReferralLetter
 
 
 class KnowledgeBase(BaseModel):
@@ -241,6 +256,7 @@ class KnowledgeBase(BaseModel):
         """The multiplier a rule applies to the odds when it fires."""
         if rule.lr is not None:
             return rule.lr
+        assert rule.strength is not None  # a rule without `lr` has a strength (Rule's own check)
         weight = self.settings.clinical_strength[rule.strength]
         return weight if rule.direction == "for" else 1 / weight
 
@@ -375,7 +391,14 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR, model: type[BaseModel]
         check_sources(file, ident, rule.sources)
 
     check_sources("settings.yaml", "clinical_strength_sources", settings.clinical_strength_sources)
+    require_known("settings.yaml", "referral_letter", "cite_when_present", settings.referral_letter.cite_when_present,
+                  [k for k, kind in case_kinds.items() if kind == "bool"], "yes/no key")
     check_sources("settings.yaml", "coexistence_sources", settings.coexistence_sources)
+    check_sources("settings.yaml", "provisional_sources", settings.provisional_sources)
+    for pair in settings.coexistence_pairs:
+        where = f"coexistence_pairs {'+'.join(pair.origins)}"
+        require_known("settings.yaml", where, "origins", pair.origins, ORIGINS, "origin")
+        check_sources("settings.yaml", where, pair.sources)
     if set(origins) != set(ORIGINS):
         raise KnowledgeError(f"origins.yaml: origins must be exactly {sorted(ORIGINS)}, got {sorted(origins)}")
     for origin in origins.values():
@@ -417,6 +440,8 @@ def load_knowledge(directory: str | Path = KNOWLEDGE_DIR, model: type[BaseModel]
         require_known("therapies.yaml", f"therapy {therapy.id}", "suggest_for_muscles", therapy.suggest_for_muscles, muscles, "muscle")
         for rule in therapy.withhold_when:
             register("therapies.yaml", f"therapy {therapy.id} rule {rule.id}", rule)
+        for rule in therapy.self_care.not_chosen_when if therapy.self_care else ():
+            register("therapies.yaml", f"therapy {therapy.id} self_care rule {rule.id}", rule)
         if therapy.kind == "self_care" and therapy.self_care is None:
             raise KnowledgeError(f"therapies.yaml: therapy {therapy.id}: field 'self_care': a self-care item needs patient wording")
     for rule in withholding:

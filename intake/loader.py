@@ -1,4 +1,4 @@
-"""Read a case (YAML or JSON, file or mapping) and refuse anything outside the v1 format.
+"""Read a case (YAML or JSON, file or mapping) and refuse anything outside case format 1 or 2.
 
 Every refusal is a `CaseError` whose problems each name the field and what is wrong with it,
 so that the command line, the form and the upload page can show them without a traceback.
@@ -18,7 +18,8 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from intake.models import Case, Expected
+from intake.errors import InvalidInput
+from intake.models import Case, Expected, version_2_fields_in
 
 __all__ = ["CaseError", "Problem", "check_values", "load_case", "load_vignette", "parse_text", "validate_case"]
 
@@ -41,14 +42,14 @@ class Problem:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
-class CaseError(ValueError):
-    """A case that is not valid version-1; `problems` names each field at fault."""
+class CaseError(InvalidInput):
+    """A case that is not valid (format 1 or 2); `problems` names each field at fault."""
 
     def __init__(self, problems: list[Problem], source: str | None = None):
         self.problems = problems
         self.source = source
         head = f"{source}: " if source else ""
-        lines = [f"{head}not a valid version-1 case"] + [f"  - {p}" for p in problems]
+        lines = [f"{head}not a valid case"] + [f"  - {p}" for p in problems]
         super().__init__("\n".join(lines))
 
 
@@ -313,6 +314,10 @@ def validate_case(data: Mapping, source: str | None = None) -> Case:
     problems = check_values(dict(data))
     if problems:
         raise CaseError(problems, source)
+    if data.get("case_format") == 1 and not isinstance(data.get("case_format"), bool):
+        used = version_2_fields_in(dict(data))
+        if used:
+            raise CaseError([Problem(path, "needs case_format: 2") for path in used], source)
     try:
         return Case.model_validate(dict(data))
     except ValidationError as exc:
@@ -352,9 +357,14 @@ def describe_errors(exc: ValidationError, model: type[BaseModel], data: Any) -> 
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
-        loc = [part for part in err["loc"] if not _is_union_tag(part)]
-        field = _dotted(loc)
+        loc = [part for part in err["loc"] if not _is_union_tag(part) and part != "[key]"]
         message = _message(err, model, loc)
+        if err["type"] == "value_error":
+            # A cross-field check names its own field first ("activities: ..."): put it in the path.
+            name, sep, rest = message.partition(": ")
+            if sep and name in _allowed_keys(model, loc):
+                loc, message = [*loc, name], rest
+        field = _dotted(loc)
         if (field, message) in seen:
             continue
         seen.add((field, message))
@@ -376,25 +386,27 @@ def _dotted(loc: list) -> str:
     return out
 
 
-def _message(err: dict, model: type[BaseModel], loc: list) -> str:
+def _message(err: Mapping[str, Any], model: type[BaseModel], loc: list) -> str:
     kind = err["type"]
     value = err.get("input")
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else "?"
         allowed = _allowed_keys(model, loc[:-1])
-        hint = difflib.get_close_matches(name, allowed, n=1)
-        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        close = difflib.get_close_matches(name, allowed, n=1)
+        suggestion = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown key{suggestion}; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
     if kind == "missing":
         return "required but missing"
+    if kind == "value_error":
+        return str(ctx.get("error") or err.get("msg", "invalid value"))
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         hint = ""
         options = [o.strip().strip("'") for o in str(expected).replace(" or ", ", ").split(",")]
         if isinstance(value, str):
-            close = difflib.get_close_matches(value, options, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            matches = difflib.get_close_matches(value, options, n=1)
+            hint = f" (did you mean {matches[0]!r}?)" if matches else ""
         return f"{value!r} is not one of the allowed values{hint}: {expected}"
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         bounds = {"greater_than_equal": "at least", "less_than_equal": "at most", "greater_than": "more than", "less_than": "less than"}
@@ -403,7 +415,11 @@ def _message(err: dict, model: type[BaseModel], loc: list) -> str:
     if kind == "string_too_long":
         return f"too long: at most {ctx.get('max_length')} characters (got {len(value) if isinstance(value, str) else '?'})"
     if kind == "string_pattern_mismatch":
+        if loc and loc[-1] != "id":
+            return f"{value!r} is not an item number: use the instrument's item numbers as text, \"1\" first"
         return f"{value!r} is not allowed: use letters, digits, '-' or '_' (at most 64)"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "invalid value")))
     type_words = {
         "bool_type": "true or false", "int_type": "a whole number", "float_type": "a number",
         "string_type": "text", "list_type": "a list", "model_type": "a mapping of keys to values",

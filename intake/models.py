@@ -1,25 +1,33 @@
-"""Typed models of a version-1 case and of the assessment (../shared/case-format.md).
+"""Typed models of a case (format versions 1 and 2) and of the assessment (../shared/case-format.md).
 
 The case models are the contract every part of the product speaks, so they are strict:
 unknown keys, values outside their lists, out-of-range numbers and wrong types are refused.
 Every field is optional except where the format says otherwise, because an omitted
-answer means "not asked", never "negative".
+answer means "not asked", never "negative". Version 2 only adds optional fields; a
+version-1 case that uses one is refused with the field named (`V2_FIELDS`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 __all__ = [
     "ACTIVITIES",
+    "ANSWER_REQUIRES",
+    "MEASURES",
+    "MEASURE_IDS",
     "MUSCLES",
+    "NEURO_LEVELS",
     "ORIGINS",
     "RED_FLAG_CONDITIONS",
     "RED_FLAG_KEYS",
     "REGIONS",
     "TESTS",
+    "V2_FIELDS",
     "Activity",
     "Assessment",
     "Case",
@@ -27,16 +35,25 @@ __all__ = [
     "Expected",
     "Gap",
     "History",
+    "Muscle",
     "MuscleFinding",
     "NextQuestion",
     "OriginFinding",
+    "OriginId",
+    "Outcome",
+    "OutcomeScore",
     "Patient",
     "Reason",
+    "RedFlagCondition",
     "RedFlagFinding",
     "RedFlags",
+    "Referral",
     "Region",
     "TherapySuggestion",
+    "Urgency",
+    "WithheldClass",
     "Withholding",
+    "version_2_fields_in",
 ]
 
 Region = Literal[
@@ -59,7 +76,11 @@ TestId = Literal[
     "crossed_slr", "slump", "prone_knee_bend", "lumbar_movement_reproduces_pain",
     "centralisation", "sij_distraction", "sij_thigh_thrust", "sij_compression",
     "sij_sacral_thrust", "gaenslen", "fair", "seated_piriformis_stretch",
+    # version 2
+    "hop_test", "patellar_pubic_percussion", "aslr", "fortin_finger",
 ]
+NeuroLevel = Literal["upper_lumbar", "l5", "s1", "multilevel", "unclear"]
+MeasureId = Literal["nprs", "psfs", "lefs", "hoos12", "hoos_ps", "odi", "start_back", "ompq10"]
 OriginId = Literal[
     "hip_joint", "lateral_hip", "lumbar_radicular", "lumbar_referred", "sacroiliac",
     "deep_gluteal", "myofascial",
@@ -80,11 +101,91 @@ MUSCLES: tuple[str, ...] = get_args(Muscle)
 TESTS: tuple[str, ...] = get_args(TestId)
 ORIGINS: tuple[str, ...] = get_args(OriginId)
 RED_FLAG_CONDITIONS: tuple[str, ...] = get_args(RedFlagCondition)
+NEURO_LEVELS: tuple[str, ...] = get_args(NeuroLevel)
+MEASURES: tuple[str, ...] = get_args(MeasureId)
+
+# Every field version 2 adds, as the dotted path a version-1 file may not use.
+V2_FIELDS: tuple[str, ...] = (
+    "visit_date", "outcomes", "patient.language",
+    "history.minor_fall", "history.training_load_increase", "history.hip_replacement",
+    "history.eased_sitting", "history.eased_bending_forward",
+    "red_flags.systemically_unwell", "red_flags.low_energy_availability",
+    "red_flags.pulsatile_abdominal_mass", "red_flags.vascular_claudication",
+    "exam.neuro_deficit_level",
+    "exam.tests.hop_test", "exam.tests.patellar_pubic_percussion", "exam.tests.aslr", "exam.tests.fortin_finger",
+)
+# Answers that exist only when another answer is yes (by fact key): the level of a deficit needs the deficit.
+ANSWER_REQUIRES: dict[str, str] = {"neuro_deficit_level": "neuro_deficit"}
 
 Flag = StrictBool | None
 Score0to10 = Annotated[int, Field(strict=True, ge=0, le=10)]
-NonNegativeInt = Annotated[int, Field(strict=True, ge=0, le=2**31 - 1)]  # a 32-bit whole number (FHIR integer)
-NonNegativeNumber = Annotated[float, Field(strict=True, ge=0, le=1e9, allow_inf_nan=False)]
+
+
+def _fits_32_bits(value: int) -> int:
+    """A whole number a FHIR integer (and every database) can hold; not a bound the form shows."""
+    if value > 2**31 - 1:
+        raise ValueError(f"is beyond the largest whole number a case may hold ({2**31 - 1:,})")
+    return value
+
+
+NonNegativeInt = Annotated[int, Field(strict=True, ge=0), AfterValidator(_fits_32_bits)]
+NonNegativeNumber = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]  # finite: FHIR has no infinity
+
+
+_BCP47 = re.compile(
+    r"^[A-Za-z]{2,3}(-[A-Za-z]{3}){0,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?"
+    r"(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"
+)
+
+
+def _bcp47(tag: str) -> str:
+    """A well-formed BCP 47 language tag (language, optional script, region, variants)."""
+    if not _BCP47.match(tag):
+        raise ValueError(f"{tag!r} is not a BCP 47 language tag (for example en, es, pt-BR)")
+    return tag
+
+
+def _iso_date(value: Any) -> dt.date:
+    """A calendar date written YYYY-MM-DD (YAML reads it as a date, JSON as text); nothing else."""
+    if isinstance(value, dt.datetime) or not isinstance(value, (dt.date, str)):
+        raise ValueError("expected a date written YYYY-MM-DD")
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real calendar date") from None
+    return value
+
+
+def _not_in_the_future(value: dt.date) -> dt.date:
+    # A day's grace: a clinic east of UTC is already on tomorrow's date.
+    if value > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        raise ValueError(f"{value.isoformat()} is in the future")
+    return value
+
+
+def _not_a_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not a case format: use 1 or 2")
+    return value
+
+
+VisitDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_in_the_future)]
+ItemNumber = Annotated[str, Field(strict=True, pattern=r"^[1-9][0-9]?$")]
+
+
+def version_2_fields_in(data: Any) -> list[str]:
+    """The version-2 fields (dotted paths) a case mapping uses, in the order of V2_FIELDS."""
+    used = []
+    for path in V2_FIELDS:
+        node = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            used.append(path)
+    return used
 
 
 class _Strict(BaseModel):
@@ -98,6 +199,7 @@ class Patient(_Strict):
     sex: Literal["female", "male", "other", "unspecified"] | None = None
     side: Literal["left", "right", "bilateral"] | None = None
     name: Annotated[str, Field(strict=True, max_length=200)] | None = None
+    language: Annotated[str, Field(strict=True, max_length=35), AfterValidator(_bcp47)] | None = None
 
 
 class History(_Strict):
@@ -114,6 +216,12 @@ class History(_Strict):
     clicking_or_locking: Flag = None
     night_pain: Flag = None
     relieved_by_rest: Flag = None
+    # version 2
+    minor_fall: Flag = None
+    training_load_increase: Flag = None
+    hip_replacement: Flag = None
+    eased_sitting: Flag = None
+    eased_bending_forward: Flag = None
 
 
 class RedFlags(_Strict):
@@ -139,6 +247,11 @@ class RedFlags(_Strict):
     inflammatory_back_pain: Flag = None
     anticoagulant_use: Flag = None
     pregnant: Flag = None
+    # version 2
+    systemically_unwell: Flag = None
+    low_energy_availability: Flag = None
+    pulsatile_abdominal_mass: Flag = None
+    vascular_claudication: Flag = None
 
 
 RED_FLAG_KEYS: tuple[str, ...] = tuple(RedFlags.model_fields)
@@ -171,18 +284,59 @@ class Tests(_Strict):
     gaenslen: TestResult | None = None
     fair: TestResult | None = None
     seated_piriformis_stretch: TestResult | None = None
+    # version 2
+    hop_test: TestResult | None = None
+    patellar_pubic_percussion: TestResult | None = None
+    aslr: TestResult | None = None
+    fortin_finger: TestResult | None = None
 
 
 class Exam(_Strict):
     hip_internal_rotation_deg: Annotated[int, Field(strict=True, ge=0, le=90)] | None = None
     hip_flexion_deg: Annotated[int, Field(strict=True, ge=0, le=160)] | None = None
     neuro_deficit: Flag = None
+    neuro_deficit_level: NeuroLevel | None = None
     tender_muscles: list[Muscle] | None = None
     tests: Tests = Field(default_factory=Tests)
 
+    @model_validator(mode="after")
+    def _level_needs_a_deficit(self) -> Exam:
+        if self.neuro_deficit_level is not None and getattr(self, ANSWER_REQUIRES["neuro_deficit_level"]) is not True:
+            raise ValueError("neuro_deficit_level: given only with neuro_deficit: true")
+        return self
+
+
+# ---------------------------------------------------------------- outcome measures (case format 2)
+
+MEASURE_IDS: tuple[str, ...] = MEASURES
+
+
+class Outcome(_Strict):
+    """One completed measure as the patient answered it: item number -> published answer code.
+
+    A missing item is omitted, never invented; each item's range is the instrument's own, read
+    from intake/knowledge/measures.yaml, so a code out of range is refused with measure and item.
+    """
+
+    measure: MeasureId
+    date: dt.date | None = None
+    activities: list[Annotated[str, Field(strict=True, min_length=1, max_length=200)]] | None = None
+    answers: dict[str, Annotated[int, Field(strict=True)]] = Field(default_factory=dict)
+    reported_by: Literal["patient", "clinician"] | None = None
+
+    @model_validator(mode="after")
+    def _codes_in_range(self) -> Outcome:
+        from intake.measures import MeasureError, check_answers  # the measures read no models
+
+        try:
+            check_answers(self.measure, self.answers, self.activities)
+        except MeasureError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
 
 class Case(_Strict):
-    case_format: Literal[1]
+    case_format: Annotated[Literal[1, 2], BeforeValidator(_not_a_bool)]
     id: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
     title: Annotated[str, Field(strict=True, max_length=200)] | None = None
     patient: Patient
@@ -190,6 +344,17 @@ class Case(_Strict):
     red_flags: RedFlags = Field(default_factory=RedFlags)
     exam: Exam = Field(default_factory=Exam)
     notes: Annotated[str, Field(strict=True, max_length=10_000)] | None = None
+    # version 2
+    visit_date: VisitDate | None = None
+    outcomes: list[Outcome] | None = None
+
+    @model_validator(mode="after")
+    def _version_1_uses_no_version_2_field(self) -> Case:
+        if self.case_format == 1:
+            used = version_2_fields_in(self.model_dump(exclude_none=True))
+            if used:
+                raise ValueError(f"{used[0]} needs case_format: 2")
+        return self
 
     def to_data(self) -> dict:
         """The case as the format writes it: omitted answers stay omitted."""
@@ -289,6 +454,24 @@ class Gap(_Out):
     why: str
 
 
+class OutcomeScore(_Out):
+    """One measure scored (case-format.md, the assessment's `outcomes`), with why it is unscored."""
+
+    measure: str
+    date: str | None
+    scores: dict[str, float | int | str]
+    valid: bool
+    interpretation: str
+    not_scored: dict[str, str]
+    answered: int
+    items: int
+    attribution: str
+    sources: list[str]
+    citations: list[str]
+    plan: dict[str, str | list[str]] | None = None
+    reported_by: str | None = None
+
+
 class NextQuestion(_Out):
     """An unasked finding, with how much its answer is expected to change the differential."""
 
@@ -314,8 +497,11 @@ class Assessment(_Out):
     gaps: list[Gap]
     precautions: list[str]
     coexistence_note: str | None = None
+    differential_provisional: bool = False
+    provisional_note: str | None = None
     red_flag_note: str
     safety_net: str
     disclaimer: str
     knowledge_version: str
+    outcomes: list[OutcomeScore] = Field(default_factory=list)
     next_questions: list[NextQuestion] = Field(default_factory=list)

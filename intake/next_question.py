@@ -31,9 +31,9 @@ from intake.conditions import NUMBER_OPS, VALUE_OPS
 from intake.engine import derived_facts, strongest_in_groups
 from intake.facts import CASE_KEY_KINDS
 from intake.knowledge import DERIVED_KEY_KINDS, KnowledgeBase, Rule
-from intake.models import Assessment, NextQuestion
+from intake.models import ANSWER_REQUIRES, Assessment, NextQuestion
 
-__all__ = ["branch_entropies", "entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
+__all__ = ["entropy", "kind_of", "rank_next_questions", "sn_sp_from_lrs"]
 
 Facts = Mapping[str, object]
 Answer = bool | int | float | str
@@ -132,7 +132,7 @@ def _all_rules(kb: KnowledgeBase) -> list[tuple[str, Any]]:
 
 
 def _build_index(kb: KnowledgeBase) -> _Index:
-    origin_rules = {o.id: tuple(o.rules) for o in kb.origins.values()}
+    origin_rules: dict[str, tuple[Rule, ...]] = {o.id: tuple(o.rules) for o in kb.origins.values()}
     readers: dict[str, dict[str, list[str]]] = {}
     for origin_id, rules in origin_rules.items():
         for rule in rules:
@@ -249,9 +249,9 @@ def _branch(now: _Now, key: str, value: Answer, kb: KnowledgeBase, index: _Index
         for origin_id, rules in index.readers.get(k, {}).items():
             affected.setdefault(origin_id, set()).update(rules)
     out = dict(now.log_odds)
-    for origin_id, rules in affected.items():
+    for origin_id, rule_ids in affected.items():
         fired = set(now.fired[origin_id])
-        for rule_id in rules:
+        for rule_id in rule_ids:
             if kb.compiled[rule_id](facts) is True:
                 fired.add(rule_id)
             else:
@@ -283,17 +283,6 @@ def sn_sp_from_lrs(lr_pos: float, lr_neg: float) -> tuple[float, float]:
     return 1 / (1 + lr_neg), 1 / (1 + lr_neg)  # LR- = (1 - s) / s
 
 
-def branch_entropies(facts: Facts, key: str, kb: KnowledgeBase) -> tuple[float, float, float]:
-    """H now, H if positive, H if negative for one candidate key (for tests and the practice marks)."""
-    index = _index(kb)
-    now = _now(facts, kb, index)
-    candidate = index.candidates[key]
-    pos = _branch(now, key, candidate.positive, kb, index)
-    neg = _branch(now, key, candidate.negative, kb, index)
-    return (entropy(now.probability.values()), entropy(_probability(v) for v in pos.values()),
-            entropy(_probability(v) for v in neg.values()))
-
-
 # ---------------------------------------------------------------- ranking
 
 
@@ -309,6 +298,8 @@ def rank_next_questions(facts: Facts, assessment: Assessment, kb: KnowledgeBase)
     for key, candidate in index.candidates.items():
         if facts.get(key) is not None:
             continue
+        if key in ANSWER_REQUIRES and facts.get(ANSWER_REQUIRES[key]) is not True:
+            continue  # asked only once the answer it depends on is yes (a deficit's level)
         is_screening = candidate.kind == "red_flag"
         if is_screening and key not in screening:
             continue  # not applicable to this patient (e.g. pregnancy in a man)
@@ -335,7 +326,7 @@ def _question(candidate: _Candidate, now: _Now, h_now: float, kb: KnowledgeBase,
     return NextQuestion(
         key=candidate.key,
         label=candidate.label,
-        kind=candidate.kind,  # type: ignore[arg-type]
+        kind=candidate.kind,
         p_positive=None if p is None else round(p, 4),
         expected_information=round(gain, 4),
         phrase=_phrase(candidate, gain, settles, kb),

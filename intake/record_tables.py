@@ -12,7 +12,9 @@ import json
 from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING, Any
 
+from intake import spreadsheet
 from intake.knowledge import KnowledgeBase
+from intake.spreadsheet import safe_cell, to_csv
 from intake.storage.records import EXPORT_COLUMNS
 
 if TYPE_CHECKING:  # pandas is imported where a frame is made: most pages never need it
@@ -22,7 +24,6 @@ __all__ = ["AUDIT_COLUMNS", "EXCEL_MAX_ROWS", "TooManyRows", "audit_frame", "lab
            "to_csv", "to_excel", "too_many_for_excel", "write_records_csv"]
 
 AUDIT_COLUMNS: tuple[str, ...] = ("when_utc", "who", "action", "kind", "record_id", "detail")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_COLUMNS = ("practitioner",)
 #: A worksheet holds 1,048,576 rows, one of them the header.
 EXCEL_MAX_ROWS = 1_048_575
@@ -45,9 +46,7 @@ def labels(kb: KnowledgeBase) -> dict[str, str]:
     return out
 
 
-def _cell(text: Any) -> Any:
-    """Typed text a spreadsheet must show, not run (a display name like ``=HYPERLINK(...)``)."""
-    return "'" + text if isinstance(text, str) and text.startswith(_FORMULA_START) else text
+_cell = safe_cell
 
 
 def records_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -94,17 +93,7 @@ def audit_frame(entries: Iterable[Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so a spreadsheet opens names such as Zoë correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
 def to_excel(frame: pd.DataFrame, sheet: str = "records") -> bytes:
     if len(frame) > EXCEL_MAX_ROWS:
         raise TooManyRows(too_many_for_excel(len(frame)))
-    import pandas as pd
-
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet, index=False)
-    return buffer.getvalue()
+    return spreadsheet.to_excel({sheet: frame})

@@ -53,7 +53,7 @@ def compare(case: Case, changes: dict[str, Any], kb: KnowledgeBase | None = None
     changed_case = what_if_case(case, changes)
     changed = assess(changed_case, kb)
     before = {o.id: o.probability for o in recorded.origins}
-    moved = [(o.id, before[o.id], o.probability) for o in changed.origins if abs(o.probability - before[o.id]) >= 0.005]
+    moved: list[tuple[str, float, float]] = [(o.id, before[o.id], o.probability) for o in changed.origins if abs(o.probability - before[o.id]) >= 0.005]
     flags_before = {f.id: f.urgency for f in recorded.red_flags}
     flags_after = {f.id: f.urgency for f in changed.red_flags}
     offered_before = {t.id for t in recorded.therapies if not t.withheld}

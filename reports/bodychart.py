@@ -59,11 +59,11 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float, n: int = 14) -> list[Po
 #: The whole outline (both views use it), clockwise from the neck.
 OUTLINE: list[Point] = _HALF_OUTLINE + list(reversed(_mirror(_HALF_OUTLINE)))[1:]
 
-_LATERAL_HIP = [(28, 101), (33.5, 100), (35, 118), (29, 121)]
-_LATERAL_THIGH = [(29, 123), (35, 121), (35.5, 163), (31, 163)]
-_KNEE = [(31, 165.5), (48, 165.5), (48, 178), (33, 178)]
-_BELOW_KNEE = [(33, 180), (48, 180), (47, 196), (46, 220), (38.5, 220), (32, 195)]
-_FOOT = [(38.5, 223), (46, 223), (46, 235.5), (33.5, 235.5), (31.5, 231.5)]
+_LATERAL_HIP: list[Point] = [(28, 101), (33.5, 100), (35, 118), (29, 121)]
+_LATERAL_THIGH: list[Point] = [(29, 123), (35, 121), (35.5, 163), (31, 163)]
+_KNEE: list[Point] = [(31, 165.5), (48, 165.5), (48, 178), (33, 178)]
+_BELOW_KNEE: list[Point] = [(33, 180), (48, 180), (47, 196), (46, 220), (38.5, 220), (32, 195)]
+_FOOT: list[Point] = [(38.5, 223), (46, 223), (46, 235.5), (33.5, 235.5), (31.5, 231.5)]
 
 #: Shapes for the viewer's-left half of each view, region by region (mirrored for the other side).
 REGION_SHAPES: dict[str, dict[str, list[list[Point]]]] = {

@@ -12,21 +12,24 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["DEFAULT_CONFIG", "Branding", "BrandingError", "load_branding"]
+from intake.errors import ConfigurationError
+
+__all__ = ["DEFAULT_CONFIG", "SETTING_FIELDS", "Branding", "BrandingError", "check_logo", "load_branding", "with_settings"]
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "clinic.toml"
 NEUTRAL_LOGO = Path(__file__).resolve().parent / "assets" / "logo-neutral.png"
 MAX_LOGO_BYTES = 2_000_000
 
-_TEXT_FIELDS = ("name", "phone", "email", "website", "practitioner", "registration", "emergency_number", "urgent_advice")
+_TEXT_FIELDS = ("name", "phone", "email", "website", "practitioner", "registration", "emergency_number", "urgent_advice",
+                "timezone")
 _FIELDS = (*_TEXT_FIELDS, "address", "logo", "accent", "paper")
 
 
-class BrandingError(ValueError):
+class BrandingError(ConfigurationError):
     """The clinic configuration is wrong; the message names the file and the field."""
 
 
@@ -44,6 +47,8 @@ class Branding:
     emergency_number: str | None = None
     urgent_advice: str | None = None
     paper: str = "a4"
+    #: IANA time zone for times printed on documents (e.g. "Europe/London"); None: the server's own.
+    timezone: str | None = None
 
     @property
     def contact_lines(self) -> list[str]:
@@ -99,9 +104,55 @@ def _parse(data: dict, where: Path) -> Branding:
         if paper not in ("a4", "letter"):
             raise _fail(where, "paper", f"must be \"a4\" or \"letter\", got {paper!r}")
         values["paper"] = paper
+    if values.get("timezone"):
+        _check_zone(str(values["timezone"]), where)
     if "logo" in data:
         values["logo"] = _logo(data["logo"], where)
     return Branding(**values)  # type: ignore[arg-type]
+
+
+def _check_zone(zone: str, where: Path) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fail(where, "timezone", f"must be a time zone name like \"Europe/London\", got {zone!r}") from None
+
+
+#: What a clinic administrator sets in the app (the name is the clinic's own; the practitioner signs in).
+SETTING_FIELDS = ("address", "phone", "email", "website", "registration", "emergency_number", "urgent_advice",
+                  "accent", "paper", "timezone")
+
+
+def with_settings(base: Branding, settings: dict, *, name: str | None = None, logo: Path | bool | None = True) -> Branding:
+    """`base` (clinic.toml or the defaults) with the clinic's own settings from the app laid over it.
+
+    `settings` holds only SETTING_FIELDS and is checked exactly as clinic.toml is (the error names the
+    field); `logo` is the clinic's own image file, None for no logo, True to keep the base's.
+    """
+    where = Path("clinic settings")
+    unknown = [k for k in settings if k not in SETTING_FIELDS]
+    if unknown:
+        raise _fail(where, unknown[0], "is not a clinic setting")
+    parsed = _parse(settings, where)
+    values = {key: getattr(parsed, key) for key in settings}
+    if name:
+        values["name"] = name
+    if logo is not True:
+        values["logo"] = logo
+    return replace(base, **values)
+
+
+def check_logo(data: bytes) -> str:
+    """The file suffix of an uploaded logo (".png" or ".jpg"), or a BrandingError saying why it is refused."""
+    if len(data) > MAX_LOGO_BYTES:
+        raise BrandingError("logo: the image is larger than 2 MB; use a smaller one")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if data.startswith(b"\xff\xd8"):
+        return ".jpg"
+    raise BrandingError("logo: only a PNG or JPEG image can be used")
 
 
 def _logo(value: object, where: Path) -> Path | None:

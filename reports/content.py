@@ -9,6 +9,7 @@ Strings here are plain text: the renderers pass every one through `reports.text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,14 +17,21 @@ from typing import Any
 
 import yaml
 
+from intake.facts import case_facts
 from intake.form import Slot
-from intake.models import RED_FLAG_KEYS, TESTS, Assessment, Case, Reason
+from intake.models import RED_FLAG_KEYS, Assessment, Case, Reason
+from intake.policy import visit
+from intake.policy.urgency import most_urgent_first
+from intake.policy.visit import red_flag_decides
 from reports.branding import Branding
+from reports.outcomes import OutcomeLine, outcome_lines
 
 __all__ = [
     "FindingGroup",
     "FindingRow",
     "Handout",
+    "HandoutChoice",
+    "HandoutChoiceError",
     "Header",
     "Letter",
     "MuscleItem",
@@ -38,10 +46,11 @@ __all__ = [
     "build_handout",
     "build_summary",
     "case_findings",
+    "check_handout_choice",
+    "handout_choices",
     "handout_text",
 ]
 
-URGENCY_ORDER = {"monitor": 0, "routine": 1, "urgent": 2, "emergency": 3}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 HANDOUT_TEXT = Path(__file__).parent / "handout_text.yaml"
@@ -66,6 +75,8 @@ class Header:
     date: str
     practitioner: str | None
     registration: str | None
+    #: When the assessment took place, date and (when known) time in the clinic's time zone.
+    when: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,8 @@ class RedFlagItem:
 
 @dataclass(frozen=True)
 class Letter:
-    """One referral letter: every red flag sent to the same service, most urgent first."""
+    """One referral letter (one page, signed): every red flag sent to the same service, most urgent first,
+    with what a receiving clinician needs to act and to call back."""
 
     refer_to: str
     urgency: str
@@ -115,6 +127,11 @@ class Letter:
     flags: tuple[RedFlagItem, ...]
     findings: tuple[str, ...]
     other_findings: tuple[str, ...]
+    complaint: str = ""
+    onset_duration: str = ""
+    asked_negative: tuple[str, ...] = ()
+    not_asked: tuple[str, ...] = ()
+    also_raised: tuple[RedFlagItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -197,9 +214,19 @@ class Summary:
     notes: str | None
     safety_net: str
     letters: tuple[Letter, ...]
+    provisional_note: str | None
+    coexistence_note: str | None
     references: tuple[Reference, ...]
     disclaimer: str
     knowledge_version: str
+    outcomes: tuple[OutcomeLine, ...] = ()  # one per measure completed
+    #: When a referral decides the visit: the sentence that says so, and how many examination gaps are not proposed.
+    deciding: str | None = None
+    gaps_held: int = 0
+    #: Page 1's overview: the findings that matter, positive and negative, and the tests not done (one line).
+    key_positive: tuple[str, ...] = ()
+    key_negative: tuple[str, ...] = ()
+    not_tested: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -208,6 +235,23 @@ class SelfCareItem:
     steps: tuple[str, ...]
     dose: str
     drawing: str
+
+
+@dataclass(frozen=True)
+class HandoutChoice:
+    """One exercise or self-care item the practitioner may put on the handout."""
+
+    id: str
+    title: str
+    label: str
+    dose: str
+    chosen: bool  # the default choice, following the findings
+    withheld_reason: str | None  # not choosable at all, and why
+    not_chosen_reason: str | None  # choosable, but not chosen by default, and why
+
+
+class HandoutChoiceError(ValueError):
+    """An exercise id that cannot go on this patient's handout; the message names it and why."""
 
 
 @dataclass(frozen=True)
@@ -229,23 +273,49 @@ class Handout:
     disclaimer: str
     plain_disclaimer: str
     sources: tuple[str, ...] = field(default_factory=tuple)
+    personal_note: str | None = None
+    next_appointment: str | None = None
+    contact: str | None = None
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _date_text(date: dt.date | str | None) -> str:
+def _local(moment: dt.datetime, zone: str | None) -> dt.datetime:
+    """An aware moment in the clinic's time zone (a naive one is taken as already local)."""
+    if moment.tzinfo is None:
+        return moment
+    if zone:
+        from zoneinfo import ZoneInfo
+
+        return moment.astimezone(ZoneInfo(zone))
+    return moment.astimezone()
+
+
+def _date_text(date: dt.date | str | None, zone: str | None = None) -> str:
     if isinstance(date, str):
         return date
     d = date or dt.date.today()
+    if isinstance(d, dt.datetime):
+        d = _local(d, zone)
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _when_text(date: dt.date | str | None, zone: str | None = None) -> str:
+    """The date, and the time of day when `date` is a moment (the letter says when the patient was seen)."""
+    text = _date_text(date, zone)
+    if isinstance(date, dt.datetime):
+        local = _local(date, zone)
+        text += f", {local:%H:%M}"
+    return text
 
 
 def _humanise(key: str) -> str:
     return key.replace("_", " ")
 
 
-def _header(case: Case, branding: Branding, document: str, date: dt.date | str | None, practitioner: str | None) -> Header:
+def _header(case: Case, branding: Branding, document: str, date: dt.date | str | None, practitioner: str | None,
+            registration: str | None = None) -> Header:
     p = case.patient
     bits = [f"{p.age} years"]
     if p.sex and p.sex != "unspecified":
@@ -258,9 +328,10 @@ def _header(case: Case, branding: Branding, document: str, date: dt.date | str |
         patient_name=p.name,
         patient_line=" · ".join(bits),
         case_ref=case.id,
-        date=_date_text(date),
+        date=_date_text(date if date is not None else case.visit_date, branding.timezone),
         practitioner=practitioner or branding.practitioner,
-        registration=branding.registration,
+        registration=registration if practitioner else (registration or branding.registration),
+        when=_when_text(date, branding.timezone),
     )
 
 
@@ -272,7 +343,7 @@ def _weight(reason: Reason) -> str:
     return f"{prefix} {e:.2g}"
 
 
-def _step(kb, reason: Reason, siblings: list[Reason] = ()) -> Step:
+def _step(kb, reason: Reason, siblings: Iterable[Reason] = ()) -> Step:
     covering = next((r.summary for r in siblings if r.rule == reason.covered_by), reason.covered_by)
     return Step(
         summary=reason.summary,
@@ -348,6 +419,23 @@ def _findings(case: Case, kb) -> tuple[FindingGroup, ...]:
     return tuple(groups)
 
 
+def _key_findings(groups: tuple[FindingGroup, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Positive and negative findings for the overview (history, examination, tests; the red-flag screen has
+    its own box), and the tests not done."""
+    positive, negative, not_tested = [], [], []
+    for group in groups:
+        if group.title == "Red-flag screen":
+            continue
+        for row in group.rows:
+            if row.state == "positive":
+                positive.append(row.label)
+            elif row.state == "negative" and row.value != "none":
+                negative.append(row.label)
+            elif row.state == "not_asked" and row.value == "not tested":
+                not_tested.append(row.label)
+    return tuple(positive), tuple(negative), tuple(not_tested)
+
+
 def case_findings(case: Case, kb) -> tuple[FindingGroup, ...]:
     """Every answer as the summary's findings table shows it (the form's sections after the
     patient, in its order; "not asked" kept): also how the records page shows a filed case."""
@@ -362,37 +450,89 @@ def _for_label(kb, key: str) -> str:
     return kb.label(key)
 
 
-def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[str]) -> tuple[Letter, ...]:
+def _letters(flags: tuple[RedFlagItem, ...], case: Case, kb, all_findings: set[str],
+             not_asked: tuple[str, ...] = ()) -> tuple[Letter, ...]:
     by_service: dict[str, list[RedFlagItem]] = {}
     for flag in flags:
         if flag.urgency == "monitor":
             continue
         by_service.setdefault(flag.refer_to, []).append(flag)
+    complaint = presenting_complaint(case, kb)
+    onset = _onset_duration(case)
+    negative = tuple(kb.label(k) for k in RED_FLAG_KEYS if getattr(case.red_flags, k) is False)
     letters = []
     for service, items in by_service.items():
-        items.sort(key=lambda f: -URGENCY_ORDER[f.urgency])
+        items = most_urgent_first(items)
         urgency = items[0].urgency
-        named = []
+        named: list[str] = []
         for f in items:
             named.extend(x for x in f.findings if x not in named)
         other = tuple(sorted(x for x in all_findings if x not in named))
-        letters.append(Letter(service, urgency, _urgency_text(urgency), tuple(items), tuple(named), other))
-    letters.sort(key=lambda letter: -URGENCY_ORDER[letter.urgency])
+        also = tuple(f for f in flags if f.refer_to != service)
+        letters.append(Letter(service, urgency, _urgency_text(urgency), tuple(items), tuple(named), other,
+                              complaint=complaint, onset_duration=onset, asked_negative=negative, not_asked=not_asked,
+                              also_raised=also))
+    letters = most_urgent_first(letters)
     return tuple(letters)
 
 
+def _weeks_text(weeks: float) -> str:
+    if weeks < 1:
+        days = round(weeks * 7)
+        return "under a day" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+    if float(weeks).is_integer():
+        return f"{int(weeks)} week{'s' if weeks != 1 else ''}"
+    return f"{weeks:.1f} weeks"
+
+
+def _onset_duration(case: Case) -> str:
+    """"Sudden onset, 1 week": how and how long ago the episode began, as recorded (or that it was not)."""
+    h = case.history
+    onset = handout_text()["letter"]["onset"].get(h.onset) if h.onset else "onset not asked"
+    duration = _weeks_text(h.duration_weeks) if h.duration_weeks is not None else "duration not asked"
+    return f"{onset[:1].upper()}{onset[1:]}, {duration}"
+
+
+def _after_colon(text: str) -> str:
+    return text.split(":", 1)[1].strip() if ":" in text else text
+
+
+def presenting_complaint(case: Case, kb) -> str:
+    """The complaint as the patient has it, from the recorded history (where it hurts, on which side, what
+    comes with it, what makes it worse, how bad): never a stock phrase for the region."""
+    h = case.history
+    side = {"left": "left side", "right": "right side", "bilateral": "both sides"}.get(case.patient.side or "")
+    if h.pain_sites:
+        places = _join([_after_colon(kb.label(f"pain_sites.{x}")) for x in h.pain_sites])
+        text = f"Pain in the {places}" + (f" ({side})" if side else "")
+    else:
+        text = "Pain (sites not recorded)" + (f", {side}" if side else "")
+    also = [kb.label(k).lower() if kb.label(k)[1:2].islower() else kb.label(k)
+            for k in ("back_pain", "paraesthesia", "night_pain", "limp") if getattr(h, k) is True]
+    if also:
+        text += ", with " + _join(also)
+    if h.aggravated_by:
+        worse = [_after_colon(kb.label(f"aggravated_by.{x}")) for x in h.aggravated_by]
+        worse = [w[len("Worse "):] if w.startswith("Worse ") else w.lower() for w in worse]
+        text += "; worse " + _join(worse)
+    scores = []
+    if h.pain_now is not None:
+        scores.append(f"{h.pain_now}/10 now")
+    if h.pain_worst is not None:
+        scores.append(f"{h.pain_worst}/10 at worst")
+    if scores:
+        text += "; pain " + ", ".join(scores)
+    return text + "."
+
+
 def _relevant_positives(case: Case, kb) -> set[str]:
-    """Positive findings a receiving clinician would want besides the red flags themselves."""
-    out = set()
-    h, e = case.history, case.exam
-    for key in ("paraesthesia", "back_pain", "night_pain", "limp"):
-        if getattr(h, key):
-            out.add(kb.label(key))
-    if e.neuro_deficit:
-        out.add(kb.label("neuro_deficit"))
-    for key in TESTS:
-        if getattr(e.tests, key) == "positive":
-            out.add(f"{kb.label(key)}: positive")
+    """Positive findings a receiving clinician would want besides the red flags themselves
+    (which: knowledge, settings.yaml ``referral_letter``)."""
+    facts = case_facts(case)
+    policy = kb.settings.referral_letter
+    out = {kb.label(key) for key in policy.cite_when_present if facts.get(key) is True}
+    if policy.cite_positive_tests:
+        out |= {f"{kb.label(key)}: positive" for key in kb.form.test_keys if facts.get(key) is True}
     return out
 
 
@@ -407,10 +547,14 @@ def build_summary(
     *,
     date: dt.date | str | None = None,
     practitioner: str | None = None,
+    previous_outcomes: dict | None = None,
+    registration: str | None = None,
 ) -> Summary:
-    """The clinician summary's content, in reading order."""
-    header = _header(case, branding, "Clinician summary", date, practitioner)
-    flags = tuple(sorted((_red_flag(kb, f) for f in assessment.red_flags), key=lambda f: -URGENCY_ORDER[f.urgency]))
+    """The clinician summary's content, in reading order (`previous_outcomes`: measure -> scores
+    at the patient's previous visit, for the change against each MCID)."""
+    header = _header(case, branding, "Clinician summary", date, practitioner, registration)
+    found = _findings(case, kb)
+    flags = tuple(most_urgent_first(_red_flag(kb, f) for f in assessment.red_flags))
     origins = tuple(
         OriginItem(
             rank=n,
@@ -455,8 +599,14 @@ def build_summary(
         for w in assessment.withheld
     )
     gap_keys = {g.key for g in assessment.gaps}
-    gaps = [Gap(g.label, _humanise(g.kind), g.why) for g in assessment.gaps]
-    gaps += [Gap(kb.label(k), "not asked", "") for k in assessment.unanswered if k not in gap_keys]
+    proposed = visit.gaps_to_propose(assessment)  # in an emergency, only the red-flag questions still unasked
+    gaps = [Gap(g.label, _humanise(g.kind), g.why) for g in proposed]
+    extra = [k for k in assessment.unanswered if k not in gap_keys]
+    every_gap = len(assessment.gaps) + len(extra)
+    if visit.decided_by_referral(assessment):
+        extra = [k for k in extra if k in RED_FLAG_KEYS]
+    gaps += [Gap(kb.label(k), "not asked", "") for k in extra]
+    gaps_held = every_gap - len(gaps)
     red_flag_gaps = tuple(
         dict.fromkeys(
             [g.label for g in assessment.gaps if g.kind == "red_flag"]
@@ -503,23 +653,66 @@ def build_summary(
         pain_site_labels=tuple(_pain_site_label(kb, s) for s in pain_sites),
         muscle_zones=tuple(zones),
         side=case.patient.side,
-        findings=_findings(case, kb),
+        findings=found,
         muscles=muscles,
         therapies=therapies,
         withheld=withheld,
         gaps=tuple(gaps),
         notes=case.notes,
         safety_net=assessment.safety_net,
-        letters=_letters(flags, case, kb, _relevant_positives(case, kb)),
+        letters=_letters(flags, case, kb, _relevant_positives(case, kb), red_flag_gaps),
+        provisional_note=assessment.provisional_note,
+        coexistence_note=assessment.coexistence_note,
         references=references,
         disclaimer=assessment.disclaimer,
         knowledge_version=assessment.knowledge_version,
+        outcomes=outcome_lines(assessment, previous_outcomes),
+        deciding=visit.deciding_sentence(assessment),
+        gaps_held=gaps_held,
+        **dict(zip(("key_positive", "key_negative", "not_tested"), _key_findings(found), strict=True)),
     )
 
 
 def _pain_site_label(kb, site: str) -> str:
     text = kb.label(f"pain_sites.{site}")
     return text.split(":", 1)[1].strip() if ":" in text else text
+
+
+def handout_choices(case: Case, assessment: Assessment, kb) -> tuple[HandoutChoice, ...]:
+    """The exercises and self-care the assessment suggested, as the practitioner chooses among them: a
+    withheld one cannot be chosen (with the reason); the default leaves out what the findings argue against."""
+    from intake.facts import case_facts
+
+    facts = None
+    out = []
+    for t in assessment.therapies:
+        record = kb.therapies.get(t.id)
+        if record is None or record.self_care is None:
+            continue
+        sc = record.self_care
+        withheld = (t.withheld_reason or t.withheld) if t.withheld is not None else None
+        against = None
+        if withheld is None and sc.not_chosen_when:
+            facts = facts if facts is not None else case_facts(case)
+            against = next((r.reason for r in sc.not_chosen_when if kb.compiled[r.id](facts) is True), None)
+        out.append(HandoutChoice(t.id, sc.title, t.label, sc.dose, withheld is None and against is None, withheld, against))
+    return tuple(out)
+
+
+def check_handout_choice(choices: tuple[HandoutChoice, ...], wanted: list[str], kb) -> None:
+    """Refuse, by name, an id that is not an exercise, not suggested for this patient, or withheld."""
+    by_id = {c.id: c for c in choices}
+    for ident in wanted:
+        choice = by_id.get(ident)
+        if choice is None:
+            known = kb.therapies.get(ident)
+            if known is None or known.self_care is None:
+                names = ", ".join(sorted(t for t, r in kb.therapies.items() if r.self_care)) or "none"
+                raise HandoutChoiceError(f"{ident!r} is not an exercise or self-care item (known: {names})")
+            offered = ", ".join(c.id for c in choices if c.withheld_reason is None) or "none"
+            raise HandoutChoiceError(f"{ident!r} was not suggested for this patient (suggested: {offered})")
+        if choice.withheld_reason:
+            raise HandoutChoiceError(f"{ident!r} is withheld for this patient: {choice.withheld_reason}")
 
 
 def build_handout(
@@ -531,14 +724,23 @@ def build_handout(
     date: dt.date | str | None = None,
     practitioner: str | None = None,
     self_care: list[str] | None = None,
+    registration: str | None = None,
+    doses: dict[str, str] | None = None,
+    personal_note: str | None = None,
+    next_appointment: str | None = None,
+    contact: str | None = None,
 ) -> Handout:
-    """The patient handout's content: plain words, self-care the engine suggested and did not withhold."""
+    """The patient handout's content: plain words, self-care the engine suggested and did not withhold.
+
+    `self_care`: the ids the practitioner chose (default: the choice that follows the findings); `doses`
+    replaces an item's dose; `personal_note`, `next_appointment` and `contact` are printed as typed.
+    """
     words = handout_text()
-    header = _header(case, branding, words["document"], date, practitioner)
+    header = _header(case, branding, words["document"], date, practitioner, registration)
     referral = assessment.referral
     alert_title = None
     alert_body: tuple[str, ...] = ()
-    if referral in ("emergency", "urgent"):
+    if red_flag_decides(referral):
         alert = words["alert"][referral]
         conditions = [kb.red_flag_conditions[f.id].plain_label if f.id in kb.red_flag_conditions else f.label
                       for f in assessment.red_flags if f.urgency == referral]
@@ -551,18 +753,17 @@ def build_handout(
         likely.append((kb.origins[o.id].plain_label, kb.origins[o.id].plain_explanation))
         if len(likely) == 2:
             break
-    chosen = None if self_care is None else set(self_care)
+    choices = handout_choices(case, assessment, kb)
+    chosen = {c.id for c in choices if c.chosen} if self_care is None else set(self_care)
     items: list[SelfCareItem] = []
-    if referral not in ("emergency", "urgent"):
-        for t in assessment.therapies:
-            record = kb.therapies.get(t.id)
-            if t.withheld is not None or record is None or record.self_care is None:
+    if not red_flag_decides(referral):
+        for c in choices:
+            if c.withheld_reason is not None or c.id not in chosen:
                 continue  # never print what the engine withheld, whatever was selected
-            if chosen is not None and t.id not in chosen:
-                continue
-            sc = record.self_care
-            items.append(SelfCareItem(sc.title, tuple(sc.how), sc.dose, sc.drawing))
-    if referral in ("emergency", "urgent"):
+            sc = kb.therapies[c.id].self_care
+            dose = ((doses or {}).get(c.id) or "").strip() or sc.dose
+            items.append(SelfCareItem(sc.title, tuple(sc.how), dose, sc.drawing))
+    if red_flag_decides(referral):
         note = words["self_care_after_check"]
     elif not items:
         note = words["no_self_care"]
@@ -589,6 +790,9 @@ def build_handout(
         disclaimer=assessment.disclaimer,
         plain_disclaimer=words["plain_disclaimer"],
         sources=tuple(kb.sources[s].citation for s in words["sources"] if s in kb.sources),
+        personal_note=(personal_note or "").strip() or None,
+        next_appointment=(next_appointment or "").strip() or None,
+        contact=(contact or "").strip() or None,
     )
 
 

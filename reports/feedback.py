@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
-from intake.practice.text import answer_words, comparison_rows
+from intake.practice.text import answer_words, comparison_rows, no_test_to_suggest
 from reports.branding import Branding
 from reports.content import Header
 from reports.pages import MARGIN, P, build_pdf
@@ -114,11 +114,11 @@ def render_feedback(
 
     # Each part with its reasons and sources.
     story.append(P("Why: each part", st.h1))
-    for part in feedback.parts:
-        block: list[Flowable] = [P(f"{part.label}: {part.marks:g} / {part.max:g}", st.h2)]
-        block += [P(reason, st.bullet, prefix="<bullet>•</bullet>") for reason in part.reasons]
-        if part.sources:
-            block.append(P("Sources: " + "; ".join(part.sources), st.small_muted))
+    for mark in feedback.parts:
+        block: list[Flowable] = [P(f"{mark.label}: {mark.marks:g} / {mark.max:g}", st.h2)]
+        block += [P(reason, st.bullet, prefix="<bullet>•</bullet>") for reason in mark.reasons]
+        if mark.sources:
+            block.append(P("Sources: " + "; ".join(mark.sources), st.small_muted))
         story.append(KeepTogether(block))
 
     story.append(P("Red-flag questions not asked", st.h1))
@@ -148,10 +148,8 @@ def render_feedback(
             recorded = "the case holds a result" if test.recorded else "no result recorded in the case"
             story.append(P(f"{test.label}, for {test.origin}: its result could change the odds up to ×{test.swing:g} ({recorded}).",
                            st.bullet, prefix="<bullet>•</bullet>"))
-    elif expected.referral in ("urgent", "emergency"):
-        story.append(P("None: a red flag decides this visit, so the next step is the referral, not more tests.", st.body))
     else:
-        story.append(P("None: the tests that matter for this picture were done.", st.body))
+        story.append(P(no_test_to_suggest(expected.referral), st.body))
     if feedback.tests_adding_nothing:
         story.append(P("Tests that could not change the picture: " + ", ".join(feedback.tests_adding_nothing) + ".", st.small_muted))
 

@@ -61,6 +61,8 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
         story.append(P("Your physiotherapist worked this out from your answers and the tests they did. It is their best "
                        "judgement, not a final answer, and it can change as you get better.", st.small_muted))
 
+    if h.personal_note:
+        story += [P("A note from your physiotherapist", st.h2), P(h.personal_note, st.body)]
     story.append(P("What you can do at home", st.h1))
     if h.self_care_note:
         story.append(P(h.self_care_note, st.body))
@@ -109,7 +111,12 @@ def render_handout_model(h: Handout, *, paper: str = "a4") -> bytes:
         story.append(P("Based on NHS guidance: " + "; ".join(h.sources) + ".", st.small_muted))
 
     b = hd.clinic
-    contact = [P(h.closing, st.body_bold), P(b.name, st.body)]
+    contact = []
+    if h.next_appointment:
+        contact.append(P(h.next_appointment, st.body_bold, prefix="Your next appointment: "))
+    contact += [P(h.closing, st.body_bold), P(b.name, st.body)]
+    if h.contact:
+        contact.append(P(h.contact, st.body_bold))
     contact += [P(line, st.small) for line in b.contact_lines]
     if b.address:
         contact.append(P(", ".join(b.address), st.small))

@@ -24,7 +24,16 @@ from reports.para import Grid, Para
 from reports.styles import BOLD, ITALIC, PAPER, Styles, palette
 from reports.text import markup, plain
 
-__all__ = ["MARGIN", "Letterhead", "NoRunningHeader", "P", "build_pdf", "logo_reader"]
+__all__ = [
+    "BOTTOM",
+    "MARGIN",
+    "TOP",
+    "Letterhead",
+    "NoRunningHeader",
+    "P",
+    "build_pdf",
+    "logo_reader",
+]
 
 MARGIN = 42.0
 TOP = 44.0

@@ -60,7 +60,7 @@ def _split(font, text: str, doc) -> list[tuple[int, bytes]]:
     return font.splitString(text, doc)
 
 
-def _format(out: list[str], font, text: str, doc, tf: str, subset_now: int, tail: str) -> int:
+def _format(out: list[str], font, text: str, doc, tf: str | None, subset_now: int, tail: str) -> int:
     """PDFTextObject._textOut for a TrueType font: appends the operators, returns the subset now selected."""
     ops = []
     for subset, t in _split(font, text, doc):

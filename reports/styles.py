@@ -19,6 +19,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from intake.policy.urgency import PRESENTATION, URGENCIES
+
 __all__ = [
     "BOLD",
     "COVERAGE",
@@ -63,12 +65,7 @@ COVERAGE: dict[str, frozenset[int]] = _register()
 
 PAPER = {"a4": A4, "letter": LETTER}
 
-URGENCY_COLOURS = {
-    "emergency": colors.HexColor("#b3261e"),
-    "urgent": colors.HexColor("#c25e00"),
-    "routine": colors.HexColor("#8a6d00"),
-    "monitor": colors.HexColor("#4a5a6a"),
-}
+URGENCY_COLOURS = {u: colors.HexColor(PRESENTATION[u].ink) for u in URGENCIES}
 
 
 @dataclass(frozen=True)

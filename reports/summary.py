@@ -1,9 +1,11 @@
 """The clinician summary: report model -> PDF bytes (ReportLab platypus).
 
-Reading order: red flags first (boxed, every raised flag, whatever its urgency), precautions,
-the ranked differential with each step's source, body chart, findings table, muscles,
-manual therapy (suggested and withheld), gaps, notes, safety-netting, references, the
-disclaimer, then one referral letter page per receiving service.
+Reading order: page 1 is an overview (red flags boxed first, every raised flag whatever its
+urgency; precautions; the impression as one line per origin; key positive and negative findings
+and the tests not done; the plan with what is withheld; safety-netting). The appendix follows:
+the ranked differential with each step's source and estimated probability, body chart, findings
+table, muscles, therapy (suggested and withheld), gaps, notes, references, the disclaimer, and one referral letter page per receiving service: the most urgent one first, as
+page 1, when an emergency or urgent referral decides the visit.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Spacer, TableStyle
 
+from intake.policy.visit import red_flag_decides
 from reports.bodychart import body_chart
-from reports.content import FindingGroup, Letter, Step, Summary
-from reports.pages import MARGIN, Letterhead, NoRunningHeader, P, build_pdf
+from reports.content import FindingGroup, Step, Summary
+from reports.outcomes import OutcomeLine
+from reports.pages import MARGIN, Letterhead, P, build_pdf
 from reports.para import Grid, Para
 from reports.recorded import Recorded
+from reports.referral import letter_page
 from reports.styles import BOLD, COVERAGE, ITALIC, PAPER, REGULAR, URGENCY_COLOURS, Styles, palette, styles
 from reports.text import markup
 
@@ -36,6 +41,22 @@ def _cites(citations: tuple[str, ...]) -> str:
     return "; ".join(citations) if citations else "no source recorded"
 
 
+def _outcome_section(lines: tuple[OutcomeLine, ...], st, width: float) -> list:
+    """The outcome measures (nothing when no measure was completed)."""
+    if not lines:
+        return []
+    out: list = [CondPageBreak(80), P("Outcome measures", st.h1)]
+    for line in lines:
+        extra = " · ".join(x for x in (line.title, line.reported) if x)
+        out.append(P(line.interpretation + (f" ({extra})" if extra else ""), st.body))
+        for text in line.changes:
+            out.append(P(f"Since the previous visit: {text}", st.body))
+        if line.plan:
+            out.append(P(f"Plan: {line.plan}", st.body))
+        out.append(P(f"{line.attribution} Sources: {'; '.join(line.citations)}.", st.small))
+    return out
+
+
 def _step_markup(step: Step) -> str:
     text = markup(step.summary)
     if step.findings:
@@ -49,8 +70,8 @@ def _step_markup(step: Step) -> str:
 def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
     p = palette(s.header.clinic.accent)
     if not s.red_flags:
-        rows = [[P(f"Red flags: none raised · {s.referral_text}", st.h2)], [P(s.no_red_flag_note, st.body)]]
-        style = [
+        rows: list[list] = [[P(f"Red flags: none raised · {s.referral_text}", st.h2)], [P(s.no_red_flag_note, st.body)]]
+        style: list[tuple] = [
             ("BOX", (0, 0), (-1, -1), 0.8, p.rule),
             ("BACKGROUND", (0, 0), (-1, -1), p.ok_light),
             ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -68,8 +89,8 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
     colour = URGENCY_COLOURS[top] if s.referral != "none" else URGENCY_COLOURS["monitor"]
     count = len(s.red_flags)
     title = f"RED FLAGS ({count}) · {s.referral_text.upper()}"
-    rows: list[list] = [[P(title, st.box_title)]]
-    style: list[tuple] = [
+    rows = [[P(title, st.box_title)]]
+    style = [
         ("BACKGROUND", (0, 0), (-1, 0), colour),
         ("BOX", (0, 0), (-1, -1), 1.6, colour),
         ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -104,7 +125,7 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
         rows.append([inner])
         n = len(rows) - 1
         style += [
-            ("BACKGROUND", (0, n), (-1, n), p.danger_light if flag.urgency in ("emergency", "urgent") else p.shade),
+            ("BACKGROUND", (0, n), (-1, n), p.danger_light if red_flag_decides(flag.urgency) else p.shade),
             ("TOPPADDING", (0, n), (-1, n), 6),
             ("BOTTOMPADDING", (0, n), (-1, n), 6),
             ("LINEBELOW", (0, n), (-1, n), 0.5, colors.white),
@@ -116,6 +137,44 @@ def _red_flag_box(s: Summary, st: Styles, width: float) -> list:
     table = Grid(rows, colWidths=[width])
     table.setStyle(TableStyle(style))
     return [table]
+
+
+def _overview(s: Summary, st: Styles, width: float) -> list:
+    """Page 1 for a colleague in 30 seconds: the impression, the findings that matter, the plan."""
+    # Provisional only when a red flag decides the visit (differential_provisional): never a blanket hedge.
+    out: list = [P("Impression (provisional)" if s.provisional_note else "Impression", st.h1)]
+    if s.deciding:
+        out.append(P(s.deciding, st.body_bold))
+    if not s.origins:
+        out.append(P("No origin was ranked (the red flags decide this visit).", st.body))
+    for origin in s.origins:
+        lc = _LIKELIHOOD_COLOURS[origin.likelihood]
+        lead = next((x.summary for x in origin.steps_for if x.counted), None)
+        why = f' <font color="#5b6570">· {markup(lead)}</font>' if lead and origin.likelihood != "unlikely" else ""
+        out.append(Para(f'<b>{origin.rank}. {markup(origin.label)}</b>  '
+                        f'<font name="{BOLD}" color="{lc}">{origin.likelihood.upper()}</font>{why}', st.cell))
+    out += [Spacer(1, 2), P("The reasoning behind each origin, with its sources and estimated probabilities, is in the "
+                            "appendix.", st.small_muted)]
+    out.append(P("Key findings", st.h2))
+    out.append(P(", ".join(s.key_positive) or "none recorded", st.cell, prefix="<b>Positive:</b> "))
+    out.append(P(", ".join(s.key_negative) or "none recorded", st.cell, prefix="<b>Negative:</b> "))
+    if s.not_tested:
+        out.append(P(", ".join(s.not_tested), st.cell, prefix='<font color="#5b6570"><b>Not tested:</b> ', suffix="</font>"))
+    if s.muscles:
+        out.append(P(", ".join(m.label for m in s.muscles), st.cell, prefix="<b>Suspected muscles:</b> "))
+    out.append(P("Plan", st.h2))
+    offered = [t.label for t in s.therapies if not t.withheld]
+    by_reason: dict[str, list[str]] = {}  # one line per reason, however many treatments it withholds
+    for t in s.therapies:
+        if t.withheld:
+            by_reason.setdefault(t.withheld_reason or "withheld", []).append(t.label)
+    for w in s.withheld:
+        by_reason.setdefault(w.reason, []).append(f"all {w.label.lower()}")
+    out.append(P("; ".join(offered) or "no treatment suggested by the answers given", st.cell, prefix="<b>Suggested:</b> "))
+    for reason, labels in by_reason.items():
+        out.append(P(f"{'; '.join(labels)}. {reason}", st.cell, prefix='<font color="#b3261e"><b>Withheld:</b></font> '))
+    out += [P("Safety-netting", st.h2), P(s.safety_net, st.cell)]
+    return out
 
 
 def _precautions(s: Summary, st: Styles, width: float) -> list:
@@ -136,10 +195,15 @@ def _precautions(s: Summary, st: Styles, width: float) -> list:
 
 def _differential(s: Summary, st: Styles, width: float) -> list:
     p = palette(s.header.clinic.accent)
-    out: list = [P("Differential: where the pain most likely comes from", st.h1)]
+    heading = "Differential: where the pain most likely comes from"
+    out: list = [P(heading + (" (provisional)" if s.provisional_note else ""), st.h1)]
     if not s.origins:
         out.append(P("No origin was ranked (the red flags decide this visit).", st.body))
         return out
+    if s.provisional_note:
+        out.append(Para(f'<font name="{BOLD}" color="#b3261e">{markup(s.provisional_note)}</font>', st.body))
+    if s.coexistence_note:
+        out.append(P(s.coexistence_note, st.body))
     w = [16, width - 16 - 52 - 118, 52, 118]
     rows: list[list] = [[P("", st.cell_head), P("Reasoning step (findings)", st.cell_head),
                          P("Weight", st.cell_head), P("Source", st.cell_head)]]
@@ -230,8 +294,12 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
     lw, vw = width * 0.34, width * 0.16
     groups: list[FindingGroup] = list(s.findings)
     for group in groups:
+        # tests not done are one line below the tables, not a row each
+        group = FindingGroup(group.title, tuple(r for r in group.rows if r.value != "not tested"))
+        if not group.rows:
+            continue
         rows: list[list] = [[P(group.title, st.cell_head), "", "", ""]]
-        cells = []
+        cells: list[tuple] = []
         spans: list[tuple] = []
         fonts: list[tuple] = []
         for r in group.rows:
@@ -239,7 +307,7 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
             label = r.label if _fits(r.label, lw) else P(r.label, st.cell)
             if r.state == "value" and len(r.value) > 22:
                 open_, close = _STATE_STYLE[r.state]
-                value = Para(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
+                value: str | Para = Para(open_.format(bold=BOLD) + markup(r.value) + close, st.cell)
                 rows.append([label, value, "", ""])  # long lists get the full width
                 spans.append(("SPAN", (1, len(rows) - 1), (3, len(rows) - 1)))
             else:
@@ -278,6 +346,8 @@ def _findings(s: Summary, st: Styles, width: float) -> list:
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ]))
         out += [table, Spacer(1, 5)]
+    if s.not_tested:
+        out += [P(", ".join(s.not_tested), st.cell, prefix="<b>Not tested:</b> "), Spacer(1, 5)]
     return out
 
 
@@ -360,8 +430,12 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
 def _gaps(s: Summary, st: Styles, width: float) -> list:
     p = palette(s.header.clinic.accent)
     out: list = [CondPageBreak(80), P("Unanswered questions", st.h1)]
+    if s.deciding and s.gaps_held:
+        out.append(P(f"{s.gaps_held} examination question{'s' if s.gaps_held != 1 else ''} not proposed: the referral "
+                     "decides this visit. Only the red-flag questions still unasked are listed.", st.small_muted))
     if not s.gaps:
-        out.append(P("None: every screening question and key test was answered.", st.body))
+        out.append(P("None: every screening question and key test was answered." if not s.deciding else
+                     "None: every red-flag question was asked.", st.body))
         return out
     rows: list[list] = [[P("Not asked or not tested", st.cell_head), P("Kind", st.cell_head), P("Why it matters", st.cell_head)]]
     for g in s.gaps:
@@ -412,66 +486,6 @@ def _closing(s: Summary, st: Styles, width: float) -> list:
     return [Spacer(1, 10), KeepTogether([box])]
 
 
-def _letter(s: Summary, letter: Letter, st: Styles, width: float) -> list:
-    h = s.header
-    p = palette(h.clinic.accent)
-    colour = URGENCY_COLOURS[letter.urgency]
-    right = [P("Referral letter", st.title), P(h.date, st.subtitle)]
-    out: list = [PageBreak(), NoRunningHeader(), Letterhead(h, st, width, right), Spacer(1, 10)]
-    meta = Grid(
-        [
-            [P("To", st.cell_bold), P(letter.refer_to, st.body_bold)],
-            [P("Urgency", st.cell_bold), Para(_badge(letter.urgency_text, colour), st.body)],
-            [P("Patient", st.cell_bold), P(h.patient_name or "Name not recorded", st.body, suffix=f" <font color='#5b6570'>({markup(h.patient_line)})</font>")],
-        ] + ([[P("Reference", st.cell_bold), P(h.case_ref, st.body)]] if h.case_ref else []),
-        colWidths=[70, width - 70],
-    )
-    meta.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBEFORE", (0, 0), (0, -1), 3, colour),
-        ("BACKGROUND", (0, 0), (-1, -1), p.shade),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))
-    out += [meta, Spacer(1, 12), P("Dear colleague,", st.letter)]
-    conditions = ", ".join(f.label.lower() if f.label[:1].isupper() and not f.label[1:2].isupper() else f.label for f in letter.flags)
-    out.append(P(
-        f"I assessed this patient today for pain in the hip region. The red-flag screen raised a concern of {conditions}, "
-        f"and I am referring them to you for assessment ({letter.urgency_text[:1].lower() + letter.urgency_text[1:]}).",
-        st.letter,
-    ))
-    out.append(P("Findings that raised the concern:", st.letter, prefix="<b>", suffix="</b>"))
-    for f in letter.findings:
-        out.append(Para(markup(f), st.bullet, bulletText="\u2022"))
-    for flag in letter.flags:
-        out.append(P(flag.note, st.bullet, prefix=f"<i>{markup(flag.label)}:</i> ",
-                     suffix=f" <font color='#5b6570'>({markup(_cites(flag.citations))})</font>"))
-    if letter.other_findings:
-        out.append(Spacer(1, 4))
-        out.append(P("Other relevant findings:", st.letter, prefix="<b>", suffix="</b>"))
-        out.append(P("; ".join(letter.other_findings), st.bullet))
-    out.append(Spacer(1, 4))
-    out.append(P("The patient has been told why they are being referred and how urgently, and given written advice on "
-                 "symptoms that mean they should seek help sooner. Hands-on treatment has been deferred until they "
-                 "have been assessed.", st.letter))
-    out.append(P("Yours sincerely,", st.letter))
-    out.append(Spacer(1, 26))
-    signer = [
-        [P("Signed", st.cell_bold), P("", st.cell)],
-        [P("Name", st.cell_bold), P(h.practitioner, st.body) if h.practitioner else P("", st.cell)],
-        [P("Registration", st.cell_bold), P(h.registration, st.body) if h.registration else P("", st.cell)],
-        [P("Clinic", st.cell_bold), P(" · ".join([h.clinic.name, *h.clinic.contact_lines]), st.cell)],
-    ]
-    sign = Grid(signer, colWidths=[80, width * 0.6], hAlign="LEFT")
-    blank_rows = [0] + [i for i, key in ((1, h.practitioner), (2, h.registration)) if not key]
-    sign.setStyle(TableStyle(
-        [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("TOPPADDING", (0, 0), (-1, -1), 7), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
-        + [("LINEBELOW", (1, i), (1, i), 0.6, p.ink) for i in blank_rows]
-    ))
-    out += [sign, Spacer(1, 14), P(s.disclaimer, st.small_muted)]
-    return out
-
-
 def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     st = styles(s.header.clinic.accent)
     width = PAPER[paper][0] - 2 * MARGIN if paper in PAPER else 0
@@ -483,9 +497,16 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
         P(f"Date: {h.date}", st.small),
         P(h.practitioner or "not recorded", st.small, prefix="Practitioner: "),
     ]
-    story: list = [Letterhead(h, st, width, patient), Spacer(1, 8)]
+    letters = list(s.letters)
+    story: list = []
+    if s.referral in ("emergency", "urgent") and letters:  # the letter decides the visit: it is page 1
+        story += [*letter_page(h, letters.pop(0), st, paper), PageBreak()]
+    story += [Letterhead(h, st, width, patient), Spacer(1, 8)]
     story += _red_flag_box(s, st, width)
     story += _precautions(s, st, width)
+    story += _overview(s, st, width)
+    story += _outcome_section(s.outcomes, st, width)  # outcome scores belong to the overview
+    story += [PageBreak(), P("Appendix: the reasoning, every finding and the references", st.title)]
     story += _differential(s, st, width)
     story += [Spacer(1, 8), KeepTogether(_body_chart(s, st, width))]
     story += _findings(s, st, width)
@@ -493,11 +514,10 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     story += _therapies(s, st, width)
     story += _gaps(s, st, width)
     story += _notes(s, st)
-    story += [P("Safety-netting", st.h1), P(s.safety_net, st.body)]
     story += _references(s, st)
     story += _closing(s, st, width)
-    for letter in s.letters:
-        story += _letter(s, letter, st, width)
+    for letter in letters:
+        story += [PageBreak(), *letter_page(h, letter, st, paper)]
     who = h.case_ref or "case"
     return build_pdf(
         story,

@@ -10,7 +10,7 @@ import yaml
 from intake.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_CASES = ROOT.parent / "shared" / "cases"
+SHARED_CASES = ROOT / "intake" / "cases" / "examples"
 LIBRARY_CASES = ROOT / "intake" / "cases"
 
 
@@ -95,3 +95,19 @@ def db_store(db_url):
     opened = Store(db_url)
     yield opened
     opened.dispose()
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """The data function behind every deferred download button drawn, by file name (what a click runs)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return made

@@ -27,7 +27,7 @@ from sqlalchemy import Boolean, DateTime, Float, String, Text, create_engine, in
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-SHARED_CASES = Path(__file__).resolve().parents[2] / "shared" / "cases"
+SHARED_CASES = Path(__file__).resolve().parents[1] / "intake" / "cases" / "examples"
 PASSWORD = "correct horse battery"
 
 
@@ -216,13 +216,17 @@ def populate(store) -> World:
     gone = world.file(world.a_prac, "example-04-l5-radiculopathy")
     records.delete(world.a_prac, gone.id)
     world.file(world.b_prac, "example-12-back-pain-with-cancer-history", name="Zoë Ünicode ✓")
-    scoped.create({"patient": {"age": 33, "name": "Draft Person"}}, step="history", consent=True, notes="to finish")
+    draft = scoped.create({"patient": {"age": 33, "name": "Draft Person"}}, step="history", consent=True, notes="to finish")
+    store.patient_links.create(world.a_prac, draft.id, language="es", measures=["odi"])  # a patient link
     attempt = scoped.start_attempt("Student One", "example-01", "Hip OA", {"asked": ["night_pain"]})
     scoped.commit_attempt(attempt.id, answers={"asked": ["night_pain"]}, expected={"origin": "hip_joint"}, score=87.5,
                           marks={"origin": 1}, feedback={"note": "good"}, seconds=412.25, unsafe=False)
     scoped.start_attempt("Student Two", "example-04")
     scoped.add_vignette({"case_format": 1, "id": "uploaded"}, title="Uploaded case", difficulty="advanced")
     store.accounts.set_retention(world.a_admin, 3650)
+    store.clinic_details.save(world.a_admin, {"phone": "01234 567890", "address": ["1 Mill Lane", "Riverside"]},
+                              logo=(Path(__file__).parents[1] / "reports" / "assets" / "logo-neutral.png").read_bytes())
+    store.clinic_details.set_registration(world.a_admin, world.a_prac.user_id, "HCPC PH000001")
     records.export_rows(world.a_admin)
     assert store.accounts.authenticate(world.a_prac.username, "not the password") is None  # a throttle row
     return world

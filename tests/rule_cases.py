@@ -11,6 +11,7 @@ from typing import Any
 from intake.facts import LIST_FIELDS
 from intake.form import default_form
 from intake.knowledge import KEY_KINDS
+from intake.models import version_2_fields_in
 
 FORM = default_form()
 # Values and ranges come from the form (and so from the models); only the derived `referral` is ours.
@@ -105,7 +106,7 @@ def satisfy(spec: dict, want: bool = True) -> dict[str, Any]:
 
 
 def case_from_facts(facts: dict[str, Any]) -> dict:
-    """The v1 case that produces these facts (everything else not asked)."""
+    """The case that produces these facts (everything else not asked); version 2 only when it must be."""
     facts = resolve(facts)
     case: dict = {"case_format": 1, "patient": {"age": facts.get("age", 40)}}
     for key, value in facts.items():
@@ -123,4 +124,12 @@ def case_from_facts(facts: dict[str, Any]) -> dict:
             at[name] = "positive" if value else "negative"
         else:
             at[name] = value
+    exam = case.get("exam", {})
+    if "neuro_deficit_level" in exam:
+        # A level is given only with a deficit.
+        if exam.get("neuro_deficit") is False:
+            raise Conflict("neuro_deficit_level")
+        exam["neuro_deficit"] = True
+    if version_2_fields_in(case):
+        case["case_format"] = 2
     return case

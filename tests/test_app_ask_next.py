@@ -14,8 +14,11 @@ def ask_next_buttons(at):
 
 
 def answers_without_tests(name: str) -> dict:
+    """A shared example's answers with no tests, its screen completed with the version-2 questions answered no."""
     answers = answers_of(name)
     answers["exam"]["tests"] = {}
+    for key in ("systemically_unwell", "low_energy_availability", "pulsatile_abdominal_mass", "vascular_claudication"):
+        answers["red_flags"].setdefault(key, False)
     return answers
 
 

@@ -219,3 +219,28 @@ def test_a_cut_short_consent_callback_is_healed_by_the_end_of_the_run(store):
     at.run()
     assert store.get(draft_id).answers["patient"] == {"name": "Bob Beta", "age": 72}
     assert store.get(draft_id).revision == 2
+
+
+def test_a_fhir_questionnaire_response_starts_a_draft_that_assesses_the_same(store):
+    import json
+
+    from intake import assess, load_case
+    from intake.fhir import questionnaire_response
+
+    case = load_case(CASES / "example-04-l5-radiculopathy.yaml")
+    response = questionnaire_response(case).model_dump_json(exclude_none=True).encode()
+    at = new_app()
+    at.button(key="side:drafts").click().run()
+    at.file_uploader(key="drafts:upload").set_value(("response.json", response, "application/fhir+json")).run()
+    assert any("A valid FHIR QuestionnaireResponse" in s.value for s in at.success)
+    at.button(key="drafts:start").click().run()
+    started = load_case({"case_format": 1, **{k: v for k, v in at.session_state["answers"].items() if v}})
+    assert assess(started).model_dump() == assess(case).model_dump()
+    bad = json.loads(response)
+    bad["item"][0]["item"][0]["item"][0]["answer"] = [{"valueString": "forty"}]  # patient / demographics / age
+    bad["item"][0]["item"][0]["item"].append({"linkId": "history.shoe_size", "answer": [{"valueInteger": 9}]})
+    at.button(key="side:drafts").click().run()
+    at.file_uploader(key="drafts:upload").set_value(("bad.json", json.dumps(bad).encode(), "application/fhir+json")).run()
+    message = at.error[0].value
+    assert "QuestionnaireResponse" in message and "patient.age" in message and "history.shoe_size" in message
+    assert not [b for b in at.button if b.key == "drafts:start"]

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy.exc import OperationalError
-from streamlit.runtime.media_file_manager import MediaFileManager
 from test_app_support import (
     EMERGENCY_CASE,
     answers_of,
@@ -27,6 +26,7 @@ from test_app_support import (
 from intake import assess, load_case
 from intake.models import RED_FLAG_KEYS
 from intake.records import RecordFilter
+from intake.storage.accounts import AccountError
 from intake.store import ClinicStore
 
 SECRET = "Zephyrine Quillfeather"  # a patient name that must never leak to another clinic
@@ -43,7 +43,7 @@ def file(store: ClinicStore, name: str = "example-03-gluteal-tendinopathy.yaml",
 
 
 def many_flags(patient: str = "Many Flags") -> dict:
-    return {"case_format": 1, "patient": {"age": 70, "sex": "male", "name": patient},
+    return {"case_format": 2, "patient": {"age": 70, "sex": "male", "name": patient},
             "red_flags": {k: True for k in RED_FLAG_KEYS if k != "pregnant"}}
 
 
@@ -54,20 +54,6 @@ def records_app(**kwargs):
 
 def count(store: ClinicStore, where: RecordFilter | None = None) -> int:
     return store.records.list(store.principal, where or RecordFilter())[1]
-
-
-@pytest.fixture
-def downloads(monkeypatch):
-    """The data function behind every deferred download button drawn, by file name (what a click runs)."""
-    made: dict[str, object] = {}
-    original = MediaFileManager.add_deferred
-
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return made
 
 
 def made(downloads: dict, prefix: str):
@@ -263,7 +249,7 @@ def test_an_open_record_shows_every_red_flag_and_is_audited_once(store):
     assert at.query_params["record"] == record.id
     boxes = " ".join(e.value for e in [*at.error, *at.warning, *at.info])
     for label in ("Suspected cauda equina syndrome", "Progressive neurological deficit", "Possible spinal or bone malignancy",
-                  "Possible infection (spine or joint)", "Possible fracture", "Possible deep vein thrombosis",
+                  "Possible infection (spine or joint)", "Possible fracture", "Possible vascular cause (clot, aneurysm or arterial disease)",
                   "Possible inflammatory arthritis (axial spondyloarthritis)"):
         assert label in boxes, label
     shown = texts(at)
@@ -292,13 +278,14 @@ def test_re_issued_files_are_made_from_the_record_and_audited(store, downloads):
     new_app(query={"record": record.id})
     summary = made(downloads, "clinician-summary-")
     handout = made(downloads, "patient-handout-")
-    assert summary[:4] == b"%PDF" and handout[:4] == b"%PDF"
+    letter = made(downloads, "referral-letter-")
+    assert summary[:4] == b"%PDF" and handout[:4] == b"%PDF" and letter[:4] == b"%PDF"
     fhir_json = made(downloads, "fhir-bundle-")
     assert record.pseudonym in fhir_json and "Novak" not in fhir_json
     assert "Eva Novak" in made(downloads, "case-")
     assert all(record.pseudonym in n for n in downloads if n)  # no name in a file name
     formats = {e.detail["format"] for e in store.audit.entries(store.clinic_id, record_id=record.id) if e.action == "export"}
-    assert formats == {"summary_pdf", "handout_pdf", "fhir_json", "case_yaml"}
+    assert formats == {"referral_pdf", "summary_pdf", "handout_pdf", "fhir_json", "case_yaml"}
 
 
 def test_a_deleted_record_is_not_handed_out_by_an_old_button(store, downloads):
@@ -552,3 +539,30 @@ def test_audit_log_table_and_download(store, downloads):
     assert ((frame["action"] == "view") & (frame["record_id"] == record.id)).any()
     csv = pd.read_csv(io.BytesIO(made(downloads, "audit-log.csv")), encoding="utf-8-sig")
     assert {"create", "view"} <= set(csv["action"])
+
+
+def test_identified_referrals_are_off_by_default_admin_only_audited_and_add_the_named_patient(store, downloads):
+    import json
+
+    record = file(store, EMERGENCY_CASE, patient="Eva Novak")
+    new_app(query={"record": record.id})
+    plain = json.loads(made(downloads, "fhir-bundle-"))
+    assert "Patient" not in {e["resource"]["resourceType"] for e in plain["entry"]} and "Novak" not in json.dumps(plain)
+    bob = signed_in_principal(username="bob", role="practitioner")
+    with pytest.raises(AccountError, match="administrator"):
+        store.accounts.set_identified_referrals(bob, True)
+    at = admin_app()
+    assert "FHIR referrals carry the **pseudonym only** (the default)." in texts(at)
+    at.radio(key="adm:identified").set_value("identified")
+    at = submit(at, "Save referral setting")
+    assert store.accounts.clinic(store.clinic_id).identified_referrals is True
+    assert "FHIR referrals **name the patient**." in texts(at)
+    downloads.clear()
+    new_app(query={"record": record.id})
+    named = json.loads(made(downloads, "fhir-bundle-"))
+    (patient,) = [e["resource"] for e in named["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert patient["name"] == [{"text": "Eva Novak"}] and patient["identifier"][0]["value"] == record.pseudonym
+    entries = store.audit.entries(store.clinic_id)
+    assert any(e.action == "settings" and e.detail == {"identified_referrals": True} for e in entries)
+    assert any(e.action == "export" and e.detail == {"format": "fhir_json_identified"} for e in entries)
+    assert not any("Novak" in json.dumps(e.detail) for e in entries)  # the audit log names records, never patients

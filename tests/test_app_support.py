@@ -14,7 +14,7 @@ from intake.store import ClinicStore, Store, database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
-CASES = ROOT.parent / "shared" / "cases"
+CASES = ROOT / "intake" / "cases" / "examples"
 EMERGENCY_CASE = "example-10-cauda-equina-syndrome.yaml"
 TIMEOUT = 30
 

@@ -58,3 +58,18 @@ def test_apply_writes_the_changes_and_discard_forgets_them():
     assert at.session_state["answers"]["exam"]["tests"]["resisted_external_derotation"] == "positive"
     assert "What if (not saved)" not in sides(at)
     assert any("applied" in str(s.value) for s in at.success)
+
+
+def test_a_number_and_a_decimal_can_be_tried():
+    at, _ = on_review()
+    at.selectbox(key="whatif:key").set_value("hip_internal_rotation_deg").run()
+    at.number_input(key="whatif:answer:hip_internal_rotation_deg").set_value(40).run()
+    at = at.button(key="whatif:add").click().run()
+    assert not at.exception
+    assert "→ **40**" in sides(at)
+    at.selectbox(key="whatif:key").set_value("duration_weeks").run()
+    at.number_input(key="whatif:answer:duration_weeks").set_value(2.5).run()
+    at = at.button(key="whatif:add").click().run()
+    assert not at.exception
+    assert "→ **2.5**" in sides(at)
+    assert not [e for e in at.error if "not a valid case" in str(e.value)]

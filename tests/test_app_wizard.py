@@ -16,7 +16,7 @@ def test_first_screen_is_step_one_with_consent_and_disclaimer():
     assert at.checkbox(key="w::consent").value is False
     shown = texts(at)
     assert "Reasoning aid, not a diagnosis" in shown
-    assert "Step 1 of 8" in at.get("progress")[0].proto.text
+    assert f"Step 1 of {len(STEPS)}" in at.get("progress")[0].proto.text
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -211,8 +211,14 @@ def test_pregnancy_is_not_asked_of_a_man_but_is_of_a_woman():
     man = goto(new_app(answers={"patient": {"age": 40, "sex": "male"}}), "red_flags")
     assert "w:red_flags.pregnant" not in {w.key for w in man.segmented_control}
     assert "not applicable for this patient" in texts(man)
-    assert "0 of 21 asked" in texts(man)
-    assert "21 of 21 screening questions not asked yet." in texts(man)
+    # 23 red-flag questions (not the aneurysm question before 50) and the anticoagulant precaution.
+    assert "0 of 24 asked" in texts(man)
+    assert "24 of 24 screening questions not asked yet." in texts(man)
     woman = goto(new_app(answers={"patient": {"age": 30, "sex": "female"}}), "red_flags")
-    assert "0 of 22 asked" in texts(woman)
+    # 22 red-flag questions (neither aneurysm nor vascular claudication at 30) and both precautions.
+    assert "0 of 24 asked" in texts(woman)
     assert "w:red_flags.pregnant" in {w.key for w in woman.segmented_control}
+    assert "w:red_flags.pulsatile_abdominal_mass" not in {w.key for w in woman.segmented_control}
+    older = goto(new_app(answers={"patient": {"age": 70, "sex": "male"}}), "red_flags")
+    assert {"w:red_flags.pulsatile_abdominal_mass", "w:red_flags.vascular_claudication"} <= {w.key for w in older.segmented_control}
+    assert "w:red_flags.low_energy_availability" not in {w.key for w in older.segmented_control}

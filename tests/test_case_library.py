@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from intake import assess, load_knowledge, load_vignette
+from intake.engine import screening_applies
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, RED_FLAG_KEYS
 from tests.conftest import known_disagreements
 
@@ -59,7 +60,7 @@ def test_ids_and_numbers_are_unique_and_differ_from_the_shared_examples():
     assert len(ids) == len(set(ids))
     numbers = [ID_PATTERN.match(i).group(2) for i in ids]
     assert len(numbers) == len(set(numbers)), "each NN is used once across the library"
-    shared = {load_vignette(p)[0].id for p in (ROOT.parent / "shared" / "cases").glob("*.yaml")}
+    shared = {load_vignette(p)[0].id for p in (ROOT / "intake" / "cases" / "examples").glob("*.yaml")}
     assert not set(ids) & shared
 
 
@@ -112,7 +113,8 @@ def test_partial_presentations_list_every_unasked_question_as_a_gap():
     for path in partial:
         case = case_of(path)
         unanswered = set(assess(case).unanswered)
-        unasked = {q.key for q in kb.screening.values() if q.kind == "red_flag" and getattr(case.red_flags, q.key) is None}
+        applies = screening_applies(case, kb)
+        unasked = {q.key for q in kb.screening.values() if q.kind == "red_flag" and applies[q.key] and getattr(case.red_flags, q.key) is None}
         assert unasked <= unanswered, f"{path.stem}: gaps not listed {sorted(unasked - unanswered)}"
 
 
@@ -141,3 +143,14 @@ def test_nothing_clinician_delivered_is_expected_withheld_without_a_cause():
             precautions = case.red_flags.anticoagulant_use or case.red_flags.pregnant
             fragile = case.red_flags.osteoporosis or case.red_flags.long_term_corticosteroids
             assert expected.referral != "none" or precautions or fragile, path.stem
+
+
+def test_the_examples_copy_matches_the_shared_examples_when_they_are_there():
+    """The product and the suite read intake/cases/examples; ../shared/cases is where they came from."""
+    shared = ROOT.parent / "shared" / "cases"
+    if not shared.is_dir():
+        pytest.skip("no ../shared/cases beside this clone: the repository's copy is all there is")
+    ours = ROOT / "intake" / "cases" / "examples"
+    assert sorted(p.name for p in ours.glob("*.yaml")) == sorted(p.name for p in shared.glob("*.yaml"))
+    for path in shared.glob("*.yaml"):
+        assert (ours / path.name).read_bytes() == path.read_bytes(), path.name

@@ -50,7 +50,7 @@ def test_validate_reports_each_file():
     good = SHARED_CASES / "example-01-hip-osteoarthritis.yaml"
     result = run("validate", str(good), str(CES))
     assert result.returncode == 0
-    assert result.stdout.count("valid version-1 case") == 2
+    assert result.stdout.count("valid case (format version 1)") == 2
 
 
 def test_missing_file_is_a_clear_message():

@@ -6,7 +6,7 @@ import pytest
 
 from intake.conditions import ConditionError, compile_condition, keys_in, kleene_all, kleene_any
 
-KINDS = {"a": "bool", "b": "bool", "c": "bool", "n": "number", "v": "value"}
+KINDS = {"a": "bool", "b": "bool", "c": "bool", "n": "number", "v": "value", "onset": "value"}
 
 
 def ev(spec, **facts):
@@ -154,6 +154,13 @@ def test_calling_a_condition_is_its_verdicts_value():
         ({"count": {"at_most": 1, "min_known": 1, "of": [{"present": "a"}, {"present": "b"}]}}, {"a": True}, (True, ("a",))),
         ({"count": {"at_most": 0, "min_known": 1, "of": [{"present": "a"}, {"present": "b"}]}}, {}, (None, ())),
         ({"count": {"at_most": 0, "min_known": 1, "of": [{"present": "a"}, {"present": "a"}]}}, {"a": False}, (True, ("a",))),
+        # a true part that read nothing answered still makes `any` true
+        ({"any": [{"count": {"at_most": 1, "min_known": 0, "of": [{"present": "a"}]}}, {"present": "b"}]}, {}, (True, ())),
+        # values longer than one letter: `equals` compares the whole value, never its letters
+        ({"equals": {"onset": "sudden"}}, {"onset": "sudden"}, (True, ("onset",))),
+        ({"equals": {"onset": "sudden"}}, {"onset": "s"}, (False, ())),
+        ({"in": {"onset": ["sudden", "gradual"]}}, {"onset": "gradual"}, (True, ("onset",))),
+        ({"in": {"onset": ["sudden"]}}, {"onset": "after_trauma"}, (False, ())),
     ],
 )
 def test_each_operator_gives_its_value_and_what_it_read(spec, facts, expected):
@@ -174,26 +181,36 @@ def test_numbers_are_compared_with_numbers_only():
         compile_condition({"at_least": {"n": True}}, KINDS)
     with pytest.raises(ConditionError, match="'in' takes a mapping of one key"):
         compile_condition({"in": {"v": ["x"], "n": 1}}, KINDS)
-    with pytest.raises(ConditionError, match="needs a value key, but 'n' is a number key"):
+    with pytest.raises(ConditionError, match=r"^'equals' needs a value key, but 'n' is a number key$"):
         compile_condition({"equals": {"n": 1}}, KINDS)
+
+
+COUNT_SHAPE = "'count' takes {of: [...], at_least: N} or {of: [...], at_most: N, min_known: M}"
 
 
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"count": [{"present": "a"}]}, "'count' takes {of"),
-        ({"count": {"of": [{"present": "a"}], "at_least": 1, "at_most": 1}}, "exactly one of at_least or at_most"),
-        ({"count": {"of": [{"present": "a"}], "at_least": 1, "most": 1}}, r"does not take \['most'\]"),
-        ({"any": {"present": "a"}}, "'any' takes a non-empty list"),
-        ({"answered": ["a"]}, "'answered' takes a key name"),
+        ({"count": [{"present": "a"}]}, COUNT_SHAPE),
+        ({"count": {"at_least": 1}}, COUNT_SHAPE),
+        ({"count": {"of": [{"present": "a"}], "at_least": 1, "at_most": 1}}, "'count' takes exactly one of at_least or at_most"),
+        ({"count": {"of": [{"present": "a"}]}}, "'count' takes exactly one of at_least or at_most"),
+        ({"count": {"of": [{"present": "a"}], "at_least": 1, "most": 1}}, "'count' does not take ['most']"),
+        ({"any": {"present": "a"}}, "'any' takes a non-empty list of conditions"),
+        ({"all": []}, "'all' takes a non-empty list of conditions"),
+        ({"answered": ["a"]}, "'answered' takes a key name, got ['a']"),
         ({"missing": "zzz"}, "'missing' names unknown key 'zzz'"),
+        ({"present": "n"}, "'present' needs a bool key, but 'n' is a number key"),
+        ({"at_least": {"n": "three"}}, "'at_least' compares 'n' with a number, got 'three'"),
+        ({"equals": "v"}, "'equals' takes a mapping of one key to a value, got 'v'"),
         ({"sometimes": "a"}, "unknown operator 'sometimes'"),
-        ({}, "exactly one operator"),
+        ({}, "a condition is a mapping with exactly one operator, got {}"),
     ],
 )
 def test_errors_name_the_operator_or_key(spec, message):
-    with pytest.raises(ConditionError, match=message):
+    with pytest.raises(ConditionError) as caught:
         compile_condition(spec, KINDS)
+    assert str(caught.value) == message
 
 
 def test_keys_in_reads_every_operator():

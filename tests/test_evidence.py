@@ -36,10 +36,14 @@ def test_slump_shows_the_published_pair_and_the_rules_that_read_it():
 
 
 def test_sensitivity_and_specificity_are_worked_out_from_a_rule_pair_where_none_is_published():
+    trochanter = next(a for a in entry_for("greater_trochanter_palpation").accuracy if a.origin == "lateral_hip")
+    assert trochanter.basis == "published"  # Sn 80% published (Sp unverified)
     referred = next(a for a in entry_for("back_pain").accuracy if a.origin == "lumbar_referred")
-    assert referred.basis == "from the likelihood-ratio pair"
+    assert referred.basis == "from the clinical rule weights"  # moderate x2 for, x1/2 against
     assert referred.sensitivity / (1 - referred.specificity) == pytest.approx(referred.lr_positive)
     assert (1 - referred.sensitivity) / referred.specificity == pytest.approx(referred.lr_negative)
+    scour = next(a for a in entry_for("scour").accuracy if a.origin == "hip_joint")
+    assert (scour.basis, scour.sensitivity) == ("clinical rule weight, one side", None)
 
 
 def test_an_unverified_figure_is_shown_as_such():

@@ -137,13 +137,15 @@ def test_a_new_question_sits_after_limp_in_the_fhir_questionnaire(aid_kb):
     (symptoms,) = [g for g in history["item"] if g["linkId"] == "history/symptoms"]
     links = [i["linkId"] for i in symptoms["item"]]
     assert links[links.index("history.limp") + 1] == NEW
-    assert symptoms["item"][links.index(NEW)] == {"linkId": NEW, "text": NEW_QUESTION, "type": "boolean"}
+    new = symptoms["item"][links.index(NEW)]
+    assert {k: new[k] for k in ("linkId", "text", "type")} == {"linkId": NEW, "text": NEW_QUESTION, "type": "boolean"}
 
 
 def test_a_new_question_sits_after_limp_on_the_wizard(aid_kb, monkeypatch):
     import intake.ui.fields
 
-    monkeypatch.setattr(intake.ui.fields, "kb", lambda: aid_kb)
+    # Patch what fields.kb() reads, not kb itself: modules bind `kb` by name when first imported.
+    monkeypatch.setattr(intake.ui.fields, "load_knowledge", lambda: aid_kb)
     at = goto(new_app(answers=answers_of("example-01-hip-osteoarthritis.yaml")), "history")
     assert not at.exception
     keys = _reading_order(at, "w:history.limp")
@@ -174,11 +176,12 @@ def test_pdf_findings_follow_the_form_sections(section, kb):
 def test_fhir_questionnaire_follows_the_form_order(kb):
     q = questionnaire(kb).model_dump(mode="json")
     links = [i["linkId"] for s in q["item"] for g in s["item"] for i in g["item"]]
-    assert links == [s.path for s in kb.form.slots if s.kind != "text"]
+    # Free text stays out, except the patient's language (version 2), which a receiving system can use.
+    assert links == [s.path for s in kb.form.slots if s.kind != "text" or s.path == "patient.language"]
 
 
 def test_practice_exam_list_is_the_forms_examination():
     from intake.practice import EXAM_KEYS
 
-    assert EXAM_KEYS[:4] == ("hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit", "tender_muscles")
-    assert set(EXAM_KEYS[4:]) == {f"tender_muscles.{m}" for m in default_form().slot("exam.tender_muscles").choices}
+    assert EXAM_KEYS[:5] == ("hip_internal_rotation_deg", "hip_flexion_deg", "neuro_deficit", "neuro_deficit_level", "tender_muscles")
+    assert set(EXAM_KEYS[5:]) == {f"tender_muscles.{m}" for m in default_form().slot("exam.tender_muscles").choices}

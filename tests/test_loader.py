@@ -78,7 +78,8 @@ def test_wrong_type(data, field, expected_word):
 def test_missing_required_fields():
     assert problems({"patient": {"age": 3}}) == ["case_format: required but missing"]
     assert problems({"case_format": 1}) == ["patient: required but missing"]
-    assert problems({"case_format": 2, "patient": {"age": 3}})[0].startswith("case_format: 2 is not one of")
+    assert problems({"case_format": 3, "patient": {"age": 3}})[0].startswith("case_format: 3 is not one of")
+    assert problems({"case_format": True, "patient": {"age": 3}})[0].startswith("case_format:")
 
 
 def test_identifier_and_notes_limits():
@@ -174,3 +175,86 @@ def test_case_round_trips_through_its_own_output():
     for path in sorted(SHARED_CASES.glob("*.yaml")):
         case = load_case(path)
         assert load_case(case.to_data()) == case
+
+
+# ---------------------------------------------------------------- case format 2
+
+V2 = {"case_format": 2, "patient": {"age": 40}}
+
+
+def test_version_1_refuses_every_version_2_field_by_name():
+    from intake.models import V2_FIELDS
+
+    for path in V2_FIELDS:
+        data = json.loads(json.dumps(MINIMAL))
+        node = data
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = {
+            "visit_date": "2026-11-30", "outcomes": [{"measure": "nprs", "answers": {"1": 3}}], "language": "en",
+            "neuro_deficit_level": "l5",
+        }.get(leaf, "positive" if parents[-1:] == ["tests"] else True)
+        if leaf == "neuro_deficit_level":
+            node["neuro_deficit"] = True
+        assert problems(data) == [f"{path}: needs case_format: 2"], path
+        data["case_format"] = 2
+        assert load_case(data).case_format == 2
+
+
+def test_version_1_names_every_version_2_field_it_uses():
+    msgs = problems({"case_format": 1, "patient": {"age": 40, "language": "fr"}, "red_flags": {"systemically_unwell": False}})
+    assert msgs == ["patient.language: needs case_format: 2", "red_flags.systemically_unwell: needs case_format: 2"]
+
+
+def test_version_1_case_keeps_its_meaning_under_version_2():
+    """The same answers read the same whichever version the file declares."""
+    one = load_case({**MINIMAL, "history": {"limp": True}, "exam": {"tests": {"faber": "negative"}}})
+    two = load_case({**V2, "history": {"limp": True}, "exam": {"tests": {"faber": "negative"}}})
+    assert one.model_dump(exclude={"case_format"}) == two.model_dump(exclude={"case_format"})
+
+
+def test_visit_date_is_an_iso_date_not_in_the_future():
+    import datetime as dt
+
+    assert load_case({**V2, "visit_date": "2026-11-30"}).visit_date == dt.date(2026, 11, 30)
+    assert load_case({**V2, "visit_date": dt.date(2026, 11, 30)}).to_data()["visit_date"] == "2026-11-30"
+    assert problems({**V2, "visit_date": "2999-01-01"}) == ["visit_date: 2999-01-01 is in the future"]
+    assert problems({**V2, "visit_date": "2026-02-30"}) == ["visit_date: '2026-02-30' is not a real calendar date"]
+    assert problems({**V2, "visit_date": "30/11/2026"}) == ["visit_date: '30/11/2026' is not a date written YYYY-MM-DD"]
+    assert problems({**V2, "visit_date": 1764460800}) == ["visit_date: expected a date written YYYY-MM-DD"]
+
+
+def test_patient_language_is_a_bcp47_tag():
+    for tag in ("en", "es", "fr", "de", "ar", "pt-BR", "zh-Hant-TW", "es-419"):
+        assert load_case({**V2, "patient": {"age": 40, "language": tag}}).patient.language == tag
+    for tag in ("en_US", "english", "e", "pt-", ""):
+        assert problems({**V2, "patient": {"age": 40, "language": tag}})[0].startswith("patient.language:"), tag
+
+
+def test_neuro_deficit_level_needs_a_deficit():
+    exam = {"neuro_deficit": True, "neuro_deficit_level": "upper_lumbar"}
+    assert load_case({**V2, "exam": exam}).exam.neuro_deficit_level == "upper_lumbar"
+    for deficit in (False, None):
+        msgs = problems({**V2, "exam": {"neuro_deficit": deficit, "neuro_deficit_level": "l5"}})
+        assert msgs == ["exam.neuro_deficit_level: given only with neuro_deficit: true"]
+    assert problems({**V2, "exam": {"neuro_deficit": True, "neuro_deficit_level": "l4"}})[0].startswith(
+        "exam.neuro_deficit_level: 'l4' is not one of the allowed values"
+    )
+
+
+def test_outcomes_are_checked_for_shape():
+    good = {"measure": "psfs", "date": "2026-11-29", "activities": ["walking the dog"], "answers": {"1": 4}}
+    assert load_case({**V2, "outcomes": [good]}).outcomes[0].answers == {"1": 4}
+    cases = [
+        ({"measure": "sf36", "answers": {}}, "outcomes[0].measure: 'sf36' is not one of the allowed values"),
+        ({"measure": "odi", "answers": {"one": 2}}, "outcomes[0]: odi item 'one': no such item"),
+        ({"measure": "odi", "answers": {"1": "2"}}, "outcomes[0].answers.1: wrong type: expected a whole number"),
+        ({"measure": "odi", "answers": {"1": 2.5}}, "outcomes[0].answers.1: wrong type: expected a whole number"),
+        ({"measure": "odi", "answers": {"1": -1}}, "outcomes[0]: odi item '1': -1 is out of range 0-5"),
+        ({"measure": "odi", "answers": {"1": 1}, "activities": ["x"]}, "outcomes[0]: odi: `activities` belongs to a patient-specific"),
+        ({"measure": "odi", "answers": {"1": 1}, "score": 3}, "outcomes[0].score: unknown key"),
+    ]
+    for entry, message in cases:
+        msgs = problems({**V2, "outcomes": [entry]})
+        assert msgs[0].startswith(message), (entry, msgs)

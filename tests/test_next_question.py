@@ -28,6 +28,15 @@ def without_tests(path):
     return validate_case(data)
 
 
+def fully_screened(case):
+    """The case with the version-2 red-flag questions answered no too, so no screening question is left."""
+    data = case.to_data()
+    data["case_format"] = 2
+    for key in ("systemically_unwell", "low_energy_availability", "pulsatile_abdominal_mass", "vascular_claudication"):
+        data["red_flags"].setdefault(key, False)
+    return validate_case(data)
+
+
 def entropy_of(facts, kb):
     return entropy(o.probability for o in assess_facts(facts, kb, next_questions=False).origins)
 
@@ -151,7 +160,7 @@ def test_kinds_follow_the_case_sections():
 
 
 def test_the_json_carries_next_questions():
-    case = without_tests(SHARED_CASES / "example-03-gluteal-tendinopathy.yaml")
+    case = fully_screened(without_tests(SHARED_CASES / "example-03-gluteal-tendinopathy.yaml"))
     data = assess(case).model_dump(mode="json")
     first = data["next_questions"][0]
     assert {"key", "label", "kind", "p_positive", "expected_information"} <= set(first)
@@ -183,7 +192,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_command_line_next_prints_the_ranked_list_and_json(tmp_path):
     path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(without_tests(SHARED_CASES / "example-03-gluteal-tendinopathy.yaml").to_data()), encoding="utf-8")
+    path.write_text(yaml.safe_dump(fully_screened(without_tests(SHARED_CASES / "example-03-gluteal-tendinopathy.yaml")).to_data()),
+                    encoding="utf-8")
     text = run("-m", "intake", "next", str(path))
     assert text.returncode == 0, text.stderr
     first = text.stdout.splitlines()[1]

@@ -76,7 +76,7 @@ def test_branding_prints_on_the_summary():
 
     from pypdf import PdfReader
 
-    case = load_case(sorted((ROOT.parent / "shared" / "cases").glob("*.yaml"))[9])
+    case = load_case(sorted((ROOT / "intake" / "cases" / "examples").glob("*.yaml"))[9])
     pdf = render_summary(case, assess(case), branding=load_branding(ROOT / "clinic.example.toml"), date="1 May 2026")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Riverside Physiotherapy" in text and "A. Example, MCSP" in text and "HCPC PH000000" in text

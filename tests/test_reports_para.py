@@ -19,7 +19,7 @@ from reports.styles import styles
 from reports.text import markup
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = sorted((ROOT.parent / "shared" / "cases").glob("*.yaml"))
+CASES = sorted((ROOT / "intake" / "cases" / "examples").glob("*.yaml"))
 DATE = "21 November 2026"
 NEUTRAL = Branding()
 STYLE_NAMES = ["body", "cell", "cell_bold", "cell_right", "small_muted", "reference", "bullet", "center_small", "letter", "h1"]

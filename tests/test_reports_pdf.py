@@ -16,7 +16,7 @@ from reports import Branding, render_handout, render_summary
 from reports.content import handout_text
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = sorted((ROOT.parent / "shared" / "cases").glob("*.yaml"))
+CASES = sorted((ROOT / "intake" / "cases" / "examples").glob("*.yaml"))
 DATE = "21 November 2026"
 NEUTRAL = Branding()  # tests never depend on a clinic.toml lying around
 
@@ -47,14 +47,17 @@ def test_summary_says_what_each_section_must(rendered):
     pages = _pages(summary)
     text = " ".join(pages)
     words = handout_text()
-    assert "Clinician summary" in pages[0]
+    decided = a.referral in ("emergency", "urgent")  # then the referral letter is page 1
+    assert ("Referral letter" in pages[0]) == decided
+    first = pages[1] if decided else pages[0]
+    assert "Clinician summary" in first
     assert _squash(words["referral"][a.referral]).upper() in text.upper()
-    for flag in a.red_flags:  # every raised red flag, any urgency, on page 1 in the boxed section
-        assert _squash(flag.label) in pages[0]
-        assert _squash(words["urgency"][flag.urgency]).upper() in pages[0].upper()
+    for flag in a.red_flags:  # every raised red flag, any urgency, on the summary's first page in the boxed section
+        assert _squash(flag.label) in first
+        assert _squash(words["urgency"][flag.urgency]).upper() in first.upper()
         assert _squash(flag.refer_to) in text
     if not a.red_flags:
-        assert "Red flags: none raised" in pages[0]
+        assert "Red flags: none raised" in first
     last = -1
     for n, origin in enumerate(a.origins, start=1):  # ranked origins, in order
         at = text.find(f"{n}. {_squash(origin.label)}")
@@ -79,7 +82,7 @@ def test_referral_letter_only_when_a_red_flag_needs_one(rendered):
 
 
 def test_handout_leads_with_referral_or_gives_selected_self_care(rendered):
-    _, a, _, handout = rendered
+    case, a, _, handout = rendered
     pages = _pages(handout)
     text = " ".join(pages)
     assert 1 <= len(pages) <= 2 or a.referral in ("urgent", "emergency")
@@ -87,13 +90,15 @@ def test_handout_leads_with_referral_or_gives_selected_self_care(rendered):
     if a.referral == "emergency":
         assert pages[0].find("Go to the emergency department now") < pages[0].find("What you can do at home")
     from intake.knowledge import load_knowledge
+    from reports.content import handout_choices
 
     kb = load_knowledge()
+    by_default = {c.id for c in handout_choices(case, a, kb) if c.chosen}  # the findings argue against none of them
     for t in a.therapies:
         record = kb.therapies.get(t.id)
         if record and record.self_care:
             shown = _squash(record.self_care.title) in text
-            assert shown == (t.withheld is None and a.referral not in ("urgent", "emergency")), t.id
+            assert shown == (t.withheld is None and t.id in by_default and a.referral not in ("urgent", "emergency")), t.id
 
 
 def test_same_input_same_bytes():

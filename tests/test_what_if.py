@@ -62,3 +62,12 @@ def test_list_values_and_not_asked(kb):
 def test_an_impossible_answer_is_refused_with_the_field_named():
     with pytest.raises(CaseError, match="hip_internal_rotation_deg"):
         what_if_case(case_of(), {"hip_internal_rotation_deg": 200})
+
+
+def test_a_filed_record_keeps_the_reasoning_but_not_the_live_next_questions(store):
+    case = case_of()
+    assessment = assess(case)
+    assert assessment.next_questions
+    filed = store.records.file(store.principal, case, assessment)
+    assert "next_questions" not in filed.assessment_data
+    assert filed.assessment().origins == assessment.origins

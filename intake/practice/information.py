@@ -85,30 +85,30 @@ def _result_words(facts: dict[str, object], key: str) -> str:
 
 
 def information_by_test(case: Case, questions: list[str], tests: list[str], kb: KnowledgeBase, *,
-                     competing_ignored: Iterable[str] = (), informative_bits: float = 0.1) -> list[InformationAdded]:
+                        competing_ignored: Iterable[str] = (), informative_bits: float = 0.1,
+                        expected: bool = True) -> list[InformationAdded]:
     """Each distinct test in order, with what its result added; ruling out an origin other than
-    `competing_ignored` (the vignette's acceptable answers) counts as informative whatever the bits."""
+    `competing_ignored` (the vignette's acceptable answers) counts as informative whatever the bits.
+    `expected=False` skips each test's expected information beforehand (only the marks are needed)."""
     full = case_facts(case)
     ignored = set(competing_ignored)
+    distinct = list(dict.fromkeys(tests))
+    # One assessment per prefix of the tests: the state after one test is the state before the next.
+    states = [assess_facts(known_facts(case, questions, distinct[:n]), kb, next_questions=expected and n < len(distinct))
+              for n in range(len(distinct) + 1)]
     out: list[InformationAdded] = []
-    seen: list[str] = []
-    for test in tests:
-        if test in seen:
-            continue
-        before_facts = known_facts(case, questions, seen)
-        before = assess_facts(before_facts, kb)
-        after = assess_facts(known_facts(case, questions, [*seen, test]), kb, next_questions=False)
-        seen.append(test)
+    for n, test in enumerate(distinct):
+        before, after = states[n], states[n + 1]
         p_before = {o.id: o for o in before.origins}
         ruled_out = [o.label for o in after.origins
                      if p_before[o.id].likelihood != "unlikely" and o.likelihood == "unlikely" and o.id not in ignored]
         ruled_in = [o.label for o in after.origins if p_before[o.id].likelihood != "likely" and o.likelihood == "likely"]
         bits = entropy(o.probability for o in before.origins) - entropy(o.probability for o in after.origins)
-        expected = _expected_for(test, before.next_questions)
+        figure = _expected_for(test, before.next_questions) if expected else None
         label = kb.label(test) if test in kb.findings else kb.field_labels.get(test, test.replace("_", " "))
         out.append(InformationAdded(
             key=test, label=label, result=_result_words(full, test), bits=round(bits, 3),
-            expected_bits=None if expected is None else round(expected, 3), ruled_out=ruled_out, ruled_in=ruled_in,
+            expected_bits=None if figure is None else round(figure, 3), ruled_out=ruled_out, ruled_in=ruled_in,
             informative=bool(ruled_out) or bits >= informative_bits,
         ))
     return out

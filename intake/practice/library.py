@@ -1,8 +1,8 @@
 """The practice case library: which vignettes a student can pick, by title and difficulty, never by answer.
 
 Three shelves: the student library in ``intake/cases`` (difficulty in the id:
-``lib-<foundation|intermediate|advanced>-NN-slug``), the shared examples beside the repository
-(``../shared/cases``) and the vignettes instructors upload (kept in the database by
+``lib-<foundation|intermediate|advanced>-NN-slug``), the worked examples (``intake/cases/examples``,
+the project's copy of the shared examples, so a clone of the repository alone has them) and the vignettes instructors upload (kept in the database by
 ``intake.store``, never in the repository). Pure functions: the caller passes the uploaded
 vignettes in.
 """
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 LIBRARY_DIR = Path(__file__).parents[1] / "cases"
-SHARED_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "cases"
+SHARED_DIR = Path(__file__).parents[1] / "cases" / "examples"  # the shared examples, copied into the repository
 DIFFICULTIES: tuple[str, ...] = ("foundation", "intermediate", "advanced", "example", "uploaded")
 UPLOAD_PREFIX = "uploaded-"
 _DIFFICULTY_IN_ID = re.compile(r"^lib-(foundation|intermediate|advanced)-")
@@ -68,10 +68,9 @@ def _entries_in(directory: Path) -> tuple[CaseEntry, ...]:
 
 
 def file_entries() -> tuple[CaseEntry, ...]:
-    """The student library, then the shared examples (when that folder exists)."""
+    """The student library, then the worked examples."""
     entries = _entries_in(LIBRARY_DIR)
-    if SHARED_DIR.is_dir():
-        entries += _entries_in(SHARED_DIR)
+    entries += _entries_in(SHARED_DIR)
     return entries
 
 

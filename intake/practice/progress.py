@@ -6,14 +6,15 @@ from those to the CSV and Excel files the instructor page offers. No Streamlit, 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
+from intake import spreadsheet
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.practice import load_rubric
+from intake.spreadsheet import safe_cell, to_csv
 
 __all__ = ["ATTEMPT_COLUMNS", "attempts_frame", "by_origin", "by_red_flag", "to_csv", "to_excel"]
 
@@ -22,12 +23,7 @@ ATTEMPT_COLUMNS: tuple[str, ...] = (
     "expected_origin", "expected_red_flags", "expected_referral", "first_origin", "first_origin_acceptable",
     "ranked_origins", "red_flags_identified", "referral_chosen", "questions_asked", "tests_performed",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    """Typed text that a spreadsheet must show, not run (a name like ``=HYPERLINK(...)``)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+_cell = safe_cell
 
 
 def _joined(values: Iterable[str]) -> str:
@@ -114,16 +110,6 @@ def by_red_flag(frame: pd.DataFrame, kb: KnowledgeBase | None = None) -> pd.Data
     return table.round(1).sort_values("red_flag", ignore_index=True)
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so a spreadsheet opens names such as Zoë correctly."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
 def to_excel(frame: pd.DataFrame, kb: KnowledgeBase | None = None) -> bytes:
-    """A workbook: every attempt, then the by-origin and by-red-flag summaries (openpyxl)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="attempts", index=False)
-        by_origin(frame, kb).to_excel(writer, sheet_name="by origin", index=False)
-        by_red_flag(frame, kb).to_excel(writer, sheet_name="by red flag", index=False)
-    return buffer.getvalue()
+    """A workbook: every attempt, then the by-origin and by-red-flag summaries."""
+    return spreadsheet.to_excel({"attempts": frame, "by origin": by_origin(frame, kb), "by red flag": by_red_flag(frame, kb)})

@@ -22,9 +22,10 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from intake.errors import ConfigurationError
 from intake.facts import case_facts
 from intake.form import default_form
-from intake.knowledge import URGENCY_ORDER, KnowledgeBase, load_knowledge
+from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import (
     MUSCLES,
     RED_FLAG_KEYS,
@@ -38,6 +39,8 @@ from intake.models import (
     Referral,
     WithheldClass,
 )
+from intake.policy.urgency import REFERRAL_ORDER, URGENCY_ORDER
+from intake.policy.visit import DECIDES_THE_VISIT, red_flag_decides
 from intake.practice.information import InformationAdded, InformativeQuestion, information_by_test, informative_questions
 
 __all__ = [
@@ -64,7 +67,6 @@ RUBRIC_PATH = Path(__file__).with_name("practice_rubric.yaml")
 # Examination items a student can ask for besides the named tests.
 EXAM_KEYS: tuple[str, ...] = default_form().exam_keys
 _EXAMINABLE = frozenset(TESTS) | frozenset(EXAM_KEYS)
-_REFERRAL_ORDER = {"none": 0, "routine": 1, "urgent": 2, "emergency": 3}
 # Keys the engine derives from palpation; a rule reading them is answered by palpating.
 _DERIVED_PALPATION = ("tender_muscle_any", "tender_muscle_matches_pain", "referral_map.")
 
@@ -72,7 +74,7 @@ _DERIVED_PALPATION = ("tender_muscle_any", "tender_muscle_matches_pain", "referr
 # ---------------------------------------------------------------- the rubric
 
 
-class RubricError(ValueError):
+class RubricError(ConfigurationError):
     """The rubric file is inconsistent; the message names the field."""
 
 
@@ -136,13 +138,14 @@ class _Verdicts(_Data):
     bands: list[_Band] = Field(min_length=1)
 
 
+PartName = Literal["red_flags", "referral", "origin_first", "origin_overlap", "muscles", "withholding", "therapies", "tests"]
+
+
 class Rubric(_Data):
     """The scoring weights, typed; the part maxima add up to 100."""
 
     version: str
-    parts: dict[
-        Literal["red_flags", "referral", "origin_first", "origin_overlap", "muscles", "withholding", "therapies", "tests"], _Part
-    ]
+    parts: dict[PartName, _Part]
     red_flags: _RedFlagRubric
     referral: _Referral
     origin_first: dict[Literal["in_engine_differential"], NonNegative]
@@ -173,7 +176,7 @@ class Rubric(_Data):
             raise ValueError("verdicts.bands needs a band starting at 0")
         return self
 
-    def max_of(self, part: str) -> float:
+    def max_of(self, part: PartName) -> float:
         return self.parts[part].max
 
 
@@ -340,15 +343,16 @@ def score_attempt(
     referral_part, under_triaged = _score_referral(expected, assessment, attempt, rubric)
     relevant = _relevant_origins(assessment)
     useless, repeated = _tests_adding_nothing(attempt, assessment, relevant, kb, facts)
-    decided = expected.referral in ("urgent", "emergency")  # a red flag decides the visit: no testing expected
+    decided = red_flag_decides(expected.referral)  # no testing expected
     competing_ignored = expected.acceptable or ([expected.origin] if expected.origin else [])
     bits = rubric.tests.get("informative_bits", 0.1)
     informed = information_by_test(case, attempt.questions_asked, attempt.tests_performed, kb,
                                 competing_ignored=competing_ignored, informative_bits=bits)
     # How many informative tests the case allows: those of the reference attempt (every useful recorded test).
-    reference = [] if decided else model_answer(case, expected, assessment, kb=kb)
-    available = 0 if decided else sum(t.informative for t in information_by_test(
-        case, reference.questions_asked, reference.tests_performed, kb, competing_ignored=competing_ignored, informative_bits=bits))
+    reference = None if decided else model_answer(case, expected, assessment, kb=kb)
+    available = 0 if reference is None else sum(t.informative for t in information_by_test(
+        case, reference.questions_asked, reference.tests_performed, kb, competing_ignored=competing_ignored, informative_bits=bits,
+        expected=False))
     parts = [
         red_flag_part,
         referral_part,
@@ -369,7 +373,7 @@ def score_attempt(
         missed_questions=missed_questions,
         # When a red flag decides the visit, the next step is the referral, not more testing.
         tests_that_would_help=(
-            [] if expected.referral in ("urgent", "emergency") else _tests_that_would_help(case, attempt, relevant, kb, facts, rubric)
+            [] if red_flag_decides(expected.referral) else _tests_that_would_help(case, attempt, relevant, kb, facts, rubric)
         ),
         tests_adding_nothing=[*useless, *(f"{k} (repeated)" for k in repeated)],
         test_information=informed,
@@ -409,7 +413,7 @@ def model_answer(case: Case, expected: Expected, assessment: Assessment, *, kb: 
 # ---------------------------------------------------------------- the parts
 
 
-def _part(rubric: Rubric, name: str, lost: float, reasons: list[str], sources: list[str] | None = None) -> PartMark:
+def _part(rubric: Rubric, name: PartName, lost: float, reasons: list[str], sources: list[str] | None = None) -> PartMark:
     top = rubric.max_of(name)
     marks = round(max(0.0, top - lost), 2)
     return PartMark(
@@ -499,7 +503,7 @@ def _urgency_of_referral(referral: str) -> str:
 
 def _score_referral(expected, assessment, attempt, rubric):
     weights = rubric.referral
-    need, chosen = _REFERRAL_ORDER[expected.referral], _REFERRAL_ORDER[attempt.referral]
+    need, chosen = REFERRAL_ORDER[expected.referral], REFERRAL_ORDER[attempt.referral]
     reasons: list[str] = []
     lost = 0.0
     if chosen < need:
@@ -528,7 +532,7 @@ def _cited(origin) -> list[str]:
 def _score_origin_first(expected, assessment, attempt, rubric):
     first = attempt.ranked_origins[0]
     if expected.origin is None:
-        return _part(rubric, "origin_first", 0, ["Not judged: a red flag decides this visit."])
+        return _part(rubric, "origin_first", 0, [f"Not judged: {DECIDES_THE_VISIT}."])
     by_id = {o.id: o for o in assessment.origins}
     if first in expected.acceptable:
         return _part(rubric, "origin_first", 0, [f"{by_id[first].label} is an acceptable first answer."], _cited(by_id[first]))
@@ -544,7 +548,7 @@ def _score_origin_first(expected, assessment, attempt, rubric):
 
 def _score_origin_overlap(expected, assessment, attempt, rubric, relevant):
     if expected.origin is None:
-        return _part(rubric, "origin_overlap", 0, ["Not judged: a red flag decides this visit."])
+        return _part(rubric, "origin_overlap", 0, [f"Not judged: {DECIDES_THE_VISIT}."])
     top_n = rubric.origin_overlap["compare_top"]
     target = list(dict.fromkeys([*expected.acceptable, *(o.id for o in relevant[:top_n])]))
     need = min(len(target), top_n)
@@ -578,7 +582,7 @@ def _score_muscles(expected, assessment, attempt, rubric):
 
 def _score_withholding(expected, assessment, attempt, rubric, kb):
     weights = rubric.withholding
-    engine = {}
+    engine: dict[str, Any] = {}
     for item in assessment.withheld:
         engine.setdefault(item.id, item)
     chosen = set(attempt.withheld_chosen)

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake.form import default_form
 from intake.knowledge import KnowledgeBase
 from intake.models import MUSCLES, RED_FLAG_KEYS, TESTS
+from intake.policy.visit import DECIDES_THE_VISIT, NEXT_IS_REFERRAL, red_flag_decides
 from intake.practice.scoring import EXAM_KEYS, NOT_RECORDED
 
-__all__ = ["answer_words", "ask_label", "comparison_rows", "exam_options", "history_lines", "patient_line", "question_options", "value_words"]
+__all__ = ["answer_words", "ask_label", "comparison_rows", "exam_options", "history_lines", "no_test_to_suggest", "patient_line",
+           "question_options", "value_words"]
 
-_DEGREES = ("hip_internal_rotation_deg", "hip_flexion_deg")
+_UNITS = {s.key: s.unit for s in default_form().slots if s.unit}
 
 
 def _sentence(text: str) -> str:
@@ -55,9 +58,9 @@ def value_words(key: str, value: Any, kb: KnowledgeBase) -> str:
     if key == "tender_muscles":
         names = [kb.muscles[m].label if m in kb.muscles else m for m in value if m in MUSCLES]
         return ", ".join(names) if names else "none reproduces the pain"
-    if key in _DEGREES:
-        return f"{value}°"
-    return str(value)
+    if key in _UNITS:
+        return f"{value}{_UNITS[key]}"
+    return str(value).replace("_", " ")
 
 
 def answer_words(key: str, value: Any, kb: KnowledgeBase) -> str:
@@ -108,7 +111,7 @@ def comparison_rows(attempt: Any, expected: Any, assessment: Any, kb: KnowledgeB
     flags = {k: v.label for k, v in kb.red_flag_conditions.items()}
     muscles = {k: v.label for k, v in kb.muscles.items()}
     therapies = {k: v.label for k, v in kb.therapies.items()}
-    answer = _names([expected.origin], origins) if expected.origin else "none: a red flag decides the visit"
+    answer = _names([expected.origin], origins) if expected.origin else f"none: {DECIDES_THE_VISIT}"
     if expected.origin and len(expected.acceptable) > 1:
         answer += f" (also acceptable: {_names([o for o in expected.acceptable if o != expected.origin], origins)})"
     return [
@@ -124,3 +127,10 @@ def comparison_rows(attempt: Any, expected: Any, assessment: Any, kb: KnowledgeB
         ("Withheld", _names(attempt.withheld_chosen, {}), _names(expected.withheld, {}),
          _names(sorted({w.id for w in assessment.withheld}), {})),
     ]
+
+
+def no_test_to_suggest(expected_referral: str) -> str:
+    """Why the feedback names no test that would have changed the picture (screen and PDF alike)."""
+    if red_flag_decides(expected_referral):
+        return f"None: {NEXT_IS_REFERRAL[0].lower()}{NEXT_IS_REFERRAL[1:]}"
+    return "None: the tests that matter for this picture were done."

@@ -19,6 +19,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 
+from intake.errors import InvalidInput
+from intake.policy.roles import ROLES, may
 from intake.storage import Database, audit, passwords
 from intake.storage.database import StoreUnavailable
 from intake.storage.schema import AttemptRow, ClinicRow, DraftRow, PractitionerRow, VignetteRow
@@ -28,7 +30,6 @@ __all__ = ["ROLES", "AccountError", "Accounts", "Clinic", "Practitioner", "Princ
            "normalise_username"]
 
 Role = Literal["admin", "practitioner", "student"]
-ROLES: tuple[str, ...] = ("admin", "practitioner", "student")
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 _HASHER = PasswordHasher()
 #: Audit entries of failed sign-ins that the database could not take when they happened; written
@@ -45,7 +46,7 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-class AccountError(ValueError):
+class AccountError(InvalidInput):
     """A request about accounts that cannot be met; the message says why, in plain words."""
 
 
@@ -77,11 +78,11 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return may(self.role, "administer_clinic")
 
     @property
     def sees_patients(self) -> bool:
-        return self.role in ("admin", "practitioner")
+        return may(self.role, "see_patients")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Clinic:
     id: str
     name: str
     retention_days: int | None
+    identified_referrals: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ class Accounts:
 
     def has_practitioners(self) -> bool:
         with self.db.reading() as session:
-            return session.scalar(select(func.count()).select_from(PractitionerRow)) > 0
+            return (session.scalar(select(func.count()).select_from(PractitionerRow)) or 0) > 0
 
     def create_clinic(self, name: str, *, claim_unowned: bool = False) -> Clinic:
         """A new clinic. `claim_unowned` gives it the drafts, attempts and vignettes saved before
@@ -146,16 +148,16 @@ class Accounts:
     def clinic(self, clinic_id: str) -> Clinic | None:
         with self.db.reading() as session:
             row = session.get(ClinicRow, clinic_id)
-            return None if row is None else Clinic(row.id, row.name, row.retention_days)
+            return None if row is None else Clinic(row.id, row.name, row.retention_days, row.identified_referrals)
 
     def clinic_by_name(self, name: str) -> Clinic | None:
         with self.db.reading() as session:
             row = _clinic_named(session, _clinic_name(name, required=False))
-            return None if row is None else Clinic(row.id, row.name, row.retention_days)
+            return None if row is None else Clinic(row.id, row.name, row.retention_days, row.identified_referrals)
 
     def clinics(self) -> list[Clinic]:
         with self.db.reading() as session:
-            return [Clinic(r.id, r.name, r.retention_days) for r in session.scalars(select(ClinicRow).order_by(ClinicRow.name))]
+            return [Clinic(r.id, r.name, r.retention_days, r.identified_referrals) for r in session.scalars(select(ClinicRow).order_by(ClinicRow.name))]
 
     def add_practitioner(self, clinic_id: str, username: str, display_name: str, *, password: str | None = None,
                          email: str | None = None, role: str = "practitioner", actor: Principal | None = None) -> Practitioner:
@@ -180,6 +182,7 @@ class Accounts:
             _claim_unowned(session, clinic.id)
             person = self._insert_practitioner(session, clinic.id, username, display_name, password=password, role="admin")
             row = session.get(PractitionerRow, person.id)
+            assert row is not None  # inserted just above, in this transaction
             row.last_sign_in = _now()
             principal = _principal(session, row)
             audit.write(session, actor=principal, action="sign_in", kind="session", detail={"method": "set-up"})
@@ -214,6 +217,11 @@ class Accounts:
                     detail={"created": key, "role": role})
         return _practitioner(row)
 
+    def id_of(self, username: str) -> str | None:
+        """The account id of a username (any clinic), for the administrator's command line."""
+        with self.db.reading() as session:
+            return session.scalar(select(PractitionerRow.id).where(PractitionerRow.username == normalise_username(username)))
+
     def practitioners(self, clinic_id: str) -> list[Practitioner]:
         with self.db.reading() as session:
             query = select(PractitionerRow).where(PractitionerRow.clinic_id == clinic_id).order_by(PractitionerRow.display_name)
@@ -244,6 +252,7 @@ class Accounts:
                 raise AccountError("Your account is no longer active here.")
             if not row.password_hash:
                 raise AccountError("This account signs in with single sign-on and has no password here.")
+            ok: bool
             try:
                 ok = _HASHER.verify(row.password_hash, current)
             except (VerificationError, InvalidHashError):
@@ -271,6 +280,19 @@ class Accounts:
             row.retention_days = days
             audit.write(session, actor=actor, action="settings", kind="clinic", record_id=row.id,
                         detail={"retention_days": days})
+
+    def set_identified_referrals(self, actor: Principal, on: bool) -> None:
+        """Whether FHIR referrals from this clinic name the patient (a Patient with name and identifier),
+        for clinics that send referrals into a record system. Admins only; audited."""
+        if not actor.is_admin:
+            raise AccountError("Only a clinic administrator can change how referrals name the patient.")
+        with self.db.transaction() as session:
+            row = session.get(ClinicRow, actor.clinic_id)
+            if row is None:
+                raise AccountError("Your clinic no longer exists.")
+            row.identified_referrals = bool(on)
+            audit.write(session, actor=actor, action="settings", kind="clinic", record_id=row.id,
+                        detail={"identified_referrals": bool(on)})
 
     def _admin_update(self, actor: Principal, practitioner_id: str, values: dict, detail: dict) -> None:
         if not actor.is_admin:
@@ -323,6 +345,7 @@ class Accounts:
         def signed_in(session) -> Principal:
             self._write_spooled(session)
             person = session.get(PractitionerRow, found[0])
+            assert person is not None  # found just above; accounts are deactivated, never deleted
             if rehashed:
                 person.password_hash = rehashed
             person.last_sign_in = _now()

@@ -40,16 +40,17 @@ from pathlib import Path
 from typing import Any
 
 import ijson
-from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, MetaData, Table, func, insert, select, text
+from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from intake.errors import InvalidInput
 from intake.storage import Database, audit
 from intake.storage.database import alembic_config, current_revision, head_revision
 from intake.storage.schema import Base, ClinicRow, RecordRow, RecordTermRow, UTCDateTime
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_backup", "restore"]
+__all__ = ["DERIVED_TABLES", "FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_backup", "restore"]
 
 FORMAT = "hip-intake-backup"
 FORMAT_VERSION = 1
@@ -59,7 +60,7 @@ DERIVED_TABLES = frozenset({RecordTermRow.__tablename__})
 _HEAD_KEYS = ("format", "format_version", "revision", "created", "source")
 
 
-class BackupError(ValueError):
+class BackupError(InvalidInput):
     """A backup cannot be written, read or restored; the message says why, in plain words."""
 
 
@@ -254,7 +255,7 @@ def _check_head(path: Path, document: dict[str, Any]) -> None:
     if not isinstance(document.get("revision"), str) or not document["revision"]:
         raise _bad(path, "the schema revision is missing")
     try:
-        created = datetime.fromisoformat(document.get("created"))
+        created = datetime.fromisoformat(document.get("created"))  # type: ignore[arg-type]  # not a string: refused below
     except (TypeError, ValueError):
         raise _bad(path, "the creation time is missing or not a date") from None
     document["created"] = created if created.tzinfo else created.replace(tzinfo=UTC)
@@ -340,7 +341,7 @@ def _read_list(path: Path, name: str, events) -> list[Any]:
     _, event, _ = next(events)
     if event != "start_array":
         raise _bad(path, f"table {name!r} has no columns or rows")
-    out = []
+    out: list[Any] = []
     for _, event, value in events:
         if event == "end_array":
             return out
@@ -444,7 +445,7 @@ def _rebuild_terms(connection: Connection) -> None:
 
     if connection.dialect.name != "sqlite":
         return
-    connection.execute(RecordTermRow.__table__.delete())
+    connection.execute(delete(RecordTermRow))
     batch: list[dict[str, str]] = []
     query = select(RecordRow.id, RecordRow.patient_key).execution_options(yield_per=_CHUNK)
     for record_id, key in connection.execute(query):
@@ -476,9 +477,9 @@ def _lock_for_restore(db: Database, connection: Connection) -> None:
         # with the default 2 MB every insert into a large index reads pages back from disk.
         connection.exec_driver_sql("PRAGMA cache_size=-65536")
     elif db.dialect == "postgresql":
-        from intake.storage.database import _MIGRATION_LOCK
+        from intake.storage.database import MIGRATION_LOCK
 
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         present = [t.name for t in Base.metadata.sorted_tables if db.engine.dialect.has_table(connection, t.name)]
         if present:
             connection.execute(text(f"LOCK TABLE {', '.join(present)} IN EXCLUSIVE MODE"))
@@ -590,7 +591,8 @@ def _reset_sequences(connection: Connection) -> None:
 def _audit_each_clinic(session: Session, action: str, detail: dict[str, Any], username: str | None) -> None:
     """One entry per clinic, so each clinic's log shows it; one without a clinic when there is none."""
     clinics = session.scalars(select(ClinicRow.id)).all()
-    for clinic_id in clinics or [None]:
+    targets: list[str | None] = list(clinics) or [None]
+    for clinic_id in targets:
         audit.write(session, actor=None, action=action, kind="database", clinic_id=clinic_id,
                     username=username or "command line", detail=detail)
 

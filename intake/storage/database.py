@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-__all__ = ["DB_FILE_NAME", "DEFAULT_DATA_DIR", "MIGRATIONS_DIR", "Database", "StoreUnavailable", "database_url",
-           "is_transient"]
+__all__ = ["BASELINE_REVISION", "DB_FILE_NAME", "DEFAULT_DATA_DIR", "MIGRATIONS_DIR", "MIGRATION_LOCK", "Database",
+           "StoreUnavailable", "alembic_config", "current_revision", "database_url", "head_revision", "is_transient",
+           "upgrade"]
 
 T = TypeVar("T")
 #: Pauses between tries of a write the database refused for now (locked, busy, a serialisation
@@ -68,7 +69,7 @@ DB_FILE_NAME = "intake.sqlite3"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 #: The revision whose tables the app created before it used Alembic (drafts, attempts, vignettes).
 BASELINE_REVISION = "0001"
-_MIGRATION_LOCK = 72_410_001  # PostgreSQL advisory lock: one instance migrates, the others wait
+MIGRATION_LOCK = 72_410_001  # PostgreSQL advisory lock: one instance migrates, the others wait
 
 
 def database_url(environ: dict[str, str] | None = None) -> str:
@@ -210,7 +211,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         current = current_revision(connection)
         if revision == "head" and current is not None and current == head_revision():
             return

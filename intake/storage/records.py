@@ -18,6 +18,7 @@ version (``packing``).
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of Records: annotations inside the class name the type this way
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,8 +29,11 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tupl
 from sqlalchemy.orm import Session
 
 from intake import record_search
+from intake.errors import NotAllowed
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
+from intake.outcome_tracking import outcome_text, outcome_tokens
+from intake.policy.roles import may_delete_record
 from intake.storage import Database, audit
 from intake.storage.accounts import Principal
 from intake.storage.packing import pack, unpack
@@ -51,11 +55,12 @@ __all__ = [
     "new_pseudonym",
     "record_content",
     "summary_columns",
+    "term_rows",
 ]
 
 _PSEUDONYM_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: easy to read aloud and type
 EXPORT_COLUMNS = ("record_id", "patient_pseudonym", "assessed_on", "practitioner", "leading_origins", "red_flags",
-                  "referral", "muscles", "version", "follow_up_of", "knowledge_version")
+                  "referral", "muscles", "version", "follow_up_of", "knowledge_version", "outcome_scores")
 MAX_LIST = 500
 #: Totals are exact up to this many matches, and "more than" it beyond (a count that stops early
 #: costs the same at any table size; an exact one reads every match).
@@ -66,7 +71,7 @@ _EXPORT_BATCH = 1000
 Cursor = tuple[datetime, str]
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(NotAllowed):
     """The principal may not do this (the message says what is needed)."""
 
 
@@ -103,7 +108,7 @@ def new_pseudonym() -> str:
 
 def leading_origins(assessment: Assessment) -> list[str]:
     """The origins the reasoning leads with: every 'likely' one, or else the top-ranked one."""
-    likely = [o.id for o in assessment.origins if o.likelihood == "likely"]
+    likely: list[str] = [o.id for o in assessment.origins if o.likelihood == "likely"]
     if likely:
         return likely
     return [assessment.origins[0].id] if assessment.origins else []
@@ -214,6 +219,7 @@ def summary_columns(case: Case, assessment: Assessment) -> dict[str, Any]:
         "referral": assessment.referral,
         "muscles": _tokens([m.id for m in assessment.muscles]),
         "knowledge_version": assessment.knowledge_version,
+        "outcome_scores": outcome_tokens(assessment.model_dump(mode="json"))[:1000],
     }
 
 
@@ -338,7 +344,7 @@ class Records:
                                    .limit(max(1, min(limit, MAX_LIST))).offset(max(0, offset))).all()
         return [_summary(r) for r in rows], total
 
-    def history(self, principal: Principal, pseudonym: str) -> list[RecordSummary]:
+    def history(self, principal: Principal, pseudonym: str) -> builtins.list[RecordSummary]:
         """Every record of one patient in the clinic, oldest first (the follow-up chain): an exact
         pseudonym lookup through its index."""
         _require_clinical(principal)
@@ -348,7 +354,7 @@ class Records:
         with self.db.reading() as session:
             return [_summary(r) for r in session.execute(query)]
 
-    def versions(self, principal: Principal, record_id: str) -> list[tuple[int, datetime, str]]:
+    def versions(self, principal: Principal, record_id: str) -> builtins.list[tuple[int, datetime, str]]:
         """(version, saved at, practitioner) for each version of a record of the clinic."""
         _require_clinical(principal)
         query = (select(RecordVersionRow.version, RecordVersionRow.saved_at, PractitionerRow.display_name)
@@ -362,7 +368,7 @@ class Records:
     # ------------------------------------------------------------------ exports
 
     def export_rows(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv",
-                    labels: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                    labels: dict[str, str] | None = None) -> builtins.list[dict[str, Any]]:
         """Every row of `iter_export` in a list (for small exports and tests)."""
         return list(self.iter_export(principal, where, fmt=fmt, labels=labels))
 
@@ -386,7 +392,7 @@ class Records:
         with self.db.transaction() as session:
             audit.write(session, actor=principal, action="export", kind="assessment",
                         detail={"format": fmt, "count": total, "filter": _filter_shape(where)})
-        query = (self._named(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version))
+        query = (self._named(select(*_SUMMARY_COLUMNS, RecordRow.knowledge_version, RecordRow.outcome_scores))
                  .where(*self._conditions(principal, where))
                  .order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc()))
         with self.db.reading() as session:
@@ -404,7 +410,20 @@ class Records:
                     "version": row.version,
                     "follow_up_of": row.follows_id or "",
                     "knowledge_version": row.knowledge_version,
+                    "outcome_scores": outcome_text(row.outcome_scores),
                 }
+
+    def outcome_history(self, principal: Principal, where: RecordFilter = RecordFilter(), *, fmt: str = "csv") -> builtins.list[tuple[str, datetime, str]]:
+        """(pseudonym, assessed at, outcome tokens) of every matching record with a score, for the
+        clinic's service audit; audited as one export (no names, no answers)."""
+        _require_clinical(principal)
+        query = (select(RecordRow.id, RecordRow.pseudonym, RecordRow.assessed_at, RecordRow.outcome_scores)
+                 .where(*self._conditions(principal, where), RecordRow.outcome_scores != ""))
+        with self.db.transaction() as session:
+            rows = session.execute(query.order_by(RecordRow.assessed_at, RecordRow.id)).all()
+            audit.write(session, actor=principal, action="export", kind="service_audit",
+                        detail={"format": fmt, "count": len(rows), "filter": _filter_shape(where)})
+        return [(r.pseudonym, r.assessed_at, r.outcome_scores) for r in rows]
 
     def log_export(self, principal: Principal, record_id: str, fmt: str) -> bool:
         """Audit a single record leaving the system (a re-issued PDF, FHIR, the case file)."""
@@ -424,7 +443,7 @@ class Records:
             row = self._own(session, principal, record_id)
             if row is None:
                 return False
-            if not (principal.is_admin or row.practitioner_id == principal.user_id):
+            if not may_delete_record(principal.role, principal.user_id, row.practitioner_id):
                 raise AccessDenied("Only the practitioner who filed a record, or a clinic administrator, can delete it.")
             session.execute(delete(RecordVersionRow).where(RecordVersionRow.record_id == row.id))
             _remove_terms(session, [(row.id, row.patient_key)])
@@ -492,7 +511,7 @@ class Records:
         """`query` over records with the practitioner's display name (only where it is shown: counts never join)."""
         return query.select_from(RecordRow).join(PractitionerRow, PractitionerRow.id == RecordRow.practitioner_id)
 
-    def _conditions(self, principal: Principal, where: RecordFilter) -> list[ColumnElement[bool]]:
+    def _conditions(self, principal: Principal, where: RecordFilter) -> builtins.list[ColumnElement[bool]]:
         """The filter as conditions on records alone, each served by an index in date order."""
         conditions: list[ColumnElement[bool]] = [RecordRow.clinic_id == principal.clinic_id]
         patient = where.patient.strip()

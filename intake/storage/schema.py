@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,6 +78,8 @@ class ClinicRow(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: FHIR referrals name the patient (a Patient resource) instead of the pseudonym only; audited, off by default.
+    identified_referrals: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PractitionerRow(Base):
@@ -92,6 +95,22 @@ class PractitionerRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime)
     last_sign_in: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Professional registration printed under the practitioner's name on every document they sign.
+    registration: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class ClinicSettingsRow(Base):
+    """What a clinic's administrator set for its documents (address, phone, colours, time zone, logo):
+    over clinic.toml, which stays the default for the command line and a fresh install."""
+
+    __tablename__ = "clinic_settings"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True)
+    #: The settings as JSON (reports.branding.SETTING_FIELDS only).
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    #: The logo image as base64 text (PNG or JPEG, at most 2 MB), or NULL for the default.
+    logo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DraftRow(Base):
@@ -111,18 +130,18 @@ class DraftRow(Base):
     amends_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pseudonym: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: Counts the writes: a save names the revision it started from, so two windows never
-    #: overwrite each other unseen (0005_i11).
+    #: overwrite each other unseen (0008_i11).
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: Which browser session wrote last (a random id, never patient data): a session never conflicts
-    #: with its own earlier write (0005_i11).
+    #: with its own earlier write (0008_i11).
     writer: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    #: An amendment names the version of the record it started from (0005_i11).
+    #: An amendment names the version of the record it started from (0008_i11).
     amends_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ThrottleRow(Base):
-    """Failed sign-ins per account or client address: the pause they impose and any lock (0005_i11)."""
+    """Failed sign-ins per account or client address: the pause they impose and any lock (0008_i11)."""
 
     __tablename__ = "sign_in_throttle"
 
@@ -193,6 +212,8 @@ class RecordRow(Base):
     referral: Mapped[str] = mapped_column(String(20), default="none")
     muscles: Mapped[str] = mapped_column(String(400), default="|")
     knowledge_version: Mapped[str] = mapped_column(String(40), default="")
+    #: Each valid outcome score as ``measure.score=value`` tokens (intake.outcome_tracking), for exports.
+    outcome_scores: Mapped[str] = mapped_column(String(1000), default="")
 
     __table_args__ = (
         # origins and red_flags ride along, so a date, origin or red-flag filter is counted from the index alone
@@ -253,3 +274,26 @@ class AuditRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PatientLinkRow(Base):
+    """A link a patient uses to answer their own questions before the visit (intake.storage.patient_links).
+
+    Only a hash of the link's secret is kept: the secret itself is shown once, to the practitioner.
+    The link reaches one draft of one clinic, expires, can be revoked and is used up when sent.
+    """
+
+    __tablename__ = "patient_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), index=True)
+    draft_id: Mapped[str] = mapped_column(String(64), index=True)
+    created: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    measures: Mapped[str] = mapped_column(Text, default="[]")
+    opens: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,6 +16,7 @@ is what a signed-in session works with: its drafts, attempts and vignettes, its 
 
 from __future__ import annotations
 
+import builtins  # `list` is also a method of ClinicStore: annotations inside the class name the type this way
 import json
 import secrets
 import unicodedata
@@ -28,6 +29,7 @@ from sqlalchemy import delete, select, update
 from intake.storage import DB_FILE_NAME, DEFAULT_DATA_DIR, Database, audit, database_url
 from intake.storage.accounts import Accounts, Principal
 from intake.storage.audit import AuditLog
+from intake.storage.clinic_details import ClinicDetails
 from intake.storage.database import StoreUnavailable
 from intake.storage.records import Records
 from intake.storage.schema import AttemptRow, DraftRow, PractitionerRow, VignetteRow
@@ -90,6 +92,7 @@ class DraftSummary:
     practitioner: str = ""
     follows_id: str | None = None
     amends_id: str | None = None
+    patient_alert: bool = False  # the patient reported a red flag on the pre-visit form
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,10 @@ class Store:
         self.accounts = Accounts(self.db)
         self.records = Records(self.db)
         self.audit = AuditLog(self.db)
+        from intake.storage.patient_links import PatientLinks  # its own module; imports the schema only
+
+        self.patient_links = PatientLinks(self.db)
+        self.clinic_details = ClinicDetails(self.db)
 
     def scoped(self, principal: Principal) -> ClinicStore:
         return ClinicStore(self, principal)
@@ -174,6 +181,7 @@ class ClinicStore:
         self.records = root.records
         self.accounts = root.accounts
         self.audit = root.audit
+        self.clinic_details = root.clinic_details
 
     # ------------------------------------------------------------ drafts
 
@@ -252,10 +260,13 @@ class ClinicStore:
         with self.db.reading() as session:
             out = []
             for row, practitioner in session.execute(query):
-                patient = _load(row.answers).get("patient") or {}
+                answers = _load(row.answers)
+                patient = answers.get("patient") or {}
                 out.append(DraftSummary(id=row.id, created=row.created, updated=row.updated, step=row.step,
                                         age=patient.get("age"), sex=patient.get("sex"), side=patient.get("side"),
-                                        practitioner=practitioner or "", follows_id=row.follows_id, amends_id=row.amends_id))
+                                        practitioner=practitioner or "", follows_id=row.follows_id, amends_id=row.amends_id,
+                                        patient_alert=bool(answers.get("patient_alert"))))
+            out.sort(key=lambda d: not d.patient_alert)  # a red flag the patient reported comes first (stable)
             return out
 
     def delete(self, draft_id: str) -> bool:
@@ -327,7 +338,7 @@ class ClinicStore:
             row = self._own_attempt(session, attempt_id)
             return None if row is None else _attempt(row)
 
-    def list_attempts(self, student: str | None = None, *, committed_only: bool = True, limit: int = 10_000) -> list[AttemptRecord]:
+    def list_attempts(self, student: str | None = None, *, committed_only: bool = True, limit: int = 10_000) -> builtins.list[AttemptRecord]:
         """Most recent first; `student` matches the name as typed (case and spacing aside)."""
         query = select(AttemptRow).where(AttemptRow.clinic_id == self.clinic_id)
         if student is not None:
@@ -367,7 +378,7 @@ class ClinicStore:
             row = session.get(VignetteRow, vignette_id)
             return None if row is None or row.clinic_id != self.clinic_id else _vignette(row)
 
-    def list_vignettes(self) -> list[VignetteRecord]:
+    def list_vignettes(self) -> builtins.list[VignetteRecord]:
         """Oldest first, so the case picker keeps its order as vignettes are added."""
         query = select(VignetteRow).where(VignetteRow.clinic_id == self.clinic_id).order_by(VignetteRow.created)
         with self.db.reading() as session:
@@ -375,8 +386,8 @@ class ClinicStore:
 
     def delete_vignette(self, vignette_id: str) -> bool:
         with self.db.transaction() as session:
-            return bool(session.execute(delete(VignetteRow).where(VignetteRow.id == vignette_id,
-                                                                  VignetteRow.clinic_id == self.clinic_id)).rowcount)
+            result = session.execute(delete(VignetteRow).where(VignetteRow.id == vignette_id, VignetteRow.clinic_id == self.clinic_id))
+            return bool(result.rowcount)  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
 
 
 def _attempt(row: AttemptRow) -> AttemptRecord:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from intake.storage.database import Database
 from intake.storage.schema import ThrottleRow
 
-__all__ = ["Policy", "Throttle", "Verdict", "account_key", "address_key"]
+__all__ = ["ACCOUNT_POLICY", "Policy", "Throttle", "Verdict", "account_key", "address_key"]
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ class Throttle:
 
     def unlock(self, session: Session, key: str) -> bool:
         """Clear a key's failures and lock (an administrator's unlock); True if there was any."""
-        return bool(session.execute(delete(ThrottleRow).where(ThrottleRow.key == key)).rowcount)
+        result = session.execute(delete(ThrottleRow).where(ThrottleRow.key == key))
+        return bool(result.rowcount)  # type: ignore[attr-defined]  # a DELETE gives a CursorResult
 
     def locked_accounts(self, usernames: Iterable[str], now: datetime | None = None) -> set[str]:
         now = now or _now()

@@ -27,6 +27,7 @@ def step_of(path: str) -> str:
 
 
 def _go(path: str) -> None:
+    """Run by ``state.collect()`` for the button (a request in the inbox, so no click is lost)."""
     st.session_state[FOCUS_KEY] = path
     st.session_state["evidence:open"] = None  # leave the evidence explorer if it is open
     state.go_to(step_of(path))
@@ -48,7 +49,8 @@ def render(assessment: Assessment) -> None:
         st.caption("Emergency: refer now. Only the unasked screening questions are listed; no examination.")
     for n, question in enumerate(questions):
         path = case_path(question.key)
-        st.button(question.label, key=f"asknext:{n}:{question.key}", on_click=_go, args=(path,), type="tertiary",
+        st.button(question.label, key=f"asknext:{n}:{question.key}", on_click=state.post,
+                  args=(state.inbox(), "call", _go, path), type="tertiary",
                   icon=":material/arrow_forward:", help=f"Go to this question ({state.STEP_TITLES[step_of(path)]})")
         st.caption(_figure(question))
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from intake.policy.roles import may
 from intake.storage.accounts import AccountError, Principal, SignInThrottled
 from intake.storage.database import StoreUnavailable
 from intake.ui import guard, state
@@ -118,7 +119,7 @@ def _signed_in(principal: Principal) -> None:
     st.session_state[PRINCIPAL_KEY] = principal
     st.session_state[LAST_ACTIVE_KEY] = time.monotonic()
     st.session_state.pop("auth_message", None)
-    if principal.role == "student":
+    if not may(principal.role, "see_patients"):
         st.session_state["mode"] = "practice"
 
 

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 
 from intake import record_tables
-from intake.storage.accounts import ROLES, AccountError
+from intake.policy.roles import ROLE_WORDS, ROLES
+from intake.storage.accounts import AccountError
 from intake.storage.records import AccessDenied
-from intake.ui import guard, state
+from intake.ui import clinic_settings, guard, state
 from intake.ui.practice_state import md
 
 __all__ = ["render"]
@@ -22,7 +23,7 @@ __all__ = ["render"]
 A = "adm:"
 AUDIT_SHOWN = 500
 AUDIT_EXPORTED = 10_000
-_ROLE_WORDS = {"admin": "Administrator", "practitioner": "Practitioner", "student": "Student (practice only)"}
+_ROLE_WORDS = ROLE_WORDS
 _KEEP_WORDS = {"forever": "Until deleted by hand", "days": "For a number of days"}
 
 
@@ -76,6 +77,31 @@ def _retention() -> None:
             st.form_submit_button("Save retention", on_click=_save_retention, icon=":material/save:")
     with purge:
         _purge_section(days)
+
+
+def _save_identified() -> None:
+    on = st.session_state.get(A + "identified") == "identified"
+    try:
+        state.store().accounts.set_identified_referrals(state.store().principal, on)
+    except AccountError as exc:
+        _flash("error", str(exc))
+        return
+    _flash("success", "FHIR referrals now name the patient (a Patient with name and identifier)." if on
+           else "FHIR referrals now carry the pseudonym only, never the name.")
+
+
+def _referrals() -> None:
+    st.markdown("### FHIR referrals")
+    store = state.store()
+    clinic = store.accounts.clinic(store.clinic_id)
+    on = bool(clinic and clinic.identified_referrals)
+    st.markdown("FHIR referrals **name the patient**." if on else "FHIR referrals carry the **pseudonym only** (the default).")
+    with st.form(A + "referrals", border=True):
+        st.radio("The patient in FHIR referrals", ["pseudonym", "identified"], index=int(on), horizontal=True, key=A + "identified",
+                 format_func={"pseudonym": "Pseudonym only", "identified": "Identified (name, for a record system)"}.__getitem__,
+                 help="Identified referrals add a Patient with the name and the record's pseudonym as identifier, and the "
+                      "letter in the bundle shows the name. Every change is in the audit log.")
+        st.form_submit_button("Save referral setting", on_click=_save_identified, icon=":material/save:")
 
 
 def _purge_section(days: int | None) -> None:
@@ -213,8 +239,12 @@ def render() -> None:
     if not principal.is_admin:
         st.error("Only a clinic administrator can open this section.")
         return
-    st.caption(f"{md(principal.clinic_name)}: retention, accounts and the audit log.")
+    st.caption(f"{md(principal.clinic_name)}: details on documents, retention, accounts and the audit log.")
+    clinic_settings.render()
+    st.divider()
     _retention()
+    st.divider()
+    _referrals()
     st.divider()
     _accounts()
     st.divider()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from intake.fhir_import import case_from_response, is_questionnaire_response
 from intake.loader import CaseError, load_case, parse_text
 from intake.storage.store import DraftSummary
-from intake.ui import guard, state
+from intake.ui import documents, guard, state
 from intake.ui.practice_state import code, md
 
 UPLOAD_KEY = "drafts:upload"
@@ -52,7 +53,9 @@ def _describe(summary: DraftSummary) -> str:
     kind = (" · :orange-badge[:material/edit: amendment of a record]" if summary.amends_id
             else " · :blue-badge[:material/event_repeat: follow-up]" if summary.follows_id else "")
     by = f"  \n:gray[started by {md(summary.practitioner)}]" if summary.practitioner else ""
-    return f"**{summary.updated:%Y-%m-%d %H:%M} UTC** · {who or 'no details yet'} · at: {step}{kind}{by}"
+    alert = (":red-badge[:material/emergency: red flag reported by the patient on the pre-visit form] "
+             if summary.patient_alert else "")
+    return f"{alert}**{documents.clinic_time(summary.updated)}** · {who or 'no details yet'} · at: {step}{kind}{by}"
 
 
 def render() -> None:
@@ -75,10 +78,11 @@ def render() -> None:
             delete.button("Delete", key=f"delete:{summary.id}", on_click=_ask_delete, args=(summary.id,), icon=":material/delete:")
 
     st.markdown("### Start from a case file")
-    upload = st.file_uploader("Case file (YAML or JSON, version 1)", type=["yaml", "yml", "json"], key=UPLOAD_KEY,
-                              max_upload_size=MAX_UPLOAD_MB)
+    upload = st.file_uploader("Case file (YAML or JSON, format version 1 or 2), or a FHIR QuestionnaireResponse for this intake form (JSON)",
+                              type=["yaml", "yml", "json"], key=UPLOAD_KEY, max_upload_size=MAX_UPLOAD_MB)
     if upload is None:
         return
+    fhir = False
     try:
         raw = upload.getvalue()
         try:
@@ -86,13 +90,17 @@ def render() -> None:
         except UnicodeDecodeError:
             st.error("The file is not UTF-8 text.")
             return
-        case = load_case(parse_text(text, upload.name))
+        parsed = parse_text(text, upload.name)
+        fhir = is_questionnaire_response(parsed)
+        case = case_from_response(parsed, source=upload.name) if fhir else load_case(parsed)
     except CaseError as exc:
         lines = "\n".join(f"- {code(p.field or 'file')}: {md(p.message)}" for p in exc.problems)  # text, never Markdown
-        st.error(f"This file is not a valid version-1 case, so it was not loaded:\n\n{lines}")
+        what = "a QuestionnaireResponse this intake form can read" if fhir else "a valid case"
+        st.error(f"This file is not {what}, so it was not loaded:\n\n{lines}")
         return
     data = case.to_data()
-    st.success(f"A valid case: age {case.patient.age}. Starting from it replaces what is open in this tab "
+    kind = "FHIR QuestionnaireResponse" if fhir else "case"
+    st.success(f"A valid {kind}: age {case.patient.age}. Starting from it replaces what is open in this tab "
                "(the open draft stays in the list).")
     st.button("Start from this case", on_click=_start_from, args=(data,), type="primary", icon=":material/upload_file:",
               key="drafts:start")

@@ -17,6 +17,7 @@ from typing import Any
 from intake.engine import screening_applies
 from intake.loader import CaseError, validate_case
 from intake.models import RED_FLAG_KEYS, Assessment, Case
+from intake.ui.outcome_answers import outcome_entries
 
 __all__ = ["Evaluation", "build_case_data", "evaluate", "problem_path"]
 
@@ -43,7 +44,7 @@ class Evaluation:
 
     @property
     def valid(self) -> bool:
-        """True when the whole case, as typed, is a valid version-1 case."""
+        """True when the whole case, as typed, is a valid case."""
         return self.case is not None and not self.problems
 
 
@@ -54,9 +55,9 @@ def _prune(mapping: Any) -> dict[str, Any]:
 
 
 def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
-    """The answers as a version-1 case mapping: unanswered fields are simply absent."""
-    data: dict[str, Any] = {"case_format": 1}
-    for key in ("id", "title"):
+    """The answers as a case mapping (the project writes version 2): unanswered fields are simply absent."""
+    data: dict[str, Any] = {"case_format": 2}
+    for key in ("id", "title", "visit_date"):
         if answers.get(key):
             data[key] = answers[key]
     data["patient"] = _prune(answers.get("patient"))
@@ -74,6 +75,11 @@ def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
     notes = answers.get("notes")
     if isinstance(notes, str) and notes.strip():
         data["notes"] = notes
+    outcomes = outcome_entries(answers)
+    if outcomes:
+        data["outcomes"] = outcomes
+    if outcomes or data["patient"].get("language"):
+        data["case_format"] = 2
     return data
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pandas as pd
 import streamlit as st
 
 from intake.evidence import Entry, entries, entry_for, lr_text, search
 from intake.ui.fields import kb
 
-__all__ = ["OPEN_KEY", "close", "is_open", "links", "open_at", "render", "sidebar_button"]
+__all__ = ["ACCURACY_COLUMNS", "OPEN_KEY", "accuracy_rows", "close", "is_open", "links", "open_at", "render", "sidebar_button"]
 
 OPEN_KEY = "evidence:open"  # absent or None: closed; "": the whole explorer; a key: that finding first
 SHOWN = 25
@@ -56,10 +55,20 @@ def _figure(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def _accuracy_table(entry: Entry) -> pd.DataFrame:
-    rows = [(a.origin_label, _figure(a.sensitivity), _figure(a.specificity), lr_text(a.lr_positive), lr_text(a.lr_negative),
+ACCURACY_COLUMNS = ("For", "Sn", "Sp", "LR+", "LR−", "Sn/Sp", "Source")
+
+
+def accuracy_rows(entry: Entry) -> list[tuple[str, ...]]:
+    return [(a.origin_label, _figure(a.sensitivity), _figure(a.specificity), lr_text(a.lr_positive), lr_text(a.lr_negative),
              a.basis, "; ".join(a.citations) or "—") for a in entry.accuracy]
-    return pd.DataFrame(rows, columns=["For", "Sn", "Sp", "LR+", "LR−", "Sn/Sp", "Source"])
+
+
+def _accuracy_table(entry: Entry) -> str:
+    """A markdown table (drawn with the text, so it is there as soon as the entry opens)."""
+    cells = [ACCURACY_COLUMNS, *accuracy_rows(entry)]
+    lines = ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in cells]
+    lines.insert(1, "|" + "---|" * len(ACCURACY_COLUMNS))
+    return "\n".join(lines)
 
 
 def _show(entry: Entry, expanded: bool) -> None:
@@ -71,7 +80,7 @@ def _show(entry: Entry, expanded: bool) -> None:
             st.markdown(f"**How to ask:** {entry.question}")
         st.markdown(f"**Studied in:** {entry.population or 'no accuracy study of this finding for this question is known.'}")
         if entry.accuracy:
-            st.table(_accuracy_table(entry), hide_index=True)
+            st.markdown(_accuracy_table(entry))
             st.caption("LR+ and LR− are the figures the engine uses; Sn and Sp are as published, or worked out from "
                        "that pair (Sn = LR+(1 − LR−)/(LR+ − LR−), Sp = (LR+ − 1)/(LR+ − LR−)).")
         if entry.rules:

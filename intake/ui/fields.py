@@ -8,6 +8,7 @@ becomes an answer, and shows the case format's refusal, if any, right under the 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from intake.ui.evaluation import Evaluation
 
 __all__ = [
     "choice",
+    "date",
     "flag",
     "group",
     "humanise",
@@ -151,6 +153,22 @@ def number(ev: Evaluation, path: str, *, integer: bool = True, step: float = 1, 
     st.number_input(question, value=None, step=int(step) if integer else float(step), format="%d" if integer else "%.1f",
                     key=key, help=kb_help, placeholder=placeholder)
     problems_for(ev, path)
+
+
+@_stable
+def date(ev: Evaluation, path: str, label: str, *, help: str | None = None) -> None:
+    """A calendar date, empty until given (empty means not recorded); never after today."""
+    key = state.widget_key(path)
+    stored = state.get_answer(path)
+    try:
+        seeded = dt.date.fromisoformat(stored) if isinstance(stored, str) else None
+    except ValueError:
+        seeded = None  # a refused value stays in the answers (the widget shows it empty) and its reason is shown below
+    state.register(key, "date", path)
+    state.seed(key, seeded)
+    st.date_input(label, value=None, max_value=dt.date.today() + dt.timedelta(days=1), key=key, help=help,
+                  format="YYYY-MM-DD")
+    problems_for(ev, path, label)
 
 
 @_stable

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
 from intake import assess
+from intake.storage.failures import DatabaseError
 from intake.storage.records import AccessDenied, RecordChanged
-from intake.ui import guard, state
+from intake.ui import guard, record_view, state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md
 
@@ -67,7 +67,7 @@ def file_now() -> None:
     except RecordChanged as exc:
         ss.flash = ("error", f"Not saved: {exc} Your amended answers are kept in this draft.")
         return
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         log.error("filing failed (%s)", type(exc).__name__)  # never the answers
         ss.flash = ("error", "Not filed: the database could not store the record. The draft is kept, nothing is "
                     "lost; try again, and tell your administrator if it keeps failing.")
@@ -79,8 +79,6 @@ def file_now() -> None:
 
 @guard.db_safe
 def _open_filed(record_id: str) -> None:
-    from intake.ui import record_view  # here, not at the top: record_view reaches this module through step_reports
-
     st.session_state.pop(FILED_KEY, None)
     record_view.open_record(record_id)
 
@@ -101,6 +99,21 @@ def notice() -> None:
     box.success(what, icon=":material/inventory_2:")
     box.button("Open the record", key="filed:open", on_click=_open_filed, args=(filed["id"],), icon=":material/folder_open:")
     box.button("Dismiss", key="filed:dismiss", on_click=lambda: ss.pop(FILED_KEY, None), type="tertiary")
+    _filed_files(filed["id"])
+
+
+def _filed_files(record_id: str) -> None:
+    """Filing and printing do not fight: the filed record's documents stay here, made from the record as filed
+    (and audited as any re-issue), until the next assessment starts."""
+    from intake.ui import record_view  # here, not at the top: record_view reaches this module through step_reports
+
+    store = state.store()
+    try:
+        record = store.records.get(store.principal, record_id, audit_view=False)
+    except AccessDenied:
+        record = None
+    if record is not None:
+        record_view.files(record, record.case(), record.assessment())
 
 
 def link_caption() -> str | None:

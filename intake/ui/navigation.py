@@ -9,7 +9,8 @@ from intake.ui import state
 NAV_KEY = "nav:step"
 SHORT_TITLES = {
     "patient": "1 Patient", "red_flags": "2 Red flags", "history": "3 History", "hip": "4 Hip",
-    "spine": "5 Spine & SIJ", "palpation": "6 Palpation", "review": "7 Review", "reports": "8 Reports",
+    "spine": "5 Spine & SIJ", "palpation": "6 Palpation", "measures": "7 Measures", "review": "8 Review",
+    "reports": "9 Reports",
 }
 
 
@@ -65,3 +66,25 @@ def scroll_to_top_on_step_change() -> None:
         ss["nav:shown"] = ss.step
         if shown is not None:
             scroll_to_top(ss.step)
+
+
+# On a phone the open sidebar covers the page: close it once the practitioner has signed in or chosen a
+# page (a mode, Drafts, New), as a phone app would. A fixed script (no user data); desktop is untouched.
+_CLOSE_SIDEBAR = """<script>
+setTimeout(() => {
+  if (window.innerWidth >= 768) { return; }
+  const bar = document.querySelector('[data-testid="stSidebar"]');
+  const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+  if (bar && bar.getAttribute('data-collapsed') === 'false' && close) { close.click(); }
+}, 80);
+</script><span hidden data-page="%s"></span>"""
+
+
+def close_sidebar_on_phone_after_page_change() -> None:
+    """After sign-in and after each change of page, close the sidebar on a narrow screen."""
+    ss = st.session_state
+    page = f"{ss.get('mode')}/{ss.get('view')}/{ss.get('draft_id')}"
+    if ss.get("nav:page_shown") != page:
+        ss["nav:page_shown"] = page
+        ss["nav:page_moves"] = ss.get("nav:page_moves", 0) + 1
+        st.html(_CLOSE_SIDEBAR % ss["nav:page_moves"], unsafe_allow_javascript=True)

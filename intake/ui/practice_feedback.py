@@ -12,7 +12,7 @@ import streamlit as st
 
 from intake.models import Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
-from intake.practice.text import answer_words, comparison_rows
+from intake.practice.text import answer_words, comparison_rows, no_test_to_suggest
 from intake.storage.store import AttemptRecord
 from intake.ui import evidence_page
 from intake.ui.fields import kb
@@ -130,10 +130,8 @@ def render() -> None:
             f"- **{t.label}**, for {t.origin}: its result could change the odds up to ×{t.swing:g}"
             f" ({'the case holds a result' if t.recorded else 'no result recorded in the case'})."
             for t in feedback.tests_that_would_help))
-    elif expected.referral in ("urgent", "emergency"):
-        st.markdown("None: a red flag decides this visit, so the next step is the referral, not more tests.")
     else:
-        st.markdown("None: you did the tests that matter for this picture.")
+        st.markdown(no_test_to_suggest(expected.referral))
     if feedback.tests_adding_nothing:
         st.caption("Tests that could not change the picture: " + ", ".join(feedback.tests_adding_nothing) + ".")
     evidence_page.links([*(q.key for q in feedback.informative_questions), *(t.key for t in feedback.tests_that_would_help),

@@ -91,7 +91,7 @@ def _results() -> None:
 
 def _upload() -> None:
     st.markdown("### Add a vignette")
-    st.caption("A version-1 case file (YAML or JSON) with an `expected` block, as in `intake/cases`. It is checked "
+    st.caption("A case file (YAML or JSON, format version 1 or 2) with an `expected` block, as in `intake/cases`. It is checked "
                "before it is kept, and kept in the data folder's database, not in the repository.")
     upload = st.file_uploader("Vignette file (YAML or JSON)", type=["yaml", "yml", "json"], key=f"{UPLOAD_KEY}:{st.session_state.get('i:uploads', 0)}",
                               max_upload_size=MAX_UPLOAD_MB)

@@ -8,7 +8,7 @@ from intake.practice.library import DIFFICULTIES
 from intake.ui import practice_history
 from intake.ui.practice_state import WIDGET, entries, md, practice, start_case, student_account_name
 
-__all__ = ["render"]
+__all__ = ["DIFFICULTY_WORDS", "render"]
 
 STUDENT_KEY = WIDGET + "student"
 DIFFICULTY_KEY = WIDGET + "difficulty"

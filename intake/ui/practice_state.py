@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from intake import assess
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Expected
+from intake.policy.roles import MODES, ROLE_MODES
 from intake.practice import Attempt, Feedback, reveal, score_attempt
 from intake.practice.library import CaseEntry, catalogue, load_entry
 from intake.storage.store import AttemptRecord, student_key
@@ -27,8 +28,10 @@ __all__ = [
     "MODES",
     "PRACTICE_PARAM",
     "ROLE_MODES",
+    "WIDGET",
     "allowed_modes",
     "ask",
+    "code",
     "commit",
     "current_record",
     "entries",
@@ -42,10 +45,11 @@ __all__ = [
     "scenario",
     "set_mode",
     "start_case",
+    "student_account_name",
+    "sync_commitment",
 ]
 
 PRACTICE_PARAM = "practice"
-MODES: dict[str, str] = {"intake": "Intake", "records": "Records", "practice": "Practice", "instructor": "Instructor"}
 COMMIT_FIELDS: tuple[str, ...] = (
     "ranked_origins", "red_flags_identified", "referral", "muscles_suspected", "therapies_chosen", "withheld_chosen",
 )
@@ -101,12 +105,6 @@ def _sync_address() -> None:
         st.query_params[PRACTICE_PARAM] = wanted
     elif not wanted and current:
         del st.query_params[PRACTICE_PARAM]
-
-
-#: What each role may open: students practise; patient records need a practitioner account.
-ROLE_MODES: dict[str, tuple[str, ...]] = {
-    "admin": tuple(MODES), "practitioner": tuple(MODES), "student": ("practice",),
-}
 
 
 def allowed_modes() -> tuple[str, ...]:

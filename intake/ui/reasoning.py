@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.ui import ask_next
+from intake.policy import visit
+from intake.policy.urgency import most_urgent_first, presentation
+from intake.policy.visit import red_flag_decides
+from intake.ui import ask_next, documents
 from intake.ui.evaluation import Evaluation
 from intake.ui.fields import kb
 from intake.ui.style import BANNER_KEY
@@ -16,7 +19,6 @@ from intake.ui.style import BANNER_KEY
 __all__ = ["disclaimer", "red_flag_banner", "save_status", "sidebar_panel"]
 
 LIKELIHOOD_WORDS = {"likely": "likely", "possible": "possible", "unlikely": "unlikely"}
-BANNER_URGENCIES = ("emergency", "urgent")
 MAX_ORIGINS = 4
 
 
@@ -28,15 +30,29 @@ def red_flag_banner(ev: Evaluation) -> None:
     assessment = ev.assessment
     if assessment is None:
         return
-    raised = [rf for rf in assessment.red_flags if rf.urgency in BANNER_URGENCIES]
-    raised.sort(key=lambda rf: BANNER_URGENCIES.index(rf.urgency))
+    raised = most_urgent_first(rf for rf in assessment.red_flags if red_flag_decides(rf.urgency))
     for rf in raised:
         findings = ", ".join(kb().label(k) for k in rf.findings)
         body = f"**{rf.label}** ({findings}). **What to do:** {rf.note} **Refer to:** {rf.refer_to.rstrip('.')}."
         if rf.urgency == "emergency":
-            banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=":material/emergency:")
+            banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=presentation("emergency").icon)
         else:
-            banner.warning(body, title="URGENT referral needed", icon=":material/warning:")
+            banner.warning(body, title="URGENT referral needed", icon=presentation("urgent").icon)
+    if raised:
+        _letter_action(banner, ev)
+
+
+def _letter_action(banner, ev: Evaluation) -> None:
+    """The banner's one action: the signed one-page referral letter, made on the click."""
+    import reports  # loaded at start-up by streamlit_app; here only for its functions
+
+    if ev.case is None:
+        banner.caption("The referral letter needs the answers marked on the earlier steps corrected (see Review).")
+        return
+    banner.download_button("Referral letter", documents.maker(reports.render_referral, ev.case, ev.assessment),
+                           file_name=documents.file_name("referral-letter"), mime="application/pdf",
+                           on_click="ignore", type="primary", icon=":material/print:", key="banner:letter",
+                           help="The signed one-page letter for the receiving service (PDF), ready to print.")
 
 
 def disclaimer() -> None:
@@ -58,27 +74,27 @@ def sidebar_panel(ev: Evaluation) -> None:
     asked, applicable = ev.screening_progress()
     unasked = applicable - asked
     flagged = list(assessment.red_flags)
-    if referral == "emergency":
-        st.error("**Red flags: EMERGENCY referral**", icon=":material/emergency:")
-    elif referral == "urgent":
-        st.warning("**Red flags: urgent referral**", icon=":material/warning:")
-    elif referral == "routine":
-        st.warning("**Red flags: routine referral**", icon=":material/flag:")
-    elif flagged:
-        st.info("**Red flags: to monitor**", icon=":material/visibility:")
-    else:
-        st.success("**Red flags: none reported**", icon=":material/check_circle:")
+    status = referral if referral != "none" else "monitor" if flagged else "none"
+    words = {"emergency": "EMERGENCY referral", "urgent": "urgent referral", "routine": "routine referral",
+             "monitor": "to monitor", "none": "none reported"}[status]
+    look = presentation(status)
+    getattr(st, look.box)(f"**Red flags: {words}**", icon=look.icon)
     for rf in flagged:
         st.caption(f"{rf.label} ({rf.urgency})")
     if unasked:
         st.caption(f"{unasked} of {applicable} screening questions not asked yet.")
 
-    st.markdown("**Leading origins**")
+    st.markdown("**Leading origins**" + (" *(provisional: the red flag decides this visit)*" if assessment.differential_provisional else ""))
     for origin in assessment.origins[:MAX_ORIGINS]:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
         st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
 
-    ask_next.render(assessment)
+    if visit.decided_by_referral(assessment):  # the ranking stays the engine's; only examination is held back
+        st.caption("Examination can wait: the referral decides this visit. Only red-flag questions are proposed.")
+        held = [q for q in assessment.next_questions if q.kind == "red_flag"]
+        ask_next.render(assessment.model_copy(update={"next_questions": held}))
+    else:
+        ask_next.render(assessment)
     st.caption("Reasoning aid, not a diagnosis.")
 
 

@@ -12,25 +12,27 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from intake import fhir
+from intake import fhir_bundle
 from intake.case_files import case_yaml
 from intake.models import Assessment, Case
+from intake.policy.roles import may_delete_record
 from intake.storage.records import AccessDenied, Record
-from intake.ui import guard, navigation, reasoning, state, step_review
+from intake.ui import documents, guard, navigation, reasoning, state, step_measures, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
 
-__all__ = ["OPEN_KEY", "close_record", "forget", "open_record", "render"]
+__all__ = ["OPEN_KEY", "close_record", "files", "forget", "open_record", "render"]
 
 OPEN_KEY = "records:open"                 # the record open on the records page (also ?record=…)
 _VIEWED_KEY = "records:viewed"            # the record whose opening is already in the audit log
 _CONFIRM_KEY = "records:confirm_delete"
 _SECTION_KEY = "records:section"
-_FILES = (  # label, format (as audited), file name, mime, icon
-    ("Clinician summary (PDF)", "summary_pdf", "clinician-summary-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
-    ("Patient handout (PDF)", "handout_pdf", "patient-handout-{p}.pdf", "application/pdf", ":material/picture_as_pdf:"),
-    ("FHIR bundle (JSON)", "fhir_json", "fhir-bundle-{p}.json", "application/fhir+json", ":material/data_object:"),
-    ("Case file (YAML)", "case_yaml", "case-{p}.yaml", "application/x-yaml", ":material/description:"),
+_FILES = (  # label, format (as audited), file name (pseudonym and date, never a name), mime, icon
+    ("Referral letter (PDF)", "referral_pdf", "referral-letter-{p}-{d}.pdf", "application/pdf", ":material/print:"),
+    ("Clinician summary (PDF)", "summary_pdf", "clinician-summary-{p}-{d}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("Patient handout (PDF)", "handout_pdf", "patient-handout-{p}-{d}.pdf", "application/pdf", ":material/picture_as_pdf:"),
+    ("FHIR bundle (JSON)", "fhir_json", "fhir-bundle-{p}-{d}.json", "application/fhir+json", ":material/data_object:"),
+    ("Case file (YAML)", "case_yaml", "case-{p}-{d}.yaml", "application/x-yaml", ":material/description:"),
 )
 
 
@@ -69,16 +71,53 @@ def _load(record_id: str) -> tuple[Record | None, bool]:
 # ---------------------------------------------------------------- files, made on click
 
 
-def _makers(record: Record, case: Case, assessment: Assessment) -> dict[str, Callable[[], bytes | str]]:
+def _identified_patient(record: Record) -> fhir_bundle.IdentifiedPatient | None:
+    """The named patient for FHIR, only where the clinic chose identified referrals (else the pseudonym only)."""
+    store = state.store()
+    settings = store.accounts.clinic(store.clinic_id)
+    if settings is None or not settings.identified_referrals or not record.patient_name:
+        return None
+    return fhir_bundle.IdentifiedPatient(identifier=record.pseudonym, name=record.patient_name)
+
+
+def _makers(record: Record, case: Case, assessment: Assessment,
+            patient: fhir_bundle.IdentifiedPatient | None) -> dict[str, Callable[[], bytes | str]]:
     import reports  # loaded at start-up by streamlit_app; here only for its functions
 
+    signed = {"when": record.assessed_at, "practitioner_id": record.practitioner_id, "practitioner": record.practitioner}
     when, who = record.assessed_at.date(), record.practitioner
+    earlier = _outcome_history(record)[0]  # read here: the download runs on a thread with no session
+    clinic = state.store().principal.clinic_name  # read here, in the session: the download runs on another thread
+
+    def fhir_json() -> str:
+        try:  # the one-page referral letter goes with the referral; with nothing to refer there is none
+            letter: bytes | None = reports.render_referral(fhir_bundle.letter_case(case, patient), assessment,
+                                                           practitioner=who, date=when)
+        except reports.NoReferral:
+            letter = None
+        return _fhir_bundle(record, clinic, case, assessment, patient, letter, earlier)
+
     return {
-        "summary_pdf": lambda: reports.render_summary(case, assessment, practitioner=who, date=when),
-        "handout_pdf": lambda: reports.render_handout(case, assessment, practitioner=who, date=when),
-        "fhir_json": lambda: fhir.bundle(case, assessment, subject=record.pseudonym).model_dump_json(indent=2, exclude_none=True),
+        "referral_pdf": documents.maker(reports.render_referral, case, assessment, **signed),
+        "summary_pdf": documents.maker(reports.render_summary, case, assessment, **signed, previous_outcomes=earlier),
+        "handout_pdf": documents.maker(reports.render_handout, case, assessment, **signed),
+        "fhir_json": fhir_json,
         "case_yaml": lambda: case_yaml(case),
     }
+
+
+def _fhir_bundle(record: Record, clinic: str, case: Case, assessment: Assessment, patient: fhir_bundle.IdentifiedPatient | None,
+                 letter: bytes | None, previous_outcomes: dict | None = None) -> str:
+    """A transaction Bundle (safe to send twice) from the clinic as filed: pseudonym (or, for a clinic with
+    identified referrals, the named patient), requester, letter, and each outcome score's change since the
+    previous visit."""
+    import reports
+
+    sender = fhir_bundle.sender_from_branding(reports.load_branding(), record.practitioner, clinic)
+    made = fhir_bundle.bundle(case, assessment, kind="transaction", subject=record.pseudonym, sender=sender, letter=letter,
+                              authored=record.assessed_at.replace(microsecond=0), patient=patient,
+                              previous_outcomes=previous_outcomes)
+    return made.model_dump_json(indent=2, exclude_none=True)
 
 
 def _audited(record_id: str, fmt: str, make: Callable[[], bytes | str]) -> Callable[[], bytes | str]:
@@ -157,12 +196,17 @@ def _delete(record_id: str, pseudonym: str) -> None:
                               else ("warning", "That record was already gone."))
 
 
-def _files(record: Record, case: Case, assessment: Assessment) -> None:
+def files(record: Record, case: Case, assessment: Assessment) -> None:
     """Re-issue the documents from the record as filed; each made on click and audited."""
-    makers = _makers(record, case, assessment)
+    patient = _identified_patient(record)
+    makers = _makers(record, case, assessment, patient)
     row = st.container(horizontal=True, key="record-files")
-    for n, (label, fmt, name, mime, icon) in enumerate(_FILES):
-        row.download_button(label, _audited(record.id, fmt, makers[fmt]), file_name=name.format(p=record.pseudonym),
+    referring = any(f.urgency != "monitor" for f in assessment.red_flags)
+    shown = [f for f in _FILES if referring or f[1] != "referral_pdf"]
+    for n, (label, fmt, name, mime, icon) in enumerate(shown):
+        file_name = name.format(p=record.pseudonym, d=f"{record.assessed_at:%Y-%m-%d}")
+        audited_as = f"{fmt}_identified" if fmt == "fhir_json" and patient else fmt  # the log says the name left
+        row.download_button(label, _audited(record.id, audited_as, makers[fmt]), file_name=file_name,
                             mime=mime, on_click="ignore", icon=icon, key=f"rec:dl:{fmt}",
                             type="primary" if n == 0 else "secondary")
 
@@ -175,7 +219,7 @@ def _actions(record: Record) -> None:
               help="A new assessment of this patient: details and history copied, red flags and examination blank.")
     st.button("Amend", key="rec:amend", on_click=_amend, args=(record.id,), icon=":material/edit:", width="stretch",
               help="Open this record's answers to correct them; saving files a new version.")
-    may_delete = principal.is_admin or record.practitioner_id == principal.user_id
+    may_delete = may_delete_record(principal.role, principal.user_id, record.practitioner_id)
     if st.session_state.get(_CONFIRM_KEY) == record.id:
         box = st.container(border=True, key="record-confirm-delete")
         box.warning(f"Delete record **{record.pseudonym}** and every version of it? This cannot be undone; the audit "
@@ -230,7 +274,7 @@ def _side_panel(record: Record) -> None:
     st.markdown("#### Versions")
     for version, saved, who in store.records.versions(store.principal, record.id):
         current = " (shown)" if version == record.version else ""
-        st.markdown(f"- Version {version}{current}: {saved:%Y-%m-%d %H:%M} UTC, {md(who) or 'unknown'}")
+        st.markdown(f"- Version {version}{current}: {documents.clinic_time(saved)}, {md(who) or 'unknown'}")
     visits = store.records.history(store.principal, record.pseudonym)
     if len(visits) > 1:
         st.markdown(f"#### Assessments of {record.pseudonym}")
@@ -241,6 +285,20 @@ def _side_panel(record: Record) -> None:
             else:
                 st.button(label, key=f"rec:visit:{visit.id}", on_click=open_record, args=(visit.id,), type="tertiary",
                           icon=":material/history:")
+
+
+def _outcome_history(record: Record) -> tuple[dict, dict]:
+    """Scores at this patient's visits before this one, and each measure's series over all visits."""
+    from intake.outcome_tracking import previous_scores, series
+
+    if not record.assessment_data.get("outcomes"):
+        return {}, {}
+    store = state.store()
+    visits = store.records.history(store.principal, record.pseudonym)
+    filed = [store.records.get(store.principal, v.id, audit_view=False) if v.id != record.id else record for v in visits]
+    filed = [r for r in filed if r is not None]
+    earlier = previous_scores(r.assessment_data for r in filed if r.assessed_at < record.assessed_at)
+    return earlier, series((r.assessed_at.date(), r.assessment_data) for r in filed)
 
 
 def render(record_id: str) -> None:
@@ -257,17 +315,19 @@ def render(record_id: str) -> None:
         case = assessment = None
     follow = " · follow-up" if record.follows_id else ""
     st.title(f"Record {record.pseudonym}")
-    st.caption(f"Filed {record.assessed_at:%Y-%m-%d %H:%M} UTC by {md(record.practitioner)} · version {record.version}"
+    st.caption(f"Filed {documents.clinic_time(record.assessed_at)} by {md(record.practitioner)} · version {record.version}"
                f"{follow} · knowledge base {record.knowledge_version or 'unknown'}")
     if case is None or assessment is None:
         st.error("This record cannot be read by this version of the app. Nothing has been changed; ask your "
                  "administrator.")
         return
     st.markdown(_patient_line(case))
-    _files(record, case, assessment)
+    files(record, case, assessment)
     main, side = st.columns([2.4, 1], gap="large")
     with main:
-        step_review.show_assessment(assessment)
+        earlier, chart_series = _outcome_history(record)
+        step_review.show_assessment(assessment, earlier)
+        step_measures.charts(chart_series)
         if case.notes:
             st.markdown("### Practitioner's notes")
             st.text(case.notes)

@@ -13,6 +13,7 @@ from datetime import date
 import streamlit as st
 
 from intake import record_tables
+from intake.policy.roles import may
 from intake.storage.records import RecordFilter, RecordPage, RecordSummary
 from intake.ui import clinic_admin, record_view, state
 from intake.ui.badges import flag_badge, referral_badge
@@ -84,7 +85,7 @@ def _filters() -> RecordFilter:
     store = state.store()
     origins = {key: o.label for key, o in knowledge.origins.items()}
     flags = {"any": "Any red flag", **{key: c.label for key, c in knowledge.red_flag_conditions.items()}}
-    people = {p.id: p.display_name for p in store.accounts.practitioners(store.clinic_id) if p.role != "student"}
+    people = {p.id: p.display_name for p in store.accounts.practitioners(store.clinic_id) if may(p.role, "see_patients")}
     keep = {"on_change": _first_page, "persist_state": "session"}
     top = st.columns([2.2, 1, 1])
     patient = top[0].text_input("Patient", key=F + "patient", placeholder="Part of the name, or the pseudonym (P-…)",
@@ -138,6 +139,19 @@ def _exports(where: RecordFilter, page: RecordPage) -> None:
         row.button("Export Excel", key="r:xlsx-check", on_click=_check_excel, args=(where,), icon=":material/table_view:",
                    help="Counts the matching records first: a sheet holds at most "
                         f"{record_tables.EXCEL_MAX_ROWS:,} rows.")
+
+    def audit_csv() -> bytes:
+        import pandas as pd
+
+        from intake.outcome_tracking import service_audit
+
+        frame = pd.DataFrame(service_audit(records.outcome_history(principal, where)))
+        return record_tables.to_csv(frame)
+
+    row.download_button("Service audit (CSV)", audit_csv, file_name="outcome-service-audit.csv", mime="text/csv",
+                        on_click="ignore", icon=":material/monitoring:", key="r:service_audit", disabled=not total,
+                        help="Outcome measures over the clinic's patients with two or more scored visits: mean first and "
+                             "latest score, mean change, how many changed by at least the MCID. No names.")
 
 
 _WIDTHS = [1.05, 1.5, 2.3, 3.0]

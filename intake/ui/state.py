@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from typing import Any
 import streamlit as st
 
 from intake.storage.store import ClinicStore, Draft, DraftConflict, Store, StoreUnavailable, database_url
+from intake.ui.outcome_answers import answers_from_outcomes
 
 __all__ = [
     "STEPS",
@@ -55,6 +57,8 @@ __all__ = [
     "inbox",
     "init_session",
     "load_answers",
+    "post",
+    "put",
     "register",
     "root_store",
     "save_state",
@@ -73,7 +77,7 @@ _INBOX = "_inbox"
 _SAVE = "_save_state"
 _RETRY_RESUME = "_retry_resume"
 RETRY_SECONDS = (1, 2, 4, 8, 15)  # a failed save is retried after these pauses (then every 15 s)
-STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "review", "reports")
+STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "measures", "review", "reports")
 STEP_TITLES: dict[str, str] = {
     "patient": "Patient and consent",
     "red_flags": "Red-flag screen",
@@ -81,6 +85,7 @@ STEP_TITLES: dict[str, str] = {
     "hip": "Hip examination",
     "spine": "Lumbar, neural and sacroiliac",
     "palpation": "Muscle palpation",
+    "measures": "Outcome measures",
     "review": "Review",
     "reports": "Reports",
 }
@@ -210,8 +215,23 @@ def inbox() -> Inbox:
 
 
 def post(box: Inbox, action: str, *args: Any) -> None:
-    """A button callback: no session-state access, so it always runs to the end."""
+    """A button callback: no session-state access, so it always runs to the end.
+
+    ``action`` is "go" (a step), "new", "keep_mine", "load_theirs", or "call" followed by a
+    module-level function and its arguments, which ``collect()`` runs at the start of the next
+    run (where it may read and change the answers with ``put``; it must be safe to run twice,
+    since a run cut short before the request is marked done runs it again)."""
     box.put(action, *args)
+
+
+def put(path: str, value: Any) -> None:
+    """Record one answer from a button's request (run by ``collect()``); the widget that shows
+    it is seeded again from the answer when it is next drawn."""
+    _write(path, value)
+    applied = st.session_state.setdefault(_APPLIED, {})
+    for key in (widget_key(path), widget_key(path) + ":none"):  # a list's "none of these" box too
+        st.session_state.pop(key, None)
+        applied.pop(key, None)
 
 
 def register(key: str, kind: str, path: str, options: Sequence[str] = ()) -> None:
@@ -261,6 +281,9 @@ _CONVERTERS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "integer": (None, lambda v: _number(v, True)),
     "decimal": (None, lambda v: _number(v, False)),
     "text": (None, lambda v: v.replace("\x00", "") or None if v else None),  # a pasted NUL cannot be stored
+    "date": (None, lambda v: v.isoformat() if isinstance(v, dt.date) else None),
+    "line": (None, lambda v: v.replace("\x00", "").strip() or None if v else None),  # one line, trimmed
+    "list": (None, lambda v: list(v) or None if v else None),  # several chosen; none chosen is not asked
 }
 _MISSING = object()
 
@@ -307,7 +330,7 @@ def _take(key: str, kind: str, path: str, options: tuple[str, ...], applied: dic
     if applied.get(key, _MISSING) == value:
         return False
     _write(path, convert(value))
-    applied[key] = value
+    applied[key] = list(value) if isinstance(value, list) else value
     return True
 
 
@@ -331,6 +354,8 @@ def collect() -> None:
             flush(force=True)
         elif action == "load_theirs" and ss.get("draft_id"):
             resume(ss.draft_id)
+        elif action == "call":
+            args[0](*args[1:])
         box.done(request)  # only once carried out: a run cut short in between does it again
     flush()
     _sync_address()
@@ -566,6 +591,8 @@ def load_answers(answers: dict[str, Any], *, consent: bool, step: str = STEPS[0]
     for part, value in answers.items():
         if part != "case_format":
             fresh[part] = copy.deepcopy(value)
+    if isinstance(fresh.get("outcomes"), list):  # a case file's outcomes, as the measures step keeps them
+        fresh["outcomes"] = answers_from_outcomes(fresh["outcomes"])
     fresh.setdefault("exam", {}).setdefault("tests", {})
     ss.answers = fresh
     ss.draft_id = None

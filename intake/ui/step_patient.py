@@ -25,3 +25,9 @@ def render(ev: Evaluation) -> None:
             st.info("Ask for consent first. Until it is recorded, answers stay in this browser tab only and are lost on refresh.")
     for group in fields.kb().form.section("patient").groups:
         fields.group(ev, group)
+    fields.date(ev, "visit_date", "Date of the assessment",
+                help="The day of the visit, printed on the summary. Left empty, the summary carries the day it is printed.")
+
+    from intake.ui import patient_link_panel  # the patient's pre-visit form, made from this draft
+
+    patient_link_panel.render()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from intake.engine import screening_applies
 from intake.form import Slot
-from intake.ui import fields
+from intake.ui import fields, red_flag_clusters
 from intake.ui.evaluation import Evaluation
 
 
@@ -23,5 +23,6 @@ def render(ev: Evaluation) -> None:
         else:
             st.caption(f"{fields.label_of(answer.key)}: not applicable for this patient (not asked).")
 
+    red_flag_clusters.render(applies, given)  # "none of these (asked)", per cluster
     for group in fields.kb().form.section("red_flags").groups:
         fields.group(ev, group, draw=asked_if_it_applies)

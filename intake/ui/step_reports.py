@@ -3,20 +3,14 @@ its button is clicked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from intake.case_files import case_json, case_yaml
-from intake.models import Assessment, Case
-from intake.ui import filing
+from intake.policy import visit
+from intake.ui import documents, filing, handout_chooser, step_review
 from intake.ui.evaluation import Evaluation
 
 __all__ = ["render"]
-
-
-def _pdf(render: Callable[[Case, Assessment], bytes], case: Case, assessment: Assessment) -> Callable[[], bytes]:
-    return lambda: render(case, assessment)
 
 
 def _filing(ev: Evaluation) -> None:
@@ -51,21 +45,30 @@ def render(ev: Evaluation) -> None:
     if not st.session_state.consent:
         st.info("Consent to record is not recorded on step 1. The files below are made on request and not stored.")
     st.markdown("Files are made when you click and are not kept on the server. The file names carry no patient name.")
-    a, b = st.columns(2)
-    with a:
-        st.markdown("#### PDF")
-        if assessment is None:
-            st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
-        else:
-            st.download_button("Clinician summary (PDF)", _pdf(reports.render_summary, case, assessment),
-                               file_name="clinician-summary.pdf", mime="application/pdf", on_click="ignore",
-                               icon=":material/picture_as_pdf:", key="dl:summary")
-            st.download_button("Patient handout (PDF)", _pdf(reports.render_handout, case, assessment),
-                               file_name="patient-handout.pdf", mime="application/pdf", on_click="ignore",
-                               icon=":material/picture_as_pdf:", key="dl:handout")
-    with b:
-        st.markdown("#### Case file")
-        st.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
-                           on_click="ignore", icon=":material/description:", key="dl:yaml")
-        st.download_button("Case as JSON", lambda: case_json(case), file_name="case.json", mime="application/json",
-                           on_click="ignore", icon=":material/data_object:", key="dl:json")
+    st.markdown("#### Documents")
+    if assessment is None:
+        st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
+    else:
+        row = st.container(horizontal=True, key="report-files")  # filled below, once the handout is chosen
+        if any(f.urgency != "monitor" for f in assessment.red_flags):  # the letter first in line
+            row.download_button("Referral letter (PDF)", documents.maker(reports.render_referral, case, assessment),
+                                file_name=documents.file_name("referral-letter"), mime="application/pdf",
+                                on_click="ignore", icon=":material/print:", key="dl:letter",
+                                type="primary" if visit.decided_by_referral(assessment) else "secondary")
+        earlier = step_review.previous_outcomes()  # read here, in the session: the PDF is made on another thread
+        row.download_button("Clinician summary (PDF)", documents.maker(reports.render_summary, case, assessment,
+                                                                       previous_outcomes=earlier),
+                            file_name=documents.file_name("clinician-summary"), mime="application/pdf",
+                            on_click="ignore", icon=":material/picture_as_pdf:", key="dl:summary")
+        with st.expander("Choose what the handout holds", icon=":material/checklist:",
+                         expanded=not visit.decided_by_referral(assessment)):
+            handout = handout_chooser.render(case, assessment, documents.branding().phone)
+        row.download_button("Patient handout (PDF)", documents.maker(reports.render_handout, case, assessment, **handout),
+                            file_name=documents.file_name("patient-handout"), mime="application/pdf",
+                            on_click="ignore", icon=":material/picture_as_pdf:", key="dl:handout")
+    st.markdown("#### Case file")
+    b = st.container(horizontal=True)
+    b.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
+                      on_click="ignore", icon=":material/description:", key="dl:yaml")
+    b.download_button("Case as JSON", lambda: case_json(case), file_name="case.json", mime="application/json",
+                      on_click="ignore", icon=":material/data_object:", key="dl:json")

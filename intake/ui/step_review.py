@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.models import Assessment, Reason
+from intake.policy import visit
+from intake.policy.urgency import presentation
 from intake.ui import evidence_page, fields, what_if_panel
 from intake.ui.evaluation import Evaluation
 
@@ -30,21 +32,29 @@ def _problems(ev: Evaluation) -> None:
 
 def _red_flags(a: Assessment) -> None:
     st.markdown("### Red flags and referral")
+    sentence = visit.deciding_sentence(a)
+    if sentence:
+        st.markdown(f"**{sentence}**")
     st.markdown(f"**Referral:** {a.referral}")
     if not a.red_flags:
         st.markdown(fields.kb().settings.no_red_flag_note)
     for rf in a.red_flags:
         findings = ", ".join(fields.label_of(k) for k in rf.findings)
-        box = st.error if rf.urgency == "emergency" else st.warning if rf.urgency in ("urgent", "routine") else st.info
+        box = getattr(st, presentation(rf.urgency).box)
         box(f"**{rf.label}** ({rf.urgency}) — {findings}\n\n{rf.note}\n\n**Refer to:** {rf.refer_to}\n\n"
             f"Sources: {'; '.join(rf.citations)}")
+    evidence_page.links((k for rf in a.red_flags for k in rf.findings), "red_flags")
     if a.precautions:
         st.markdown("**Precautions:** " + ", ".join(fields.label_of(k) for k in a.precautions))
     st.markdown(f"**Safety net:** {a.safety_net}")
 
 
 def _origins(a: Assessment) -> None:
-    st.markdown("### Origins, most likely first")
+    st.markdown("### Origins, most likely first" + (" (provisional)" if a.differential_provisional else ""))
+    if a.provisional_note:
+        st.warning(a.provisional_note, icon=":material/priority_high:")
+    if a.coexistence_note:
+        st.info(a.coexistence_note)
     for n, origin in enumerate(a.origins, start=1):
         with st.expander(f"{n}. {origin.label} — {origin.likelihood} ({origin.probability:.0%})", expanded=n == 1):
             if origin.because:
@@ -63,6 +73,7 @@ def _muscles(a: Assessment) -> None:
         st.markdown(f"**{muscle.label}** — refers to {zones}")
         if muscle.because:
             st.markdown("\n".join(_reason_line(r) for r in muscle.because))
+            evidence_page.links((k for r in muscle.because for k in r.findings), f"muscle:{muscle.id}")
 
 
 def _therapies(a: Assessment) -> None:
@@ -84,22 +95,50 @@ def _therapies(a: Assessment) -> None:
 
 
 def _gaps(a: Assessment) -> None:
+    proposed = visit.gaps_to_propose(a)  # in an emergency, only the red-flag questions still unasked
     st.markdown("### Gaps: still not asked")
-    if not a.gaps:
+    if not proposed:
         st.markdown("None of the questions that matter is unanswered.")
     else:
-        st.markdown("\n".join(f"- **{g.label}** — {g.why}" for g in a.gaps))
-        evidence_page.links((g.key for g in a.gaps if g.kind in ("test", "exam")), "gaps")
+        st.markdown("\n".join(f"- **{g.label}** — {g.why}" for g in proposed))
+        evidence_page.links((g.key for g in proposed if g.kind in ("test", "exam")), "gaps")
+        if visit.decided_by_referral(a):
+            st.caption("Only the red-flag questions still unasked are listed.")
+    held = len(a.gaps) - len(proposed)
+    if held:
+        st.caption(f"{held} examination question{'s' if held != 1 else ''} not proposed: the referral decides this "
+                   "visit. The examination steps stay open if you need them.")
 
 
-def show_assessment(a: Assessment) -> None:
-    """Red flags first, then origins, muscles, therapies (and what is withheld) and the gaps: the
-    same view for the assessment in progress and for a filed record."""
+def show_assessment(a: Assessment, previous_outcomes: dict | None = None) -> None:
+    """Red flags first, then origins, muscles, therapies (and what is withheld), the gaps and the
+    outcome measures (with the change since the previous visit): the same view for the assessment
+    in progress and for a filed record."""
+    from intake.ui.step_measures import show_outcomes
+
     _red_flags(a)
     _origins(a)
     _muscles(a)
     _therapies(a)
     _gaps(a)
+    show_outcomes(a.outcomes, previous_outcomes)
+
+
+def previous_outcomes() -> dict:
+    """For a follow-up: each measure's scores at the patient's earlier visits (latest first wins)."""
+    follows = (st.session_state.get("draft_links") or {}).get("follows_id")
+    if not follows:
+        return {}
+    from intake.outcome_tracking import previous_scores
+    from intake.ui import state
+
+    store = state.store()
+    followed = store.records.get(store.principal, follows, audit_view=False)
+    if followed is None:
+        return {}
+    earlier = [v for v in store.records.history(store.principal, followed.pseudonym) if v.assessed_at <= followed.assessed_at]
+    records = [store.records.get(store.principal, v.id, audit_view=False) for v in earlier]
+    return previous_scores(r.assessment_data for r in records if r is not None)
 
 
 def render(ev: Evaluation) -> None:
@@ -108,7 +147,7 @@ def render(ev: Evaluation) -> None:
     if ev.assessment is None:
         st.info(ev.engine_error or "Enter the patient's age (step 1) to see the assessment.")
     else:
-        show_assessment(ev.assessment)
+        show_assessment(ev.assessment, previous_outcomes())
         what_if_panel.render(ev)
     st.markdown("### Practitioner's notes")
     fields.text(ev, "notes", "Notes (printed on the clinician summary)", area=True,

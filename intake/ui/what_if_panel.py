@@ -12,6 +12,7 @@ import streamlit as st
 
 from intake.answers import answer_values, case_path
 from intake.facts import CASE_KEY_KINDS
+from intake.form import default_form
 from intake.loader import CaseError
 from intake.models import Assessment, Case
 from intake.next_question import kind_of
@@ -49,7 +50,13 @@ def _add(key: str) -> None:
     picked = st.session_state.get(f"whatif:answer:{key}")
     if CASE_KEY_KINDS[key] == "bool":
         picked = {"Not asked": None, "No": False, "Yes": True, "Not tested": None, "Negative": False, "Positive": True}.get(picked)
+    elif picked is not None and _slot(key).kind == "integer":
+        picked = int(picked)
     _changes()[key] = picked
+
+
+def _slot(key: str):
+    return default_form().slot(case_path(key))
 
 
 def _remove(key: str) -> None:
@@ -61,15 +68,15 @@ def _discard() -> None:
 
 
 def _apply(changed_case: dict) -> None:
-    """Write the changed answers into the assessment (and its draft), then forget the what-if."""
+    """Write the changed answers into the assessment (and its draft), then forget the what-if.
+    Run by ``state.collect()`` for the button (the one write path for answers); twice is the same."""
     for key in list(_changes()):
         path = case_path(key)
         node: Any = changed_case
         for part in path.split("."):
             node = node.get(part) if isinstance(node, dict) else None
-        state.set_answer(path, node)
+        state.put(path, node)
     st.session_state[CHANGES_KEY] = {}
-    state.clear_widgets()
     st.session_state.flash = ("success", "The what-if changes were applied to the assessment.")
 
 
@@ -82,7 +89,11 @@ def _answer_widget(key: str, case: Case) -> None:
         default = options[0] if now is None else options[2] if now else options[1]
         st.segmented_control("Answer", options, default=default, key=widget)
     elif kind == "number":
-        st.number_input("Answer (empty: not asked)", value=now, step=1, key=widget)
+        slot = _slot(key)
+        whole = slot.kind == "integer"
+        st.number_input("Answer (empty: not asked)", value=None if now is None else (int(now) if whole else float(now)),
+                        step=1 if whole else float(slot.step), min_value=None if slot.low is None else (int(slot.low) if whole else slot.low),
+                        max_value=None if slot.high is None else (int(slot.high) if whole else slot.high), key=widget)
     else:
         values = _values(key)
         st.selectbox("Answer", values, index=values.index(now) if now in values else None, key=widget,
@@ -158,6 +169,6 @@ def render(ev: Evaluation) -> None:
     if not comparison.any_change:
         st.info("These changes would not change the differential, the red flags or the plan.")
     apply, discard = st.columns(2)
-    apply.button("Apply these changes to the assessment", key="whatif:apply", type="primary", on_click=_apply,
-                 args=(comparison.case.to_data(),), icon=":material/check:")
+    apply.button("Apply these changes to the assessment", key="whatif:apply", type="primary", on_click=state.post,
+                 args=(state.inbox(), "call", _apply, comparison.case.to_data()), icon=":material/check:")
     discard.button("Discard the what-if", key="whatif:discard", on_click=_discard, icon=":material/undo:")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 from conftest import ROOT, Server
-from playwright.sync_api import Page, expect
-from wizard import STEP_TITLES, choose, heading, idle, open_app, shot
+from playwright.sync_api import expect
+from wizard import STEP_TITLES, choose, heading, idle, open_app, shot, start_from_case_file
 
 from intake import assess, load_vignette
 from intake.answers import case_path
@@ -21,18 +21,13 @@ def without_tests(tmp_path):
     case, _ = load_vignette(CASE)
     data = case.to_data()
     data["exam"].pop("tests", None)
+    # The screen completed with the version-2 questions answered no, so a test is the top suggestion.
+    data["case_format"] = 2
+    for key in ("systemically_unwell", "low_energy_availability", "pulsatile_abdominal_mass", "vascular_claudication"):
+        data["red_flags"].setdefault(key, False)
     path = tmp_path / "hip-spine-untested.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path, assess(case.model_validate(data))
-
-
-def start_from(page: Page, path) -> None:
-    page.get_by_role("button", name="Drafts", exact=True).click()
-    heading(page, "Drafts and case files")
-    page.locator("input[type=file]").set_input_files(str(path))
-    page.get_by_role("button", name="Start from this case").click()
-    heading(page, "Patient and consent")
-    idle(page)
 
 
 def test_ask_next_click_goes_to_the_question_with_the_focus_on_it(server: Server, context, screenshots, tmp_path):
@@ -41,7 +36,7 @@ def test_ask_next_click_goes_to_the_question_with_the_focus_on_it(server: Server
     assert top.kind == "test"
     page = context.new_page()
     open_app(page, server.url)
-    start_from(page, path)
+    start_from_case_file(page, path)
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.get_by_text("Ask next", exact=True)).to_be_visible()
     expect(sidebar.get_by_text(top.phrase, exact=False).first).to_be_visible()
@@ -68,8 +63,8 @@ def test_what_if_on_the_review_side_by_side_then_applied(server: Server, context
     path.write_text(yaml.safe_dump(case.to_data()), encoding="utf-8")
     page = context.new_page()
     open_app(page, server.url)
-    start_from(page, path)
-    choose(page, "Go to step", "7 Review")
+    start_from_case_file(page, path)
+    choose(page, "Go to step", "8 Review")
     heading(page, "Review")
     idle(page)
     finding = page.get_by_role("combobox", name="Finding")
@@ -94,3 +89,14 @@ def test_what_if_on_the_review_side_by_side_then_applied(server: Server, context
     heading(page, "Hip examination")
     box = page.locator(".st-key-w-exam-tests-resisted_external_derotation")
     expect(box.get_by_role("radio", name="Positive", exact=True)).to_have_attribute("aria-checked", "true")
+    # the evidence of a test used on the review opens from there, and Back returns
+    choose(page, "Go to step", "8 Review")
+    heading(page, "Review")
+    idle(page)
+    page.locator('[class*="st-key-ev-origin1-"][class*="-scour"] button').first.click()  # in the leading origin
+    heading(page, "Evidence explorer")
+    expect(page.get_by_text("How to perform:", exact=False).first).to_be_visible()
+    expect(page.get_by_text("Sutlive 2008", exact=False).first).to_be_visible()
+    shot(page, screenshots, "evidence-explorer")
+    page.get_by_role("button", name="Back", exact=True).click()
+    heading(page, "Review")

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 STEP_TITLES = {
     "patient": "Patient and consent", "red_flags": "Red-flag screen", "history": "Pain history",
     "hip": "Hip examination", "spine": "Lumbar, neural and sacroiliac", "palpation": "Muscle palpation",
-    "review": "Review", "reports": "Reports",
+    "measures": "Outcome measures", "review": "Review", "reports": "Reports",
 }
 
 
@@ -24,7 +24,7 @@ def idle(page: Page, timeout: float = 15_000) -> None:
     )
 
 
-WIZARD_HEADING = re.compile("Patient and consent|Red-flag|Pain history|Hip examination|Lumbar|Muscle|Review|Reports")
+WIZARD_HEADING = re.compile("Patient and consent|Red-flag|Pain history|Hip examination|Lumbar|Muscle|Outcome measures|Review|Reports")
 
 
 def sign_in(page: Page, username: str | None = None, password: str | None = None) -> None:
@@ -48,6 +48,16 @@ def open_app(page: Page, url: str | None = None, *, username: str | None = None,
     usable = time.perf_counter() - started
     idle(page)
     return usable
+
+
+def start_from_case_file(page: Page, path) -> None:
+    """Drafts, upload a case file and start from it: step 1 of the new assessment."""
+    page.get_by_role("button", name="Drafts", exact=True).click()
+    heading(page, "Drafts and case files")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Start from this case").click()
+    heading(page, "Patient and consent")
+    idle(page)
 
 
 def heading(page: Page, title: str) -> None:

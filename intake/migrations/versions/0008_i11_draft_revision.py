@@ -2,8 +2,8 @@
 version it started from, for optimistic concurrency;
 failed sign-ins are counted per account and per address (throttling and temporary locks).
 
-Revision ID: 0005_i11
-Revises: 0004_i17
+Revision ID: 0008_i11
+Revises: 0007_i13
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_i11"
-down_revision = "0004_i17"
+revision = "0008_i11"
+down_revision = "0007_i13"
 branch_labels = None
 depends_on = None
 

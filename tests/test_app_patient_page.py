@@ -1,0 +1,104 @@
+"""AppTest: the patient's pre-visit page: no sign-in, only its own questions, answers saved as
+given into the draft marked patient-reported, the red-flag advice at once, refusals in plain words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from test_app_support import new_app, texts
+
+from intake.db.schema import PatientLinkRow
+
+ODI = {str(n): c for n, c in enumerate([2, 0, 3, 1, 2, 3, 1, 0, 2, 1], start=1)}
+
+
+def make_link(store, language="es", measures=("odi", "psfs"), answers=None):
+    draft = store.create(answers or {"patient": {"age": 61, "name": "Secret Name"}, "notes": ""}, step="patient", consent=True)
+    _, token = store.root.patient_links.create(store.principal, draft.id, language=language, measures=list(measures))
+    return draft, token
+
+
+def patient_app(token):
+    return new_app(query={"patient": token}, signed_in=False)
+
+
+def test_the_page_asks_in_spanish_and_saves_each_answer_into_the_draft(store):
+    draft, token = make_link(store)
+    at = patient_app(token)
+    assert not at.exception
+    shown = texts(at)
+    assert "Antes de su consulta" in shown and "Preguntas importantes" in shown
+    assert "Índice de discapacidad de Oswestry" in shown
+    assert "no ha sido revisada" in shown  # the footer states the translation is unreviewed
+    assert "Sign in" not in shown and "Secret Name" not in shown and not at.sidebar.markdown
+    at.segmented_control(key="pf:rf:fever_or_unwell").set_value("no").run()
+    for item, code in ODI.items():
+        at.segmented_control(key=f"pf:m:odi:{item}").set_value(code).run()
+    at.text_input(key="pf:a:1").input("pasear al perro").run()
+    at.segmented_control(key="pf:m:psfs:1").set_value(4).run()
+    stored = store.get(draft.id).answers
+    assert stored["red_flags"] == {"fever_or_unwell": False}
+    assert stored["outcomes"]["odi"] == {"answers": ODI, "reported_by": "patient"}
+    assert stored["outcomes"]["psfs"]["named"] == {"1": "pasear al perro"}
+    assert stored["patient_reported"]["odi"] and stored["patient_reported"]["red_flags.fever_or_unwell"]
+    assert stored["patient"]["name"] == "Secret Name"  # the clinician's answers are untouched
+
+
+def test_a_refresh_shows_the_answers_already_given(store):
+    _, token = make_link(store)
+    at = patient_app(token)
+    at.segmented_control(key="pf:m:odi:3").set_value(4).run()
+    again = patient_app(token)  # a new browser session on the same link
+    assert again.segmented_control(key="pf:m:odi:3").value == 4
+
+
+def test_a_red_flag_answer_shows_the_emergency_advice_at_once_and_flags_the_draft(store):
+    draft, token = make_link(store)
+    at = patient_app(token)
+    at.segmented_control(key="pf:rf:saddle_anaesthesia").set_value("yes").run()
+    advice = " ".join(e.value for e in at.error)
+    assert "Vaya ahora mismo a urgencias" in advice
+    assert "presión sobre los nervios de la base de la columna" in advice
+    assert "Lleve esta hoja" in advice
+    assert store.list()[0].id == draft.id and store.list()[0].patient_alert
+
+
+def test_sending_uses_the_link_up(store):
+    _, token = make_link(store)
+    at = patient_app(token)
+    at.segmented_control(key="pf:m:odi:1").set_value(2).run()
+    at.button(key="pf:send").click().run()
+    assert "Gracias" in texts(at)
+    assert "ya se enviaron" in texts(patient_app(token)) or "already been sent" in texts(patient_app(token))
+
+
+def test_expired_revoked_and_unknown_links_are_refused_and_reach_nothing(store):
+    _, expired = make_link(store, language="en")
+    with store.db.transaction() as session:
+        for row in session.query(PatientLinkRow).all():
+            row.expires = datetime.now(UTC) - timedelta(hours=1)
+    assert "This link has expired" in texts(patient_app(expired))
+    draft, revoked = make_link(store, language="en")
+    [info] = store.root.patient_links.for_draft(store.principal, draft.id)
+    store.root.patient_links.revoke(store.principal, info.id)
+    assert "withdrawn by your clinic" in texts(patient_app(revoked))
+    other_draft, _ = make_link(store, language="en")
+    at = new_app(query={"patient": "not-a-real-link-" + "x" * 30, "draft": other_draft.id}, signed_in=False)
+    shown = texts(at)
+    assert "This link is not valid" in shown
+    assert "Sign in" not in shown and "Secret Name" not in shown and "Patient and consent" not in shown
+
+
+def test_the_practitioner_makes_a_link_with_a_qr_code_on_step_one(store):
+    at = new_app()
+    at.checkbox(key="w::consent").check().run()
+    at.selectbox(key="plink:language").set_value("es").run()
+    at.button(key="plink:make").click().run()
+    assert not at.exception
+    [code] = [c.value for c in at.code]
+    assert "?patient=" in code
+    assert "open" in texts(at)
+    [info] = store.root.patient_links.for_draft(store.principal, at.session_state["draft_id"])
+    assert info.language == "es"
+    at.button(key=f"plink:revoke:{info.id}").click().run()
+    assert "revoked" in texts(at)
