@@ -139,7 +139,9 @@ def _admin_parsers(sub) -> None:
 
     p = sub.add_parser("restore", help="load a backup into an empty database (or replace everything with --replace)")
     p.add_argument("backup", type=Path)
-    p.add_argument("--replace", action="store_true", help="delete everything in the database first (one transaction)")
+    p.add_argument("--replace", action="store_true",
+                   help="delete everything in the database first (one transaction), and trust the backup's accounts: "
+                        "without it they arrive with no password or sign-in e-mail")
     p.set_defaults(run=_restore)
 
     p = sub.add_parser("clinic", help="clinics: add")
@@ -228,8 +230,10 @@ def _backup(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     from intake.storage import Database
-    from intake.storage.backup import restore
+    from intake.storage.backup import contents, restore
 
+    found = contents(args.backup)  # read through before anything is written
+    print(f"{args.backup} brings in {found.describe()}", flush=True)
     with _database_errors("cannot restore the database"):
         db = Database(migrate=False)  # restore migrates inside its own transaction
         try:
@@ -238,6 +242,10 @@ def _restore(args: argparse.Namespace) -> int:
             db.dispose()
     print(f"restored {args.backup} (taken {summary.created:%Y-%m-%d %H:%M} UTC, schema revision {summary.revision}): "
           f"{summary.total:,} rows")
+    if summary.accounts_untrusted:
+        print(f"{summary.accounts_untrusted:,} accounts were restored without their passwords and sign-in e-mail "
+              "addresses (a backup file is not trusted with them): set each password with `intake user password --username NAME`, "
+              "or restore with --replace if this backup is your own.")
     return 0
 
 

@@ -88,8 +88,33 @@ def test_backup_and_restore_are_audited(source, other, tmp_path):
 def test_round_trip_is_equal_row_for_row(source, other, tmp_path):
     before = table_rows(source.engine)
     backup(source.db, tmp_path / "b.gz")
-    restore(other.db, tmp_path / "b.gz")
+    restore(other.db, tmp_path / "b.gz", replace=True)  # the administrator vouches for it: accounts and all
     assert without_system_entries(table_rows(other.engine)) == before
+
+
+def test_a_backup_is_not_trusted_with_passwords_or_sign_in_addresses_without_replace(source, other, tmp_path):
+    """A forged backup must not add an account that signs in: without --replace the accounts arrive
+    with no password hash and no single sign-on e-mail, and what the file brings is said first."""
+    from intake.storage.backup import contents
+
+    before = table_rows(source.engine)
+    backup(source.db, tmp_path / "b.gz")
+    found = contents(tmp_path / "b.gz")
+    assert found.rows["practitioners"] == len(before["practitioners"]) and found.rows["records"] == len(before["records"])
+    assert found.rows["clinics"] == len(before["clinics"]) and found.rows["drafts"] == len(before["drafts"])
+    assert found.accounts_with_password == sum(1 for r in before["practitioners"] if r["password_hash"])
+    assert f"{len(before['records']):,} records" in found.describe() and f"{len(before['clinics']):,} clinics" in found.describe()
+    assert table_rows(other.engine)["practitioners"] == []  # reading it wrote nothing
+
+    summary = restore(other.db, tmp_path / "b.gz")
+    after = without_system_entries(table_rows(other.engine))
+    accounts = after.pop("practitioners")
+    assert summary.accounts_untrusted == sum(1 for r in before["practitioners"] if r["password_hash"] or r["email"]) > 0
+    assert all(r["password_hash"] is None and r["email"] is None for r in accounts)
+    assert [{**r, "password_hash": None, "email": None} for r in before["practitioners"]] == accounts
+    assert after == {k: v for k, v in before.items() if k != "practitioners"}
+    assert other.accounts.principal_for_email("a_prac@example.org") is None  # the backup's sign-in address is not trusted
+    assert source.accounts.principal_for_email("a_prac@example.org") is not None
 
 
 @pytest.mark.parametrize("direction", ["sqlite to postgresql", "postgresql to sqlite"])
@@ -100,7 +125,7 @@ def test_round_trip_across_databases(sqlite_url, postgres_url, tmp_path, directi
         populate(source)
         before = table_rows(source.engine)
         backup(source.db, tmp_path / "b.gz")
-        restore(target.db, tmp_path / "b.gz")
+        restore(target.db, tmp_path / "b.gz", replace=True)
         after = without_system_entries(table_rows(target.engine))
         # the name-search terms are SQLite's alone (PostgreSQL has a trigram index): rebuilt, not copied
         assert {k: v for k, v in after.items() if k not in DERIVED_TABLES} == \

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import ijson
-from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text
+from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -48,9 +48,10 @@ from sqlalchemy.orm import Session
 from intake.errors import InvalidInput
 from intake.storage import Database, audit
 from intake.storage.database import alembic_config, current_revision, head_revision
-from intake.storage.schema import Base, ClinicRow, RecordRow, RecordTermRow, UTCDateTime
+from intake.storage.schema import Base, ClinicRow, PractitionerRow, RecordRow, RecordTermRow, UTCDateTime
 
-__all__ = ["DERIVED_TABLES", "FORMAT", "FORMAT_VERSION", "BackupError", "BackupSummary", "backup", "read_backup", "restore"]
+__all__ = ["DERIVED_TABLES", "FORMAT", "FORMAT_VERSION", "BackupContents", "BackupError", "BackupSummary", "backup",
+           "contents", "read_backup", "restore"]
 
 FORMAT = "hip-intake-backup"
 FORMAT_VERSION = 1
@@ -70,10 +71,31 @@ class BackupSummary:
     revision: str
     created: datetime
     rows: dict[str, int]
+    #: Accounts restored without their passwords and sign-in e-mail addresses (not trusted from a
+    #: file unless the administrator restored with ``replace``).
+    accounts_untrusted: int = 0
 
     @property
     def total(self) -> int:
         return sum(self.rows.values())
+
+
+@dataclass(frozen=True)
+class BackupContents:
+    """What a backup would bring in, read before anything is written (``contents``)."""
+
+    revision: str
+    created: datetime
+    rows: dict[str, int]
+    accounts_with_password: int
+
+    def describe(self) -> str:
+        words = (("clinics", "clinics"), ("practitioners", "accounts"), ("records", "records"), ("drafts", "drafts"),
+                 ("attempts", "practice attempts"), ("audit_log", "audit entries"))
+        parts = [f"{self.rows.get(table, 0):,} {name}" for table, name in words]
+        return (f"{', '.join(parts)} ({self.accounts_with_password:,} accounts with a password), "
+                f"{sum(self.rows.values()):,} rows in all, taken {self.created:%Y-%m-%d %H:%M} UTC at schema revision "
+                f"{self.revision}")
 
 
 # ---------------------------------------------------------------- backup
@@ -383,16 +405,38 @@ def _skip(events) -> None:
 # ---------------------------------------------------------------- restore
 
 
+def contents(path: str | os.PathLike) -> BackupContents:
+    """Read the whole backup (as a stream, with every check ``restore`` makes of its form) and say
+    what it holds, writing nothing: what a restore would bring in, shown before it does."""
+    path = Path(path)
+    head = _read_head(path)
+    _check_known(head["revision"])
+    rows: dict[str, int] = {}
+    with_password = 0
+    for name, columns, stream in _stream_tables(path):
+        at = columns.index("password_hash") if name == PractitionerRow.__tablename__ and "password_hash" in columns else None
+        count = 0
+        for row in stream:
+            count += 1
+            if at is not None and row[at]:
+                with_password += 1
+        rows[name] = count
+    return BackupContents(revision=head["revision"], created=head["created"], rows=rows, accounts_with_password=with_password)
+
+
 def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, username: str | None = None) -> BackupSummary:
-    """Load the backup at `path` into `db`, in one transaction, reading it as a stream (see the module docstring)."""
+    """Load the backup at `path` into `db`, in one transaction, reading it as a stream (see the module docstring).
+
+    A backup is a file anyone could have written: its accounts' password hashes and sign-in e-mail
+    addresses are brought in only with ``replace`` (the administrator's statement that this backup
+    is the clinic's own and replaces everything). Otherwise the accounts arrive without them, and
+    sign in only once an administrator sets a password (``intake user password``)."""
     path = Path(path)
     head = _read_head(path)
     revision = head["revision"]
     latest = head_revision()
     known = _known_revisions()
-    if revision not in known:
-        raise BackupError(f"The backup is from schema revision {revision!r}, which this version of the app does not know "
-                          f"(it is at {latest!r}): it was made by a newer version. Upgrade the app, then restore.")
+    _check_known(revision)
     rows: dict[str, int] = {}
     try:
         with db.engine.connect() as connection:
@@ -421,10 +465,12 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
             if revision != latest:
                 _alembic(connection, "upgrade", "head")
             _rebuild_terms(connection)
+            untrusted = 0 if replace else _distrust_accounts(connection)
             if db.dialect == "postgresql":
                 _reset_sequences(connection)
             detail = {"file": path.name, "revision": revision, "backup_created": head["created"].isoformat(),
-                      "rows": sum(rows.values()), "replaced": bool(replace and any(present.values()))}
+                      "rows": sum(rows.values()), "replaced": bool(replace and any(present.values())),
+                      "accounts_trusted": bool(replace)}
             with Session(bind=connection, join_transaction_mode="rollback_only") as session:
                 _audit_each_clinic(session, "restore", detail, username)
                 session.flush()
@@ -435,7 +481,20 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise BackupError(f"The backup could not be restored ({reason}); the database is unchanged.") from None
     db.optimize()
-    return BackupSummary(path=path, revision=revision, created=head["created"], rows=rows)
+    return BackupSummary(path=path, revision=revision, created=head["created"], rows=rows, accounts_untrusted=untrusted)
+
+
+def _check_known(revision: str) -> None:
+    if revision not in _known_revisions():
+        raise BackupError(f"The backup is from schema revision {revision!r}, which this version of the app does not know "
+                          f"(it is at {head_revision()!r}): it was made by a newer version. Upgrade the app, then restore.")
+
+
+def _distrust_accounts(connection: Connection) -> int:
+    """Accounts from a file not vouched for: no password hash, no single sign-on e-mail address."""
+    query = (update(PractitionerRow).where((PractitionerRow.password_hash.is_not(None)) | (PractitionerRow.email.is_not(None)))
+             .values(password_hash=None, email=None))
+    return int(connection.execute(query).rowcount or 0)
 
 
 def _rebuild_terms(connection: Connection) -> None:
