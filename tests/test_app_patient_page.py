@@ -102,3 +102,26 @@ def test_the_practitioner_makes_a_link_with_a_qr_code_on_step_one(store):
     assert info.language == "es"
     at.button(key=f"plink:revoke:{info.id}").click().run()
     assert "revoked" in texts(at)
+
+
+def test_a_practitioner_window_open_on_the_draft_keeps_what_the_patient_answers_meanwhile(store):
+    """The patient answers through their link while the practitioner has the same draft open: the
+    practitioner's next save merges the patient's answers in (never writes over them), and the
+    practitioner's screen then shows them; a patient's yes to a red flag is never dropped."""
+    draft, token = make_link(store)
+    clinician = new_app(query={"draft": draft.id})
+    assert clinician.session_state["draft_id"] == draft.id
+    patient = patient_app(token)
+    patient.segmented_control(key="pf:rf:saddle_anaesthesia").set_value("yes").run()
+    patient.segmented_control(key="pf:m:odi:1").set_value(3).run()
+    assert store.get(draft.id).answers["red_flags"] == {"saddle_anaesthesia": True}
+    clinician.number_input(key="w:patient.age").set_value(62).run()  # the practitioner's own answer
+    assert not clinician.exception
+    stored = store.get(draft.id).answers
+    assert stored["patient"]["age"] == 62 and stored["red_flags"]["saddle_anaesthesia"] is True
+    assert stored["outcomes"]["odi"]["answers"] == {"1": 3} and stored["patient_reported"]["red_flags.saddle_anaesthesia"]
+    assert clinician.session_state["answers"]["red_flags"]["saddle_anaesthesia"] is True
+    assert "Not saved" not in texts(clinician)
+    clinician.session_state["step"] = "red_flags"
+    clinician.run()
+    assert clinician.segmented_control(key="w:red_flags.saddle_anaesthesia").value == "yes"

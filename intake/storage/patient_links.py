@@ -27,10 +27,13 @@ from intake.storage import audit
 from intake.storage.database import Database
 from intake.storage.schema import DraftRow, PatientLinkRow
 
-__all__ = ["DEFAULT_DAYS", "LinkInfo", "LinkRefused", "PatientLink", "PatientLinks", "Throttle", "merge_patient_answers"]
+__all__ = ["DEFAULT_DAYS", "PATIENT_WRITER", "LinkInfo", "LinkRefused", "PatientLink", "PatientLinks", "Throttle", "merge_patient_answers"]
 
 DEFAULT_DAYS = 7
 PATIENT_ACTOR = "patient link"
+#: A draft written through a patient link says so (``writer``): a practitioner's window with the
+#: same draft open merges the patient's answers into its own instead of writing over them.
+PATIENT_WRITER = "patient-link"
 TOKEN_BYTES = 32
 MAX_OPENS = 500  # a link opened more often than any patient would is treated as leaked
 
@@ -217,7 +220,9 @@ class PatientLinks:
             raise LinkRefused("used", row.language)
         if row.expires <= now:
             raise LinkRefused("expired", row.language)
-        draft = session.get(DraftRow, row.draft_id)
+        # Locked until the end of the transaction (PostgreSQL; SQLite's BEGIN IMMEDIATE already is):
+        # a practitioner's save cannot land between reading the draft and writing the merge.
+        draft = session.get(DraftRow, row.draft_id, with_for_update=True)
         if draft is None or draft.clinic_id != row.clinic_id:
             raise LinkRefused("revoked", row.language)  # the draft was filed or deleted: nothing left to answer
         return row, draft
@@ -242,6 +247,8 @@ class PatientLinks:
             answers["patient_form"] = form
             draft.answers = json.dumps(answers, ensure_ascii=False, sort_keys=True)
             draft.updated = _now()
+            draft.revision = (draft.revision or 1) + 1  # a window with the draft open sees it changed
+            draft.writer = PATIENT_WRITER
             audit.write(session, actor=None, action="update", kind="draft", record_id=row.draft_id,
                         clinic_id=row.clinic_id, username=PATIENT_ACTOR, detail={"link": row.id})
 

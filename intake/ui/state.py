@@ -41,6 +41,7 @@ from typing import Any
 
 import streamlit as st
 
+from intake.storage.patient_links import PATIENT_WRITER, merge_patient_answers
 from intake.storage.store import ClinicStore, Draft, DraftConflict, Store, StoreUnavailable, database_url
 from intake.ui.outcome_answers import answers_from_outcomes
 
@@ -76,6 +77,7 @@ _APPLIED = "_widget_applied"  # widget key -> the value collect() last took from
 _INBOX = "_inbox"
 _SAVE = "_save_state"
 _RETRY_RESUME = "_retry_resume"
+_RESEED = "_reseed"  # widget keys to seed again from the answers (the patient's answers merged in)
 RETRY_SECONDS = (1, 2, 4, 8, 15)  # a failed save is retried after these pauses (then every 15 s)
 STEPS: tuple[str, ...] = ("patient", "red_flags", "history", "hip", "spine", "palpation", "measures", "review", "reports")
 STEP_TITLES: dict[str, str] = {
@@ -358,6 +360,7 @@ def collect() -> None:
             args[0](*args[1:])
         box.done(request)  # only once carried out: a run cut short in between does it again
     flush()
+    _reseed()
     _sync_address()
 
 
@@ -497,6 +500,9 @@ def _save(saved: SaveState, *, force: bool = False) -> None:
             revision = clinic.save(draft_id, answers=data, notes=notes, step=step, consent=consent,
                                    expected_revision=conflict.revision, writer=writer)
     except DraftConflict as conflict:
+        if conflict.writer == PATIENT_WRITER and not force:
+            _merge_patient(saved, clinic)
+            return
         saved.conflicted(conflict.by, conflict.at)
         return
     if revision is None:
@@ -506,6 +512,55 @@ def _save(saved: SaveState, *, force: bool = False) -> None:
         _create_draft(saved)
         return
     saved.confirmed(revision, fingerprint, draft_id=draft_id)
+
+
+def _leaves(node: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(node, dict) or not node:
+        return {prefix: node} if prefix else {}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _merge_patient(saved: SaveState, clinic: ClinicStore, depth: int = 0) -> None:
+    """The patient answered through their link while this window had the draft open: take the
+    patient's answers into this window's (the same merge the link makes: a patient's yes to a red
+    flag always stands, other answers fill only what the practitioner left unanswered), then save
+    from the draft's new revision. Nothing from either side is written over."""
+    ss = st.session_state
+    draft = clinic.get(ss.draft_id)
+    if draft is None:
+        return
+    form = draft.answers.get("patient_form") or {}
+    merged = merge_patient_answers(ss.answers, form)
+    merged["patient_form"] = form
+    before, after = _leaves(ss.answers), _leaves(merged)
+    changed = {path for path in set(before) | set(after) if before.get(path) != after.get(path)}
+    ss.answers = merged
+    ss.setdefault(_RESEED, set()).update(widget_key(p) for p in changed)
+    saved.revision = draft.revision
+    if depth < 3:
+        try:
+            _save(saved)
+        except DraftConflict:
+            _merge_patient(saved, clinic, depth + 1)
+
+
+def _reseed() -> None:
+    """Widgets whose answers the patient's merge changed show the answer again, unless the
+    practitioner changed the widget meanwhile (then collect() has just taken theirs)."""
+    ss = st.session_state
+    keys = ss.get(_RESEED)
+    if not keys:
+        return
+    applied = ss.setdefault(_APPLIED, {})
+    for key in list(keys):
+        for k in (key, key + ":none"):
+            if k not in ss or ss.get(k) == applied.get(k, ss.get(k)):
+                ss.pop(k, None)
+                applied.pop(k, None)
+    ss[_RESEED] = set()
 
 
 def _writer() -> str | None:
@@ -567,6 +622,8 @@ def _withdraw(saved: SaveState) -> None:
 def settle() -> None:
     """End of every run: whatever the run itself changed (a loaded case, a new draft) reaches the draft."""
     flush()
+    if st.session_state.get(_RESEED):
+        st.rerun()  # the patient's answers were merged in: the next run shows them in the widgets
 
 
 def start_new() -> None:
