@@ -70,9 +70,9 @@ def render() -> None:
         text, resume, delete = row.columns([6, 1.3, 1.3], vertical_alignment="center")
         current = " (open now)" if summary.id == st.session_state.draft_id else ""
         text.markdown(_describe(summary) + current)
-        resume.button("Resume", key=f"resume:{summary.id}", on_click=_resume, args=(summary.id,), icon=":material/play_arrow:")
+        resume.button("Resume", key=f"resume:{summary.id}", **state.later(_resume, summary.id), icon=":material/play_arrow:")
         if st.session_state.get("confirm_delete") == summary.id:
-            delete.button("Confirm delete", key=f"confirm:{summary.id}", on_click=_delete, args=(summary.id,), type="primary")
+            delete.button("Confirm delete", key=f"confirm:{summary.id}", **state.later(_delete, summary.id), type="primary")
             row.button("Keep it", key=f"keep:{summary.id}", on_click=_cancel_delete)
         else:
             delete.button("Delete", key=f"delete:{summary.id}", on_click=_ask_delete, args=(summary.id,), icon=":material/delete:")
@@ -102,5 +102,5 @@ def render() -> None:
     kind = "FHIR QuestionnaireResponse" if fhir else "case"
     st.success(f"A valid {kind}: age {case.patient.age}. Starting from it replaces what is open in this tab "
                "(the open draft stays in the list).")
-    st.button("Start from this case", on_click=_start_from, args=(data,), type="primary", icon=":material/upload_file:",
+    st.button("Start from this case", **state.later(_start_from, data), type="primary", icon=":material/upload_file:",
               key="drafts:start")

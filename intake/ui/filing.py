@@ -46,35 +46,42 @@ def missing(ev: Evaluation) -> str | None:
 
 @guard.db_safe
 def file_now() -> None:
-    """The button's callback: file what the session holds now, then start a new assessment."""
+    """The button's request (run by ``state.collect()``): file what the session holds now, then
+    start a new assessment. Run again after a cut-short run, it finishes instead of filing twice."""
     ss = st.session_state
-    ev = evaluate(ss.answers, assess)  # the answers as they are at the click, not as last drawn
-    why_not = missing(ev)
-    if why_not:
-        ss.flash = ("error", f"Not filed: {why_not}.")
-        return
-    store = state.store()
-    if store.get(ss.draft_id) is None:
-        ss.draft_id = None  # the end of this run saves it again as a new draft
-        ss.flash = ("error", "Not filed: this assessment's draft was deleted (in another tab?). It has been saved "
-                    "again as a new draft; file it again.")
-        return
-    try:
-        record = store.file(ss.draft_id, ev.case, ev.assessment)
-    except AccessDenied as exc:
-        ss.flash = ("error", f"Not filed: {exc} The draft is kept, nothing is lost.")
-        return
-    except RecordChanged as exc:
-        ss.flash = ("error", f"Not saved: {exc} Your amended answers are kept in this draft.")
-        return
-    except DatabaseError as exc:
-        log.error("filing failed (%s)", type(exc).__name__)  # never the answers
-        ss.flash = ("error", "Not filed: the database could not store the record. The draft is kept, nothing is "
-                    "lost; try again, and tell your administrator if it keeps failing.")
-        return
+    done = state.inbox().filed
+    draft_id = ss.draft_id
+    record = done.get(draft_id) if draft_id else None
+    if record is None:
+        ev = evaluate(ss.answers, assess)  # the answers as they are at the click, not as last drawn
+        why_not = missing(ev)
+        if why_not:
+            ss.flash = ("error", f"Not filed: {why_not}.")
+            return
+        store = state.store()
+        if store.get(draft_id) is None:
+            ss.draft_id = None  # the end of this run saves it again as a new draft
+            ss.flash = ("error", "Not filed: this assessment's draft was deleted (in another tab?). It has been saved "
+                        "again as a new draft; file it again.")
+            return
+        try:
+            record = store.file(draft_id, ev.case, ev.assessment)
+            done[draft_id] = record  # no session-state access (no yield point) since the write
+        except AccessDenied as exc:
+            ss.flash = ("error", f"Not filed: {exc} The draft is kept, nothing is lost.")
+            return
+        except RecordChanged as exc:
+            ss.flash = ("error", f"Not saved: {exc} Your amended answers are kept in this draft.")
+            return
+        except DatabaseError as exc:
+            log.error("filing failed (%s)", type(exc).__name__)  # never the answers
+            ss.flash = ("error", "Not filed: the database could not store the record. The draft is kept, nothing is "
+                        "lost; try again, and tell your administrator if it keeps failing.")
+            return
     amended = is_amendment()
     state.start_new()
     ss[FILED_KEY] = {"id": record.id, "pseudonym": record.pseudonym, "version": record.version, "amended": amended}
+    done.pop(draft_id, None)
 
 
 @guard.db_safe

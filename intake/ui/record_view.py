@@ -214,10 +214,10 @@ def files(record: Record, case: Case, assessment: Assessment) -> None:
 def _actions(record: Record) -> None:
     principal = state.store().principal
     st.markdown("#### Actions")
-    st.button("Start follow-up", key="rec:follow", on_click=_follow_up, args=(record.id,), icon=":material/event_repeat:",
+    st.button("Start follow-up", key="rec:follow", **state.later(_follow_up, record.id), icon=":material/event_repeat:",
               width="stretch",
               help="A new assessment of this patient: details and history copied, red flags and examination blank.")
-    st.button("Amend", key="rec:amend", on_click=_amend, args=(record.id,), icon=":material/edit:", width="stretch",
+    st.button("Amend", key="rec:amend", **state.later(_amend, record.id), icon=":material/edit:", width="stretch",
               help="Open this record's answers to correct them; saving files a new version.")
     may_delete = may_delete_record(principal.role, principal.user_id, record.practitioner_id)
     if st.session_state.get(_CONFIRM_KEY) == record.id:

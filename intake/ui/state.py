@@ -57,6 +57,7 @@ __all__ = [
     "go_to",
     "inbox",
     "init_session",
+    "later",
     "load_answers",
     "post",
     "put",
@@ -199,6 +200,9 @@ class Inbox:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, tuple[Any, ...]]] = []
+        #: draft id -> what filing it gave, recorded with no yield point after the write, so a run
+        #: cut short between filing and starting anew finishes the job instead of filing twice
+        self.filed: dict[str, Any] = {}
 
     def put(self, action: str, *args: Any) -> None:
         self.requests.append((action, args))
@@ -224,6 +228,13 @@ def post(box: Inbox, action: str, *args: Any) -> None:
     run (where it may read and change the answers with ``put``; it must be safe to run twice,
     since a run cut short before the request is marked done runs it again)."""
     box.put(action, *args)
+
+
+def later(fn: Callable[..., Any], *args: Any) -> dict[str, Any]:
+    """A button's ``on_click`` and ``args`` that run ``fn(*args)`` through the inbox: at the start
+    of the next run, inside ``collect()``, never as a callback a new click could cut short.
+    Use it for anything that changes the answers (resume, load, file, amend)."""
+    return {"on_click": post, "args": (inbox(), "call", fn, *args)}
 
 
 def put(path: str, value: Any) -> None:
@@ -359,7 +370,11 @@ def collect() -> None:
         elif action == "load_theirs" and ss.get("draft_id"):
             resume(ss.draft_id)
         elif action == "call":
-            args[0](*args[1:])
+            try:
+                args[0](*args[1:])
+            except Exception:
+                box.done(request)  # a refusal is shown once, not asked again on every run
+                raise
         box.done(request)  # only once carried out: a run cut short in between does it again
     flush()
     _reseed()

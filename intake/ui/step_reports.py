@@ -7,7 +7,7 @@ import streamlit as st
 
 from intake.case_files import case_json, case_yaml
 from intake.policy import visit
-from intake.ui import documents, filing, handout_chooser, step_review
+from intake.ui import documents, filing, handout_chooser, state, step_review
 from intake.ui.evaluation import Evaluation
 
 __all__ = ["render"]
@@ -28,7 +28,7 @@ def _filing(ev: Evaluation) -> None:
                "draft and starts a new assessment." if amending else
                "Filing keeps it in your clinic's records (where it can be opened, re-issued, followed up or amended), "
                "removes the draft and starts a new assessment.")
-    st.button("Save amendment" if amending else "File this assessment", on_click=filing.file_now, type="primary",
+    st.button("Save amendment" if amending else "File this assessment", **state.later(filing.file_now), type="primary",
               icon=":material/inventory_2:", key="file:go")
 
 
