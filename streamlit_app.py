@@ -6,11 +6,15 @@ Run with ``streamlit run streamlit_app.py`` (see the README). The steps and page
 and the PDFs from ``reports``.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 st.set_page_config(
     page_title="Hip pain intake",
-    page_icon=":material/accessibility_new:",
+    # A file of our own: a ":material/…" icon makes the browser fetch Google's font server (and the
+    # Content-Security-Policy, rightly, blocks it); nothing is loaded from outside the machine.
+    page_icon=str(Path(__file__).parent / "intake" / "ui" / "assets" / "icon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
     menu_items={"Get help": None, "Report a bug": None, "About": "Hip-region pain intake: a reasoning aid, not a diagnosis."},
