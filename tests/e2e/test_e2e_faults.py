@@ -1,0 +1,97 @@
+"""The database stopped in the middle of an assessment, in Chromium: the screen says the answers
+are not saved and are being retried, keeps every one of them, and writes them (without a click)
+once the database is back; no error page at any point."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Server
+from db_support import require_postgres
+from playwright.sync_api import expect
+from wizard import choose, idle, next_step, number, open_app, tick
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL server of this test's own, so it can be stopped: (url, stop, start)."""
+    require_postgres()
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not found:
+        pytest.skip("no PostgreSQL server binaries")
+    folder = Path(f"/tmp/intake-e2e-pg-{os.getpid()}-{time.monotonic_ns()}")
+    url = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start", str(folder)], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def ctl(*args: str) -> None:
+        subprocess.run([*as_owner, str(found[-1]), "-D", str(folder / "data"), "-w", "-l", str(folder / "server.log"),
+                        *args], check=True, capture_output=True)
+
+    try:
+        yield url, (lambda: ctl("stop", "-m", "fast")), (lambda: ctl("start"))
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop", str(folder)], check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stored(url: str, draft_id: str) -> dict:
+    from intake.storage.schema import DraftRow
+    from intake.store import Store
+
+    store = Store(url)
+    try:
+        with store.db.reading() as session:
+            row = session.get(DraftRow, draft_id)
+            return json.loads(row.answers) if row is not None else {}
+    finally:
+        store.dispose()
+
+
+def test_postgresql_stopped_mid_assessment_keeps_every_answer_and_writes_it_once_back(own_postgres, context, tmp_path):
+    from intake.knowledge import load_knowledge
+
+    url, stop, start = own_postgres
+    kb = load_knowledge()
+    question = {k: kb.findings[k].question or kb.findings[k].label for k in ("history_of_cancer", "fever_or_unwell")}
+    srv = Server(tmp_path / "data", database_url=url).start()
+    try:
+        page = context.new_page()
+        open_app(page, srv.url)
+        sidebar = page.get_by_test_id("stSidebar")
+        tick(page, "The patient agrees to this assessment being recorded")
+        number(page, "Age", "58")
+        choose(page, "Sex", "Female")
+        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=20_000)
+        draft_id = re.search(r"[?&]draft=([^&]+)", page.url).group(1)
+        next_step(page, "Red-flag screen")
+
+        stop()  # the database goes away mid-assessment
+        choose(page, question["history_of_cancer"], "Yes")
+        choose(page, question["fever_or_unwell"], "No")
+        expect(sidebar.get_by_text("Not saved — retrying.")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("radiogroup", name=question["history_of_cancer"], exact=True)
+               .get_by_role("radio", name="Yes", exact=True)).to_have_attribute("aria-checked", "true")
+
+        start()  # back: the sidebar's timer writes the answers without a click
+        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=60_000)
+        idle(page)
+        stored = _stored(url, draft_id)
+        assert stored["red_flags"] == {"history_of_cancer": True, "fever_or_unwell": False}
+        assert stored["patient"]["age"] == 58 and stored["patient"]["sex"] == "female"
+        main = page.get_by_test_id("stMain").inner_text()
+        assert "Traceback" not in main and "Error" not in main.split("Red-flag screen")[0]
+    finally:
+        srv.stop()
+
