@@ -74,7 +74,7 @@ def case_data(name: str) -> dict:
 
 
 def goto(at: AppTest, step: str) -> AppTest:
-    return at.segmented_control(key="nav:step").set_value(step).run()
+    return at.segmented_control(key=f"nav:step:{at.session_state['step']}").set_value(step).run()
 
 
 def consent(at: AppTest) -> AppTest:

@@ -18,11 +18,20 @@ def progress() -> None:
     step = st.session_state.step
     index = state.STEPS.index(step)
     st.progress((index + 1) / len(state.STEPS), text=f"Step {index + 1} of {len(state.STEPS)}: {state.STEP_TITLES[step]}")
-    state.register(NAV_KEY, "nav", "step")
-    st.session_state[NAV_KEY] = step
-    state.seed_applied(NAV_KEY, step)
-    st.segmented_control("Go to step", state.STEPS, format_func=SHORT_TITLES.__getitem__, key=NAV_KEY,
+    # One step bar per step (its key names the step it is drawn on): a value the browser still
+    # holds for the bar of a step the app has already left is never taken as a click on this one.
+    key = bar_key(step)
+    state.register(key, "nav", "step", (step,))
+    if st.session_state.get(key) != step:
+        st.session_state[key] = step
+    state.seed_applied(key, step)
+    st.segmented_control("Go to step", state.STEPS, format_func=SHORT_TITLES.__getitem__, key=key,
                          width="stretch")
+
+
+def bar_key(step: str) -> str:
+    """The key of the step bar drawn on `step`."""
+    return f"{NAV_KEY}:{step}"
 
 
 def back_next() -> None:

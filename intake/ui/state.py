@@ -328,6 +328,8 @@ def _take(key: str, kind: str, path: str, options: tuple[str, ...], applied: dic
         applied[key] = value
         return True
     if kind == "nav":
+        if options and options[0] != ss.step:
+            return False  # the bar of a step already left: whatever the browser says of it is stale
         if key not in applied:  # the widgets were reset (a new or loaded assessment): not a click
             applied[key] = value
             return False
