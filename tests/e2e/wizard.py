@@ -68,8 +68,8 @@ def choose(page: Page, group: str, option: str) -> None:
     """Pick an option in a segmented control named `group` (its visible label)."""
     radio = page.get_by_role("radiogroup", name=group, exact=True).get_by_role("radio", name=option, exact=True)
     radio.click()
+    idle(page)  # the step bar is one per step: the old page's stays on screen, faded, until the run ends
     expect(radio).to_have_attribute("aria-checked", "true", timeout=10_000)
-    idle(page)
 
 
 def pill(page: Page, group: str, option: str) -> None:
