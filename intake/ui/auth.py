@@ -21,8 +21,9 @@ from datetime import timedelta
 import streamlit as st
 
 from intake.policy.roles import may
-from intake.storage.accounts import AccountError, Principal
+from intake.storage.accounts import Principal
 from intake.ui import state
+from intake.ui.refusals import caught
 
 __all__ = ["PRINCIPAL_KEY", "current", "require", "session_minutes", "sign_out"]
 
@@ -125,11 +126,7 @@ def _set_up() -> None:
     if password != again:
         ss["auth_message"] = ("error", "The two passwords differ.")
         return
-    try:
-        principal = state.root_store().accounts.set_up(values["clinic"], values["username"], values["name"], password)
-    except AccountError as exc:
-        ss["auth_message"] = ("error", str(exc))
-        return
+    principal = state.root_store().accounts.set_up(values["clinic"], values["username"], values["name"], password)
     _signed_in(principal)
 
 
@@ -158,7 +155,7 @@ def _sign_in_page() -> None:
                 st.text_input("Password (at least 10 characters)", type="password", key=_FORM + "new_password",
                               autocomplete="new-password")
                 st.text_input("Password again", type="password", key=_FORM + "new_password2", autocomplete="new-password")
-                st.form_submit_button("Create clinic and sign in", on_click=_set_up, type="primary")
+                st.form_submit_button("Create clinic and sign in", on_click=caught(_set_up, slot="auth_message"), type="primary")
             return
         st.subheader("Sign in")
         with st.form(_FORM + "signin"):

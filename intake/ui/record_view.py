@@ -16,10 +16,11 @@ from intake import fhir_bundle
 from intake.case_files import case_yaml
 from intake.models import Assessment, Case
 from intake.policy.roles import may_delete_record
-from intake.storage.records import AccessDenied, Record
+from intake.storage.records import Record
 from intake.ui import documents, navigation, reasoning, state, step_measures, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
+from intake.ui.refusals import caught
 
 __all__ = ["OPEN_KEY", "close_record", "files", "forget", "open_record", "render"]
 
@@ -181,12 +182,8 @@ def _cancel_delete() -> None:
 
 def _delete(record_id: str, pseudonym: str) -> None:
     store = state.store()
-    try:
-        deleted = store.records.delete(store.principal, record_id)
-    except AccessDenied as exc:
-        st.session_state.flash = ("error", f"Not deleted: {exc}")
-        _cancel_delete()
-        return
+    _cancel_delete()  # asked once, whatever the answer: a refusal does not ask again
+    deleted = store.records.delete(store.principal, record_id)
     close_record()
     st.session_state.flash = (("success", f"Record {pseudonym} and every version of it have been deleted.") if deleted
                               else ("warning", "That record was already gone."))
@@ -221,7 +218,7 @@ def _actions(record: Record) -> None:
         box.warning(f"Delete record **{record.pseudonym}** and every version of it? This cannot be undone; the audit "
                     "log keeps a note that it was deleted.", icon=":material/delete_forever:")
         choice = box.container(horizontal=True)
-        choice.button("Yes, delete it", key="rec:confirm", on_click=_delete, args=(record.id, record.pseudonym),
+        choice.button("Yes, delete it", key="rec:confirm", on_click=caught(_delete, "Not deleted"), args=(record.id, record.pseudonym),
                       type="primary", icon=":material/delete_forever:")
         choice.button("Keep it", key="rec:keep", on_click=_cancel_delete)
     else:
