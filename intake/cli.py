@@ -22,6 +22,7 @@ from intake.errors import ConfigurationError, IntakeError, InvalidInput, NotAllo
 from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
+from intake.policy import visit
 from intake.policy.roles import ROLES
 
 __all__ = ["CommandError", "UsageError", "main", "render_text"]
@@ -318,8 +319,10 @@ def _next(args: argparse.Namespace) -> int:
         print(json.dumps([q.model_dump(mode="json") for q in questions], indent=2, ensure_ascii=False))
         return 0
     print(f"Referral: {assessment.referral.upper()}")
-    if assessment.referral == "emergency":
-        print("An emergency decides the visit: refer now; no examination or test is proposed.")
+    deciding = visit.deciding_sentence(assessment)
+    if deciding:  # as on screen: the referral first, and no more examination pushed (the ranking stays the engine's)
+        print(deciding)
+        questions = [q for q in questions if q.kind == "red_flag"]
     shown = questions if args.all else questions[:10]
     if not shown:
         print("Nothing left to ask that any rule reads.")

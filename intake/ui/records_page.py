@@ -14,6 +14,7 @@ import streamlit as st
 
 from intake import record_tables
 from intake.policy.roles import may
+from intake.policy.urgency import REFERRAL_ORDER
 from intake.storage.records import RecordFilter, RecordPage, RecordSummary
 from intake.ui import clinic_admin, record_view, state
 from intake.ui.badges import flag_badge, referral_badge
@@ -30,7 +31,7 @@ EXCEL_KEY = "records:excel"  # a large export's Excel check: (filter, rows it wo
 SECTION_KEY = "records:section"
 ROW_KEY = "rrow-"  # style.py tightens these rows
 F = "rf:"  # filter widgets (kept for the session, so leaving the page keeps the filter)
-REFERRALS = ("emergency", "urgent", "routine", "none")
+REFERRALS = tuple(sorted(REFERRAL_ORDER, key=REFERRAL_ORDER.__getitem__, reverse=True))  # most urgent first
 _SECTIONS = {"records": "Records", "admin": "Clinic administration"}
 _EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
