@@ -88,6 +88,8 @@ class Rule(_Record):
             raise ValueError("a rule with `strength` is a clinical_rule")
         if self.lr is not None and self.direction is not None:
             raise ValueError("`direction` follows from `lr` (above 1 is for, below 1 against); do not give both")
+        if self.lr == 1:
+            raise ValueError("an `lr` of 1 moves nothing and argues neither for nor against: leave the rule out")
         return self
 
 

@@ -197,3 +197,48 @@ def test_an_adolescent_with_a_limp_and_lost_rotation_is_an_emergency_not_osteoar
     assert not {"hip.sutlive_4_of_5", "hip.sutlive_3_of_5", "hip.acr_rotation_branch"} & {r.rule for r in hip.because}
     adult = run(patient={"age": 40}, history={"pain_sites": ["knee"], "limp": True}, exam={"hip_internal_rotation_deg": 5})
     assert adult.referral == "none"
+
+
+def test_the_findings_of_a_red_flag_skip_what_was_not_asked_and_keep_what_follows():
+    # New bilateral leg symptoms with the onset unasked and four weeks' duration: the duration is a finding too.
+    found = run(history={"duration_weeks": 4}, red_flags={"bilateral_leg_symptoms": True})
+    [cauda_equina] = [f for f in found.red_flags if f.id == "cauda_equina"]
+    assert "cauda_equina.bilateral_new_or_unclear" in cauda_equina.rules
+    assert cauda_equina.findings == ["bilateral_leg_symptoms", "duration_weeks"]
+
+
+def test_assess_reasons_with_the_knowledge_it_is_given_and_marks_an_unverified_figure_once(tmp_path):
+    import shutil
+
+    import yaml
+
+    from intake.knowledge import KNOWLEDGE_DIR, load_knowledge
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    for name, change in (("settings.yaml", lambda d: d.update(version="test-copy")),
+                         ("sources.yaml", lambda d: d["sources"]["grimaldi2017"].update(verified=False))):
+        data = yaml.safe_load((target / name).read_text(encoding="utf-8"))
+        change(data)
+        (target / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    kb = load_knowledge(target)
+    found = assess(load_case(case(exam={"tests": {"greater_trochanter_palpation": "positive"}})), kb)
+    assert found.knowledge_version == "test-copy"
+    lateral = origin(found, "lateral_hip")
+    [reason] = [r for r in lateral.because if r.rule == "lateral.trochanter_tender"]
+    # The rule's figure and its source are both unverified: the citation says so once, not twice.
+    assert reason.citations == ["Grimaldi 2017 (figure unverified)"]
+
+
+def test_when_every_origin_is_argued_against_only_the_two_most_probable_prompt_their_key_tests():
+    from intake.form import default_form
+
+    tests = {key.rsplit(".", 1)[-1]: "negative" for key in default_form().test_keys}
+    del tests["slr"], tests["crossed_slr"]  # key tests of the third most probable origin, left undone
+    found = assess(load_case({"case_format": 2, "patient": {"age": 40, "sex": "male", "side": "left"},
+                              "history": {"pain_sites": ["knee"], "aggravated_by": []},
+                              "exam": {"tests": tests, "tender_muscles": [], "neuro_deficit": False}}))
+    assert all(o.likelihood == "unlikely" and any(r.counted and r.direction == "against" for r in o.because) for o in found.origins)
+    assert [o.id for o in found.origins[:3]] == ["lumbar_referred", "myofascial", "lumbar_radicular"]
+    prompted = [(g.key, g.kind) for g in found.gaps if g.kind not in ("red_flag", "precaution")]
+    assert prompted == [("back_pain", "history")]  # lumbar_referred's; nothing of lumbar_radicular's (slr, crossed slr)
