@@ -102,3 +102,19 @@ def test_the_practitioner_makes_a_link_with_a_qr_code_on_step_one(store):
     assert info.language == "es"
     at.button(key=f"plink:revoke:{info.id}").click().run()
     assert "revoked" in texts(at)
+
+
+def test_a_licensed_instrument_is_asked_by_question_number_only(store):
+    from intake.i18n import translator
+    from intake.measures import load_measures
+
+    _, token = make_link(store, measures=("odi", "nprs"))
+    at = patient_app(token)
+    t, ms = translator("es"), load_measures().measures
+    assert not ms["odi"].licence.reproduce_items and ms["nprs"].licence.reproduce_items
+    labels = {w.key: w.label for w in at.segmented_control}
+    # the ODI by the number on the clinic's licensed paper form, never its wording (not even a paraphrase)
+    assert [labels[f"pf:m:odi:{n}"] for n in range(1, 11)] == [f"Pregunta {n}" for n in range(1, 11)]
+    assert not {item.label for item in ms["odi"].items} & set(labels.values())
+    assert labels["pf:m:nprs:1"] == f"1. {t(ms['nprs'].items[0].label)}"  # a public-domain scale keeps its wording
+    assert ms["odi"].licence.attribution in texts(at)

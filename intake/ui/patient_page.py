@@ -17,7 +17,7 @@ from intake.i18n import Translator, patient_form, translator
 from intake.knowledge import URGENCY_ORDER, load_knowledge
 from intake.measures import load_measures
 from intake.storage.patient_links import LinkRefused, PatientLinks
-from reports.bodychart import svg_body_chart
+from reports.bodychart import PATIENT_LEGEND, svg_body_chart
 from reports.content import handout_text
 
 __all__ = ["PARAM", "REFUSALS", "emergency_advice", "render"]
@@ -137,7 +137,7 @@ def _history(t: Translator, token: str) -> None:
                      args=(token, "pain_sites"))
     if list(sites or []) != list(answers.get("pain_sites") or []):
         _on_history(token, "pain_sites")
-    st.image(svg_body_chart(list(sites or []), [], None), width=240,
+    st.image(svg_body_chart(list(sites or []), [], None, words=t, legend=PATIENT_LEGEND), width=240,
              alt=t("Body picture, front and back, with the places you chose shaded."))
     key = "pf:h:onset"
     if answers.get("onset") is not None:
@@ -200,7 +200,9 @@ def _measures(t: Translator, token: str, chosen: tuple[str, ...]) -> None:
                       entry.get("answers") or {})
         else:
             for item in m.items:
-                _code(t, token, m, item.id, f"{item.id}. {t(item.label)}", entry.get("answers") or {})
+                # A licensed instrument's items are numbered only: its wording is on the clinic's paper form
+                label = f"{item.id}. {t(item.label)}" if m.licence.reproduce_items else t("Question {n}", n=item.id)
+                _code(t, token, m, item.id, label, entry.get("answers") or {})
         st.caption(m.licence.attribution)
 
 
