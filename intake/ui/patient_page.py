@@ -216,6 +216,13 @@ def _code(t: Translator, token: str, m, item_id: str, label: str, given: dict) -
         _on_code(token, m.id, item_id)
 
 
+def _long_date(moment, code: str) -> str:
+    """The day a link expires, as the patient's language writes a date (CLDR, through Babel)."""
+    from babel.dates import format_date
+
+    return format_date(moment.date(), format="long", locale="en_GB" if code == "en" else code)
+
+
 def _rtl() -> None:
     st.html("<style>[data-testid='stMain'] { direction: rtl; text-align: right; }</style>")
 
@@ -245,8 +252,8 @@ def render(token: str) -> None:
     if link is not None:
         ss[_OPENED] = token
         ss[_FORM] = copy.deepcopy(link.answers)
-        ss["pf:link"] = (link.language, link.measures)
-    language, measures = ss["pf:link"]
+        ss["pf:link"] = (link.language, link.measures, link.expires)
+    language, measures, expires = ss["pf:link"]
     t = translator(language)
     if t.rtl:
         _rtl()
@@ -263,6 +270,7 @@ def render(token: str) -> None:
     st.title(t("Before your visit"))
     st.markdown(t("Your physiotherapist would like to know about your problem before you come in. "
                   "Each answer is saved as soon as you give it. Skip any question you are not sure about."))
+    st.caption(t("You can use this link until {date}.", date=_long_date(expires, t.language.code)))
     _history(t, token)
     _red_flags(t, token)
     _measures(t, token, measures)
