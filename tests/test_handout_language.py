@@ -127,3 +127,12 @@ def test_the_body_picture_on_the_patients_page_is_labelled_in_their_language():
     assert ">Face<" in svg and ">Dos<" in svg and ">Là où vous avez mal<" in svg
     assert ">Front<" not in svg and "Where" not in svg
     assert ">Front<" in svg_body_chart(["groin"], [], None)  # the clinician's chart is unchanged
+
+
+def test_the_reports_step_says_which_language_the_handout_prints_in():
+    from intake.ui.step_reports import handout_language
+
+    assert "Español (Spanish)" in handout_language("es-MX") and "not yet reviewed" in handout_language("es-MX")
+    assert "العربية (Arabic)" in handout_language("ar")
+    assert handout_language("pt-BR") == "No translation for the patient's language (pt-BR) yet: the handout prints in English."
+    assert handout_language("en-GB") == handout_language(None) == ""
