@@ -18,7 +18,7 @@ from reportlab.lib import colors
 from reports.styles import BOLD
 from reports.text import joined, visual_line
 
-__all__ = ["DRAWINGS", "exercise_drawing"]
+__all__ = ["DRAWINGS", "LABELS", "exercise_drawing"]
 
 W, H = 120.0, 80.0
 INK = colors.HexColor("#2b3540")

@@ -10,7 +10,7 @@ from intake.policy import visit
 from intake.ui import documents, filing, handout_chooser, step_review
 from intake.ui.evaluation import Evaluation
 
-__all__ = ["render"]
+__all__ = ["handout_language", "render"]
 
 
 def _filing(ev: Evaluation) -> None:
