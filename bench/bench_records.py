@@ -13,7 +13,8 @@ pseudonym, history and name-search medians grow by at most 1.5x while the table 
 backup and restore memory stays flat; filing stays under 20 ms.
 
 Seeding: a dozen really filed assessments are copied in bulk, each copy with its own id,
-pseudonym, patient, practitioner and date in the last two years, its version row (the packed
+pseudonym, patient, practitioner and date in the last two years (inserted oldest first, as a clinic
+files them), its version row (the packed
 content) and, on SQLite, its name-search terms, as filing writes them. Surnames are made from
 syllables (thousands of them), so a name search finds few patients, as in a real clinic; one
 patient, Grace Hopper, has five visits under one pseudonym whatever the size, and is the one looked
@@ -142,15 +143,18 @@ def seed(store, clinic_id: str, principals, templates, count: int, rng: random.R
     hopper = new_pseudonym()
     terms_too = store.db.dialect == "sqlite"
     people = [(TRACKED, hopper)] * 5 + [(None, None)] * count
+    rng.shuffle(people)
+    # oldest first, as a clinic files them: the table's physical order is its date order (a scan that
+    # ignores the date index reads every older record before the first recent one)
+    dates = sorted(today - timedelta(days=rng.uniform(0, 730)) for _ in people)
     with store.db.transaction() as session:
         for start in range(0, len(people), 2000):
             rows, versions, terms = [], [], []
-            for name, pseudonym in people[start:start + 2000]:
+            for (name, pseudonym), when in zip(people[start:start + 2000], dates[start:start + 2000], strict=True):
                 template, content = rng.choice(templates)
                 who = rng.choice(principals)
                 name = name or f"{rng.choice(FIRST)} {surname(rng)}"
                 key = record_search.normalise(name)
-                when = today - timedelta(days=rng.uniform(0, 730))
                 record_id = secrets.token_urlsafe(24)
                 rows.append({"id": record_id, "clinic_id": clinic_id, "practitioner_id": who.user_id,
                              "pseudonym": pseudonym or new_pseudonym(), "patient_name": name, "patient_key": key,
