@@ -251,6 +251,30 @@ def test_excel_past_its_row_limit_is_refused_and_csv_offered(monkeypatch):
     with pytest.raises(record_tables.TooManyRows, match=r"at most 2 rows.*has 3.*as CSV"):
         record_tables.to_excel(record_tables.records_frame(rows))
     assert len(record_tables.to_excel(record_tables.records_frame(rows[:2]))) > 0
+    read = []
+    with pytest.raises(record_tables.TooManyRows, match=r"at most 2 rows.*has more than 2.*as CSV"):
+        record_tables.records_xlsx(read.append(row) or row for row in rows * 1000)
+    assert len(read) == 3  # refused at the first row too many, not after reading the rest
+    assert len(record_tables.records_xlsx(iter(rows[:2]))) > 0
+
+
+def test_the_streamed_workbook_is_the_table_pandas_would_write(world):
+    import pandas as pd
+
+    world.file(world.a_prac, "example-10-cauda-equina-syndrome", name="Eva Novak")
+    world.file(world.a_prac2, name="Tom Baker")
+    world.store.accounts.add_practitioner(world.clinic_a.id, "formula", "=HYPERLINK(\"x\")", email="f@example.org")
+    world.file(world.store.accounts.principal_for_email("f@example.org"))
+    rows = world.store.records.export_rows(world.a_prac, fmt="xlsx")
+    streamed = pd.read_excel(io.BytesIO(record_tables.records_xlsx(iter(rows))))
+    framed = pd.read_excel(io.BytesIO(record_tables.to_excel(record_tables.records_frame(rows))))
+    pd.testing.assert_frame_equal(streamed, framed)
+    assert len(streamed) == 3 and "'=HYPERLINK(\"x\")" in set(streamed["practitioner"])
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(record_tables.records_xlsx(iter(rows)))).active
+    assert sheet.title == "records" and [c.value for c in sheet[1]] == list(record_tables.EXPORT_COLUMNS)
+    assert all(c.font.bold for c in sheet[1])
 
 
 # ---------------------------------------------------------------- restore streams
