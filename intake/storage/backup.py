@@ -15,7 +15,9 @@ and are rebuilt on restore.
 
 ``restore`` reads the file as a stream (``ijson``), a batch of rows at a time, so memory does not
 grow with the backup; it expects each table's columns before its rows and parents before children,
-as ``backup`` writes them; on PostgreSQL the rows go in through ``COPY``. It runs in one transaction: it refuses a database that holds anything (unless
+as ``backup`` writes them; on PostgreSQL the rows go in through ``COPY``, on SQLite without their
+secondary indexes, which are built after (so its memory does not grow with the backup either). It
+runs in one transaction: it refuses a database that holds anything (unless
 ``replace=True``, which empties it first), refuses a backup from a schema revision this version does
 not know (a newer one), takes an older backup by stepping the schema down to its revision, loading
 the rows and migrating back up, resets PostgreSQL's id sequences, and writes its audit entry. If
