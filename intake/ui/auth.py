@@ -1,8 +1,9 @@
 """Sign-in: who is using the app, which clinic's records they may see, and for how long.
 
 The signed-in ``Principal`` lives in the server-side session (never in the address or a cookie
-the app writes). It is checked against the database on every run, so a deactivated account loses
-access at its next click; a session idle for ``INTAKE_SESSION_MINUTES`` (default 30) is signed
+the app writes). It is checked on every run (``Accounts.still_valid``: the database is read again
+after any account change in this process, else every few seconds), so a deactivated account loses
+access at its next click (within ``STILL_VALID_SECONDS`` when changed from the command line); a session idle for ``INTAKE_SESSION_MINUTES`` (default 30) is signed
 out, and a timer blanks the screen when that time passes even if nobody clicks. A refresh starts a
 new session: sign in again and the draft in the address is resumed, nothing lost.
 

@@ -33,7 +33,7 @@ def _filing(ev: Evaluation) -> None:
 
 
 def render(ev: Evaluation) -> None:
-    import reports  # loaded at start-up by streamlit_app; here only for its functions
+    import reports  # the PDF package (fonts): loaded on first use, not by the first screen
 
     if not ev.valid or ev.case is None:
         st.warning("The reports need a complete, valid case. Correct the answers marked on the earlier steps "
