@@ -734,7 +734,16 @@ def build_handout(
 
     `self_care`: the ids the practitioner chose (default: the choice that follows the findings); `doses`
     replaces an item's dose; `personal_note`, `next_appointment` and `contact` are printed as typed.
+    Whatever is not given comes from the choice kept with the case (``case.handout``), so a handout
+    re-issued from a record is the one the patient was given.
     """
+    plan = case.handout
+    if plan is not None:
+        self_care = plan.exercises if self_care is None else self_care
+        doses = plan.doses if doses is None else doses
+        personal_note = plan.personal_note if personal_note is None else personal_note
+        next_appointment = plan.next_appointment if next_appointment is None else next_appointment
+        contact = plan.contact if contact is None else contact
     words = handout_text()
     header = _header(case, branding, words["document"], date, practitioner, registration)
     referral = assessment.referral
