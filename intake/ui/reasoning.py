@@ -87,7 +87,7 @@ def sidebar_panel(ev: Evaluation) -> None:
     st.markdown("**Leading origins**" + (" *(provisional: the red flag decides this visit)*" if assessment.differential_provisional else ""))
     for origin in assessment.origins[:MAX_ORIGINS]:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
-        st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
+        st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words}")  # a band, never a number
 
     if visit.decided_by_referral(assessment):  # the ranking stays the engine's; only examination is held back
         st.caption("Examination can wait: the referral decides this visit. Only red-flag questions are proposed.")
