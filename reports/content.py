@@ -749,12 +749,22 @@ def build_handout(
     referral = assessment.referral
     alert_title = None
     alert_body: tuple[str, ...] = ()
+    action_sources: list[str] = []
     if red_flag_decides(referral):
         alert = words["alert"][referral]
         conditions = [kb.red_flag_conditions[f.id].plain_label if f.id in kb.red_flag_conditions else f.label
                       for f in assessment.red_flags if f.urgency == referral]
         alert_title = alert["title"]
         alert_body = (alert["body"].format(conditions=_join(conditions)), *alert.get("more", ()))
+        # The deciding rule's own action where it has one (a leaking aneurysm: an ambulance, not A&E).
+        rules = {r.id: r for r in kb.red_flag_rules}
+        own = [r for f in assessment.red_flags if f.urgency == referral
+               for r in (rules.get(i) for i in f.rules) if r is not None and r.urgency == referral and r.patient_action]
+        if own and own[0].patient_action is not None:
+            action, action_sources = own[0].patient_action, own[0].sources
+            number = branding.emergency_number or words["emergency_number_default"]
+            alert_title = action.title
+            alert_body = (action.body.format(number=number), *(action.more or alert.get("more", ())))
     likely = []
     for o in assessment.origins:
         if o.likelihood == "unlikely" or o.id not in kb.origins:
@@ -798,7 +808,7 @@ def build_handout(
         closing=words["closing"],
         disclaimer=assessment.disclaimer,
         plain_disclaimer=words["plain_disclaimer"],
-        sources=tuple(kb.sources[s].citation for s in words["sources"] if s in kb.sources),
+        sources=tuple(kb.sources[s].citation for s in dict.fromkeys([*action_sources, *words["sources"]]) if s in kb.sources),
         personal_note=(personal_note or "").strip() or None,
         next_appointment=(next_appointment or "").strip() or None,
         contact=(contact or "").strip() or None,
