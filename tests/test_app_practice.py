@@ -85,7 +85,7 @@ def test_the_case_list_and_the_case_page_never_name_the_diagnosis(store):
     assert "Cauda equina syndrome with one-sided sciatica" not in shown  # a worked example's own title
     assert "Worked example 10: a 41-year-old man with pain in the low back" in shown
     at = start(at, "example-10-cauda-equina-syndrome")
-    assert "Worked example 10" in at.title[0].value and "auda equina" not in at.title[0].value
+    assert "Worked example 10" in at.header[0].value and "auda equina" not in at.header[0].value
 
 
 def test_a_name_is_needed_before_a_case_starts():
@@ -150,7 +150,7 @@ def test_commit_scores_through_the_rubric_stores_and_shows_feedback(store):
     assert record.case_id == CES and record.expected["referral"] == "emergency"
 
     shown = texts(at)
-    assert at.title[0].value == f"Your score: {direct.total:g} / 100"  # the feedback opens at the score
+    assert at.header[0].value == f"Your score: {direct.total:g} / 100"  # the feedback opens at the score
     assert any("heading.focus" in h.proto.body for h in at.get("html"))  # scrolled to it, with the focus on it
     rubric_table = at.table[0].value
     assert list(rubric_table["Weight (marks)"][:2]) == ["30", "15"]  # the rubric weights are shown

@@ -74,10 +74,10 @@ def render() -> None:
     base = kb()
 
     # The feedback opens at the score: it is the page's first heading, scrolled to and focused once.
-    st.title(f"Your score: {feedback.total:g} / {feedback.out_of}")
+    st.header(f"Your score: {feedback.total:g} / {feedback.out_of}")
     if st.session_state.get(WIDGET + "feedback_shown") != record.id:
         st.session_state[WIDGET + "feedback_shown"] = record.id
-        navigation.scroll_to_top(f"feedback-{record.id}", focus="h1")
+        navigation.scroll_to_top(f"feedback-{record.id}")
     if feedback.unsafe:
         st.error(feedback.verdict, icon=":material/emergency:")
     elif feedback.total >= 75:
