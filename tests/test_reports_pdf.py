@@ -232,3 +232,20 @@ def test_the_handout_follows_the_deciding_red_flags_own_action():
     ces = load_case(ROOT / "intake" / "cases" / "examples" / "example-10-cauda-equina-syndrome.yaml")
     h = build_handout(ces, assess(ces), kb, NEUTRAL)
     assert h.alert_title == handout_text()["alert"]["emergency"]["title"]
+
+
+def test_a_reason_that_withholds_everything_is_printed_once_and_nothing_is_lost():
+    case = load_case(ROOT / "intake" / "cases" / "examples" / "example-10-cauda-equina-syndrome.yaml")
+    a = assess(case)
+    reason = next(t.withheld_reason for t in a.therapies if t.withheld)
+    assert all(t.withheld_reason == reason for t in a.therapies if t.withheld) and len(a.withheld) >= 3
+    reader = PdfReader(io.BytesIO(render_summary(case, a, branding=NEUTRAL)))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    start = reason.split(".")[0]
+    appendix = text[text.index("Suggested manual therapy and self-care"):]
+    assert appendix.count(start) == 2  # once in the treatment table, once for the classes withheld
+    for t in a.therapies:  # every treatment is still there, each with what it would be for
+        assert " ".join(t.label.split())[:20] in text
+    for w in a.withheld:
+        assert w.id.replace("_", " ").upper() in appendix, w.id
+    assert len(reader.pages) <= 6  # was 7
