@@ -88,6 +88,18 @@ def _checkbox(at, therapy: str):
     return box
 
 
+def _choose_for_l5(at):
+    """Untick nerve glides, tick repeated movements, change a dose, type a personal line (not yet run)."""
+    _checkbox(at, "nerve_glides").uncheck().run()
+    _checkbox(at, "directional_exercise").check().run()
+    [dose] = [t for t in at.text_input if t.key and t.key.endswith(":dose:stay_active")]
+    dose.input("A 20-minute walk every day").run()
+    [appointment] = [t for t in at.text_input if t.key and t.key.endswith(":next")]
+    appointment.input("Tuesday 8 December, 10:30").run()
+    [note] = [t for t in at.text_area if t.key and t.key.endswith(":note")]
+    return note.input("Well done for keeping active.")
+
+
 def test_the_handout_holds_what_the_practitioner_chose(store, downloads):
     at = new_app(answers=answers_of("example-04-l5-radiculopathy.yaml"))
     at = goto(at, "reports")
@@ -96,12 +108,7 @@ def test_the_handout_holds_what_the_practitioner_chose(store, downloads):
     kb = load_knowledge()
     assert _checkbox(at, "directional_exercise").value is False  # centralisation tested negative
     assert _checkbox(at, "nerve_glides").value is True
-    _checkbox(at, "nerve_glides").uncheck().run()
-    _checkbox(at, "directional_exercise").check().run()
-    [dose] = [t for t in at.text_input if t.key and t.key.endswith(":dose:stay_active")]
-    dose.input("A 20-minute walk every day").run()
-    [note] = [t for t in at.text_area if t.key and t.key.endswith(":note")]
-    note.input("Well done for keeping active.").run()
+    _choose_for_l5(at).run()
     _, text = _made(downloads, "patient-handout-")
     title = {t: kb.therapies[t].self_care.title for t in ("directional_exercise", "nerve_glides", "stay_active")}
     assert title["directional_exercise"] in text and title["stay_active"] in text
@@ -142,18 +149,6 @@ def test_screens_show_times_in_the_clinics_time_zone():
     moment = datetime(2026, 7, 21, 13, 5, tzinfo=UTC)
     assert clinic_time(moment, "Europe/London") == "2026-07-21 14:05 BST"
     assert clinic_time(moment, "America/New_York") == "2026-07-21 09:05 EDT"
-
-
-def _choose_for_l5(at):
-    """Untick nerve glides, tick repeated movements, change a dose, type a personal line (not yet run)."""
-    _checkbox(at, "nerve_glides").uncheck().run()
-    _checkbox(at, "directional_exercise").check().run()
-    [dose] = [t for t in at.text_input if t.key and t.key.endswith(":dose:stay_active")]
-    dose.input("A 20-minute walk every day").run()
-    [appointment] = [t for t in at.text_input if t.key and t.key.endswith(":next")]
-    appointment.input("Tuesday 8 December, 10:30").run()
-    [note] = [t for t in at.text_area if t.key and t.key.endswith(":note")]
-    return note.input("Well done for keeping active.")
 
 
 def test_handout_choices_are_filed_and_re_issued_from_records_as_chosen(store, downloads):
