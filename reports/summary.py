@@ -421,7 +421,7 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
             rows.append([
                 [Para(_badge(label, p.danger), st.cell) for label in labels],
                 [P(reason, st.cell), P(", ".join(because), st.small_muted, prefix="Because of: ")],
-                P(_cites(list(citations)), st.small_muted),
+                P(_cites(citations), st.small_muted),
             ])
         table = Grid(rows, colWidths=[width * 0.22, width * 0.60, width * 0.18])
         table.setStyle(TableStyle([
