@@ -146,7 +146,7 @@ def _sign_in_page() -> None:
     left, _ = st.columns([1, 1])
     with left:
         if not accounts.has_practitioners():
-            st.subheader("Set up this installation")
+            st.header("Set up this installation")
             st.markdown("No accounts exist yet. Create your clinic and your administrator account; you can add "
                         "colleagues afterwards (see the README).")
             with st.form(_FORM + "setup"):
@@ -158,7 +158,7 @@ def _sign_in_page() -> None:
                 st.text_input("Password again", type="password", key=_FORM + "new_password2", autocomplete="new-password")
                 st.form_submit_button("Create clinic and sign in", on_click=caught(_set_up, slot="auth_message"), type="primary")
             return
-        st.subheader("Sign in")
+        st.header("Sign in")
         with st.form(_FORM + "signin"):
             st.text_input("Username", key=_FORM + "username", max_chars=100, autocomplete="username")
             st.text_input("Password", type="password", key=_FORM + "password", autocomplete="current-password")

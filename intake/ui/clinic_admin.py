@@ -193,7 +193,7 @@ def _audit() -> None:
 
 def render() -> None:
     principal = state.store().principal
-    st.title("Clinic administration")
+    st.header("Clinic administration")
     if not principal.is_admin:
         st.error("Only a clinic administrator can open this section.")
         return

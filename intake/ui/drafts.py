@@ -56,7 +56,7 @@ def _describe(summary: DraftSummary) -> str:
 
 
 def render() -> None:
-    st.title("Drafts and case files")
+    st.header("Drafts and case files")
     st.button("Back to the assessment", on_click=_back, icon=":material/arrow_back:")
     st.markdown("### Resume a draft")
     drafts = state.store().list()

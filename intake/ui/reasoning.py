@@ -33,7 +33,8 @@ def red_flag_banner(ev: Evaluation) -> None:
     raised = most_urgent_first(rf for rf in assessment.red_flags if red_flag_decides(rf.urgency))
     for rf in raised:
         findings = ", ".join(kb().label(k) for k in rf.findings)
-        body = f"**{rf.label}** ({findings}). **What to do:** {rf.note} **Refer to:** {rf.refer_to.rstrip('.')}."
+        # where to send the patient first: on a phone or a short screen the banner is compact and scrolls within itself
+        body = f"**{rf.label}** ({findings}). **Refer to:** {rf.refer_to.rstrip('.')}. **What to do:** {rf.note}"
         if rf.urgency == "emergency":
             banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=presentation("emergency").icon)
         else:
@@ -87,7 +88,7 @@ def sidebar_panel(ev: Evaluation) -> None:
     st.markdown("**Leading origins**" + (" *(provisional: the red flag decides this visit)*" if assessment.differential_provisional else ""))
     for origin in assessment.origins[:MAX_ORIGINS]:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
-        st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
+        st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words}")  # a band, never a number
 
     if visit.decided_by_referral(assessment):  # the ranking stays the engine's; only examination is held back
         st.caption("Examination can wait: the referral decides this visit. Only red-flag questions are proposed.")

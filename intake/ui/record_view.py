@@ -214,7 +214,7 @@ def files(record: Record, case: Case, assessment: Assessment) -> None:
 
 def _actions(record: Record) -> None:
     principal = state.store().principal
-    st.markdown("#### Actions")
+    st.markdown("### Actions")
     st.button("Start follow-up", key="rec:follow", on_click=_follow_up, args=(record.id,), icon=":material/event_repeat:",
               width="stretch",
               help="A new assessment of this patient: details and history copied, red flags and examination blank.")
@@ -272,13 +272,13 @@ def _patient_line(case: Case) -> str:
 def _side_panel(record: Record) -> None:
     store = state.store()
     _actions(record)
-    st.markdown("#### Versions")
+    st.markdown("### Versions")
     for version, saved, who in store.records.versions(store.principal, record.id):
         current = " (shown)" if version == record.version else ""
         st.markdown(f"- Version {version}{current}: {documents.clinic_time(saved)}, {md(who) or 'unknown'}")
     visits = store.records.history(store.principal, record.pseudonym)
     if len(visits) > 1:
-        st.markdown(f"#### Assessments of {record.pseudonym}")
+        st.markdown(f"### Assessments of {record.pseudonym}")
         for visit in visits:
             label = f"{visit.assessed_at:%Y-%m-%d} · {visit.practitioner}"
             if visit.id == record.id:
@@ -315,7 +315,7 @@ def render(record_id: str) -> None:
     except Exception:  # a record this version cannot read: say so, show no half-parsed data
         case = assessment = None
     follow = " · follow-up" if record.follows_id else ""
-    st.title(f"Record {record.pseudonym}")
+    st.header(f"Record {record.pseudonym}")
     st.caption(f"Filed {documents.clinic_time(record.assessed_at)} by {md(record.practitioner)} · version {record.version}"
                f"{follow} · knowledge base {record.knowledge_version or 'unknown'}")
     if case is None or assessment is None:

@@ -179,7 +179,7 @@ def _row(summary: RecordSummary, names: dict[str, str]) -> None:
 
 
 def _list() -> None:
-    st.title("Records")
+    st.header("Records")
     st.caption("Assessments filed by your clinic. Opening, exporting and deleting a record is recorded in the "
                "clinic's audit log.")
     where = _filters()

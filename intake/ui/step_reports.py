@@ -16,7 +16,7 @@ __all__ = ["render"]
 def _filing(ev: Evaluation) -> None:
     """The primary action of the last step: keep the finished assessment as the clinic's record."""
     amending = filing.is_amendment()
-    st.markdown("#### Amend the record" if amending else "#### File the assessment")
+    st.markdown("### Amend the record" if amending else "### File the assessment")
     link = filing.link_caption()
     if link:
         st.info(link, icon=":material/link:")
@@ -45,7 +45,7 @@ def render(ev: Evaluation) -> None:
     if not st.session_state.consent:
         st.info("Consent to record is not recorded on step 1. The files below are made on request and not stored.")
     st.markdown("Files are made when you click and are not kept on the server. The file names carry no patient name.")
-    st.markdown("#### Documents")
+    st.markdown("### Documents")
     if assessment is None:
         st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
     else:
@@ -66,7 +66,7 @@ def render(ev: Evaluation) -> None:
         row.download_button("Patient handout (PDF)", documents.maker(reports.render_handout, case, assessment, **handout),
                             file_name=documents.file_name("patient-handout"), mime="application/pdf",
                             on_click="ignore", icon=":material/picture_as_pdf:", key="dl:handout")
-    st.markdown("#### Case file")
+    st.markdown("### Case file")
     b = st.container(horizontal=True)
     b.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
                       on_click="ignore", icon=":material/description:", key="dl:yaml")
