@@ -13,7 +13,7 @@ import streamlit as st
 
 from intake import record_tables
 from intake.policy.roles import ROLE_WORDS, ROLES
-from intake.ui import clinic_settings, state
+from intake.ui import clinic_settings, patient_form_admin, state
 from intake.ui.practice_state import md
 from intake.ui.refusals import caught
 
@@ -199,6 +199,8 @@ def render() -> None:
         return
     st.caption(f"{md(principal.clinic_name)}: details on documents, retention, accounts and the audit log.")
     clinic_settings.render()
+    st.divider()
+    patient_form_admin.render()
     st.divider()
     _retention()
     st.divider()

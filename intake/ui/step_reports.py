@@ -32,6 +32,22 @@ def _filing(ev: Evaluation) -> None:
               icon=":material/inventory_2:", key="file:go")
 
 
+def handout_language(tag: str | None) -> str:
+    """Which language the handout prints in (the patient's, where a catalogue has it) and how far to trust it."""
+    from intake.i18n import languages, translator
+
+    if not tag:
+        return ""
+    language = translator(tag).language
+    if language.code == "en":
+        return "" if tag.split("-")[0].lower() == "en" else (
+            f"No translation for the patient's language ({tag}) yet: the handout prints in English.")
+    review = "reviewed by a clinician fluent in it" if languages()[language.code].reviewed else (
+        "not yet reviewed by a clinician fluent in it (its footer says so)")
+    return (f"The patient handout prints in {language.native} ({language.name}), the patient's language: a translation "
+            f"{review}. A personal note or a changed dose prints as typed.")
+
+
 def render(ev: Evaluation) -> None:
     import reports  # the PDF package (fonts): loaded on first use, not by the first screen
 
@@ -66,6 +82,9 @@ def render(ev: Evaluation) -> None:
         row.download_button("Patient handout (PDF)", documents.maker(reports.render_handout, case, assessment, **handout),
                             file_name=documents.file_name("patient-handout"), mime="application/pdf",
                             on_click="ignore", icon=":material/picture_as_pdf:", key="dl:handout")
+        note = handout_language(case.patient.language)
+        if note:
+            st.caption(note)
     st.markdown("### Case file")
     b = st.container(horizontal=True)
     b.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
