@@ -745,11 +745,20 @@ def build_handout(
 
     `self_care`: the ids the practitioner chose (default: the choice that follows the findings); `doses`
     replaces an item's dose; `personal_note`, `next_appointment` and `contact` are printed as typed.
-    Everything else is in the patient's language (``patient.language``) where its catalogue has it
-    (intake.i18n; English otherwise), and the handout then says whether a fluent clinician reviewed it.
+    Whatever is not given comes from the choice kept with the case (``case.handout``), so a handout
+    re-issued from a record is the one the patient was given. Everything else is in the patient's
+    language (``patient.language``) where its catalogue has it (intake.i18n; English otherwise), and
+    the handout then says whether a fluent clinician reviewed it.
     """
     from intake.i18n import translator
 
+    plan = case.handout
+    if plan is not None:
+        self_care = plan.exercises if self_care is None else self_care
+        doses = plan.doses if doses is None else doses
+        personal_note = plan.personal_note if personal_note is None else personal_note
+        next_appointment = plan.next_appointment if next_appointment is None else next_appointment
+        contact = plan.contact if contact is None else contact
     t = translator(case.patient.language)
     code = t.language.code
     words = handout_text()
@@ -757,12 +766,23 @@ def build_handout(
     referral = assessment.referral
     alert_title = None
     alert_body: tuple[str, ...] = ()
+    action_sources: list[str] = []
     if red_flag_decides(referral):
         alert = words["alert"][referral]
         conditions = [t(kb.red_flag_conditions[f.id].plain_label) if f.id in kb.red_flag_conditions else f.label
                       for f in assessment.red_flags if f.urgency == referral]
         alert_title = t(alert["title"])
         alert_body = (t(alert["body"], conditions=_join(conditions, t(" and "))), *(t(m) for m in alert.get("more", ())))
+        # The deciding rule's own action where it has one (a leaking aneurysm: an ambulance, not A&E).
+        rules = {r.id: r for r in kb.red_flag_rules}
+        own = [r for f in assessment.red_flags if f.urgency == referral
+               for r in (rules.get(i) for i in f.rules) if r is not None and r.urgency == referral and r.patient_action]
+        if own and own[0].patient_action is not None:
+            action, action_sources = own[0].patient_action, own[0].sources
+            number = branding.emergency_number or words["emergency_number_default"]
+            alert_title = t(action.title)
+            alert_body = (t(action.body, number=number),
+                          *(t(m) for m in (action.more or alert.get("more", ()))))
     likely = []
     for o in assessment.origins:
         if o.likelihood == "unlikely" or o.id not in kb.origins:
@@ -807,7 +827,7 @@ def build_handout(
         closing=t(words["closing"]),
         disclaimer=t(assessment.disclaimer),
         plain_disclaimer=t(words["plain_disclaimer"]),
-        sources=tuple(kb.sources[s].citation for s in words["sources"] if s in kb.sources),
+        sources=tuple(kb.sources[s].citation for s in dict.fromkeys([*action_sources, *words["sources"]]) if s in kb.sources),
         personal_note=(personal_note or "").strip() or None,
         next_appointment=(next_appointment or "").strip() or None,
         contact=(contact or "").strip() or None,

@@ -129,7 +129,7 @@ def form_text(form: dict, section: str, key: str) -> str:
 def _history(t: Translator, token: str) -> None:
     form = patient_form()
     answers = st.session_state[_FORM].get("history", {})
-    st.subheader(t("Your pain"))
+    st.header(t("Your pain"))
     key = "pf:h:pain_sites"
     st.session_state.setdefault(key, list(answers.get("pain_sites") or []))
     sites = st.pills(t("Where do you feel the pain? Tap every place."), list(form["pain_sites"]), selection_mode="multi",
@@ -158,7 +158,7 @@ def _history(t: Translator, token: str) -> None:
 def _red_flags(t: Translator, token: str) -> None:
     questions = patient_form()["red_flags"]
     given = st.session_state[_FORM].get("red_flags", {})
-    st.subheader(t("Important questions"))
+    st.header(t("Important questions"))
     st.caption(t("These questions check for rare problems that need a doctor quickly."))
     words = {YES: t("Yes"), NO: t("No"), UNSURE: t("Not sure")}
     for key, question in questions.items():
@@ -180,7 +180,7 @@ def _measures(t: Translator, token: str, chosen: tuple[str, ...]) -> None:
         m = ms.measures.get(measure_id)
         if m is None:
             continue
-        st.subheader(t(m.name))
+        st.header(t(m.name))
         st.caption(t(m.about))
         if not m.licence.reproduce_items:
             st.info(t("Please use the paper questionnaire your clinic gave you: for each question, tap the number "

@@ -16,7 +16,7 @@ __all__ = ["handout_language", "render"]
 def _filing(ev: Evaluation) -> None:
     """The primary action of the last step: keep the finished assessment as the clinic's record."""
     amending = filing.is_amendment()
-    st.markdown("#### Amend the record" if amending else "#### File the assessment")
+    st.markdown("### Amend the record" if amending else "### File the assessment")
     link = filing.link_caption()
     if link:
         st.info(link, icon=":material/link:")
@@ -49,7 +49,7 @@ def handout_language(tag: str | None) -> str:
 
 
 def render(ev: Evaluation) -> None:
-    import reports  # loaded at start-up by streamlit_app; here only for its functions
+    import reports  # the PDF package (fonts): loaded on first use, not by the first screen
 
     if not ev.valid or ev.case is None:
         st.warning("The reports need a complete, valid case. Correct the answers marked on the earlier steps "
@@ -61,7 +61,7 @@ def render(ev: Evaluation) -> None:
     if not st.session_state.consent:
         st.info("Consent to record is not recorded on step 1. The files below are made on request and not stored.")
     st.markdown("Files are made when you click and are not kept on the server. The file names carry no patient name.")
-    st.markdown("#### Documents")
+    st.markdown("### Documents")
     if assessment is None:
         st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
     else:
@@ -85,7 +85,7 @@ def render(ev: Evaluation) -> None:
         note = handout_language(case.patient.language)
         if note:
             st.caption(note)
-    st.markdown("#### Case file")
+    st.markdown("### Case file")
     b = st.container(horizontal=True)
     b.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
                       on_click="ignore", icon=":material/description:", key="dl:yaml")
