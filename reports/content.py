@@ -50,6 +50,7 @@ __all__ = [
     "handout_choices",
     "handout_messages",
     "handout_text",
+    "name_conditions",
 ]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -772,14 +773,14 @@ def build_handout(
         conditions = [t(kb.red_flag_conditions[f.id].plain_label) if f.id in kb.red_flag_conditions else f.label
                       for f in assessment.red_flags if f.urgency == referral]
         alert_title = t(alert["title"])
-        alert_body = (t(alert["body"], conditions=_join(conditions, t(" and "))), *(t(m) for m in alert.get("more", ())))
+        alert_body = (t(alert["body"], conditions=name_conditions(conditions, t)), *(t(m) for m in alert.get("more", ())))
         # The deciding rule's own action where it has one (a leaking aneurysm: an ambulance, not A&E).
         rules = {r.id: r for r in kb.red_flag_rules}
         own = [r for f in assessment.red_flags if f.urgency == referral
                for r in (rules.get(i) for i in f.rules) if r is not None and r.urgency == referral and r.patient_action]
         if own and own[0].patient_action is not None:
             action, action_sources = own[0].patient_action, own[0].sources
-            number = branding.emergency_number or words["emergency_number_default"]
+            number = branding.emergency_number or t(words["emergency_number_default"])
             alert_title = t(action.title)
             alert_body = (t(action.body, number=number),
                           *(t(m) for m in (action.more or alert.get("more", ()))))
@@ -848,7 +849,8 @@ def handout_messages(kb) -> list[tuple[str, str]]:
         alert = words["alert"][urgency]
         out += [(alert["title"], f"handout_text.yaml:alert.{urgency}"), (alert["body"], f"handout_text.yaml:alert.{urgency}")]
         out += [(m, f"handout_text.yaml:alert.{urgency}.more") for m in alert["more"]]
-    out.append((" and ", "handout_text.yaml:alert (joins the conditions)"))
+    out.append((" and ", "handout_text.yaml:alert (joins the last two conditions)"))
+    out.append((", ", "handout_text.yaml:alert (separates the other conditions; Arabic uses its own comma)"))
     for key in ("self_care_after_check", "no_self_care", "emergency_call", "emergency_call_default", "today_call",
                 "today_call_default", "closing", "plain_disclaimer"):
         out.append((words[key], f"handout_text.yaml:{key}"))
@@ -860,6 +862,12 @@ def handout_messages(kb) -> list[tuple[str, str]]:
     out.append((kb.settings.disclaimer, "settings.yaml:disclaimer"))
     for condition_id, condition in kb.red_flag_conditions.items():
         out.append((condition.plain_label, f"red_flags.yaml:conditions.{condition_id}"))
+    for rule in kb.red_flag_rules:  # a rule's own emergency action replaces the alert (a leaking aneurysm)
+        if rule.patient_action is not None:
+            action = rule.patient_action
+            out += [(action.title, f"red_flags.yaml:{rule.id}.patient_action"), (action.body, f"red_flags.yaml:{rule.id}.patient_action")]
+            out += [(m, f"red_flags.yaml:{rule.id}.patient_action.more") for m in action.more]
+    out.append((words["emergency_number_default"], "handout_text.yaml:emergency_number_default (fills {number} in a rule's own action)"))
     for origin_id, origin in kb.origins.items():
         if origin.plain_label:
             out += [(origin.plain_label, f"origins.yaml:{origin_id}"), (origin.plain_explanation, f"origins.yaml:{origin_id}")]
@@ -871,10 +879,16 @@ def handout_messages(kb) -> list[tuple[str, str]]:
     return out
 
 
-def _join(items: list[str], conjunction: str = " and ") -> str:
+def name_conditions(labels: list[str], t) -> str:
+    """The conditions' plain labels as one phrase in the patient's language ("A, B and C"; Arabic "A، B وC"),
+    for the handout's alert and the patient page's advice alike."""
+    return _join(labels, t(" and "), t(", "))
+
+
+def _join(items: list[str], conjunction: str = " and ", separator: str = ", ") -> str:
     items = list(dict.fromkeys(items))
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + conjunction + items[-1]
+    return separator.join(items[:-1]) + conjunction + items[-1]

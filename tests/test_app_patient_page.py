@@ -143,3 +143,16 @@ def test_the_administrator_sets_the_patient_form_and_the_link_panel_follows_it(s
     [info] = store.root.patient_links.for_draft(store.principal, at.session_state["draft_id"])
     assert info.measures == ("odi",) and (info.expires - info.created).days == 3
     assert "valid for 3 days" in texts(at)
+
+
+def test_the_urgent_advice_names_the_condition_with_the_handouts_plain_label(store):
+    from intake.i18n import translator
+    from intake.knowledge import load_knowledge
+
+    _, token = make_link(store, language="ar")
+    at = patient_app(token)
+    at.segmented_control(key="pf:rf:calf_swelling_or_redness").set_value("yes").run()
+    advice = " ".join(w.value for w in at.warning)
+    vessels = translator("ar")(load_knowledge().red_flag_conditions["vascular"].plain_label)  # as the handout prints it
+    assert vessels == "مشكلة محتملة في الأوعية الدموية" and vessels in advice
+    assert "جلطة" not in advice  # not a second, narrower name for the same condition

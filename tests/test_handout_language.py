@@ -136,3 +136,40 @@ def test_the_reports_step_says_which_language_the_handout_prints_in():
     assert "العربية (Arabic)" in handout_language("ar")
     assert handout_language("pt-BR") == "No translation for the patient's language (pt-BR) yet: the handout prints in English."
     assert handout_language("en-GB") == handout_language(None) == ""
+
+
+def test_every_rules_own_patient_action_is_a_message_of_the_template():
+    """A patient_action added to red_flags.yaml without a translation fails the catalogue test above."""
+    kb = load_knowledge()
+    actions = [r.patient_action for r in kb.red_flag_rules if r.patient_action is not None]
+    assert actions
+    for action in actions:
+        assert {action.title, action.body, *action.more} <= set(message_ids())
+
+
+def test_the_conditions_are_joined_as_each_language_writes_a_list():
+    from reports.content import name_conditions
+
+    assert name_conditions(["A", "B", "C"], translator("en")) == "A, B and C"
+    assert name_conditions(["A", "B", "C"], translator("es")) == "A, B y C"
+    assert name_conditions(["A", "B", "C"], translator("ar")) == "A، B وC"  # the Arabic comma, "and" joined to the word
+    assert name_conditions(["A", "B"], translator("fr")) == "A et B" and name_conditions(["A"], translator("de")) == "A"
+
+
+@pytest.mark.parametrize("code", ["es", "ar"])
+def test_the_aneurysm_handout_prints_its_own_ambulance_action_in_the_patients_language(code):
+    kb = load_knowledge()
+    t = translator(code)
+    case = load_case(ROOT / "intake" / "cases" / "lib-advanced-32-aortic-aneurysm-back-and-groin.yaml")
+    case = case.model_copy(update={"patient": case.patient.model_copy(update={"language": code})})
+    a = assess(case, kb)
+    action = next(r.patient_action for r in kb.red_flag_rules if r.id == "vascular.pulsatile_abdominal_mass")
+    h = build_handout(case, a, kb, reports.Branding())
+    assert a.referral == "emergency" and h.alert_title == t(action.title) != action.title
+    number = t(handout_text()["emergency_number_default"])
+    assert h.alert_body[0] == t(action.body, number=number) and "your local emergency number" not in h.alert_body[0]
+    assert h.alert_body[1:] == tuple(t(m) for m in action.more)
+    text = _text(reports.render_handout(case, a, kb=kb, date="2026-12-01", branding=reports.Branding(emergency_number="112")))
+    title = joined(t(action.title)) if code == "ar" else t(action.title)
+    assert title in text and "Call an ambulance" not in text and "112" in text
+    assert text.index(title) < text.index(joined(t("When to get help")) if code == "ar" else t("When to get help"))

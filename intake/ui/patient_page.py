@@ -18,7 +18,7 @@ from intake.knowledge import URGENCY_ORDER, load_knowledge
 from intake.measures import load_measures
 from intake.storage.patient_links import LinkRefused, PatientLinks
 from reports.bodychart import PATIENT_LEGEND, svg_body_chart
-from reports.content import handout_text
+from reports.content import handout_text, name_conditions
 
 __all__ = ["PARAM", "REFUSALS", "emergency_advice", "render"]
 
@@ -110,8 +110,8 @@ def _advice(t: Translator, red_flags: dict) -> None:
         return
     urgency, conditions = found
     words = handout_text()
-    plain = patient_form()["conditions"]
-    named = ", ".join(t(plain[c]) for c in conditions if c in plain)
+    plain = load_knowledge().red_flag_conditions  # the handout's plain labels, one place for both
+    named = name_conditions([t(plain[c].plain_label) for c in conditions if c in plain], t)
     if urgency in ("emergency", "urgent"):
         alert = words["alert"][urgency]
         box = st.error if urgency == "emergency" else st.warning
