@@ -64,7 +64,7 @@ intake_mode = st.session_state.mode == "intake"
 ev = evaluate(st.session_state.answers, assess) if intake_mode else None
 
 with st.sidebar:
-    st.markdown("### Hip pain intake")
+    st.markdown("## Hip pain intake")
     who, key, leave = st.columns([4, 1, 1], vertical_alignment="center", gap="small")
     who.caption(f"**{practice_state.md(principal.display_name)}** · {practice_state.md(principal.clinic_name)}")
     with key:

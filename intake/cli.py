@@ -87,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--registration", default=None, help="the practitioner's professional registration")
         if name == "handout":
             p.add_argument("--exercises", default=None, metavar="ID,ID",
-                           help="the exercise and self-care ids to print (default: the choice that follows the findings)")
+                           help="the exercise and self-care ids to print (default: the case's own handout choice, "
+                                "else the choice that follows the findings)")
         p.set_defaults(run=_pdf, document=name)
 
     p = sub.add_parser("fhir", help="write a FHIR R4 Bundle: answers, referrals, red flags, differential, letter")
@@ -358,16 +359,22 @@ def _pdf(args: argparse.Namespace) -> int:
     render = renderers[args.document]
     assessment = assess(case)
     extra: dict[str, Any] = {}
-    if getattr(args, "exercises", None) is not None:
+    if args.document == "handout":
         from reports.content import HandoutChoiceError, check_handout_choice, handout_choices
 
-        wanted = [x.strip() for x in args.exercises.split(",") if x.strip()]
         kb = load_knowledge()
-        try:
-            check_handout_choice(handout_choices(case, assessment, kb), wanted, kb)
-        except HandoutChoiceError as exc:
-            raise UsageError(f"--exercises: {exc}") from None
-        extra["self_care"] = wanted
+        offered = handout_choices(case, assessment, kb)
+        plan = case.handout
+        kept = [("handout.exercises", plan.exercises or []), ("handout.doses", list(plan.doses or {}))] if plan else []
+        given = [("--exercises", [x.strip() for x in args.exercises.split(",") if x.strip()])] \
+            if args.exercises is not None else []
+        for where, wanted in kept + given:
+            try:
+                check_handout_choice(offered, wanted, kb)
+            except HandoutChoiceError as exc:
+                raise UsageError(f"{where}: {exc}") from None
+        if given:
+            extra["self_care"] = given[0][1]
     try:
         data = render(case, assessment, paper=args.paper, practitioner=args.practitioner,
                       registration=args.registration, **extra)

@@ -115,6 +115,16 @@ class RedFlagCondition(_Record):
     plain_label: str
 
 
+class PatientAction(_Record):
+    """What the patient handout tells the patient to do when this rule decides the visit, in plain
+    words, where the general advice for its urgency would be wrong (an ambulance, not a trip to A&E).
+    ``{number}`` in the body is the clinic's emergency number."""
+
+    title: str
+    body: str
+    more: list[str] = Field(default_factory=list)
+
+
 class RedFlagRule(_Record):
     id: str
     condition: str
@@ -123,6 +133,7 @@ class RedFlagRule(_Record):
     refer_to: str
     note: str
     sources: list[str] = Field(min_length=1)
+    patient_action: PatientAction | None = None  # the handout's alert, when the rule's action is its own
 
 
 class ScreeningQuestion(_Record):

@@ -27,8 +27,12 @@ def _change() -> None:
 
 
 def password_popover() -> None:
-    """A small popover (in the sidebar) with the change-password form."""
-    with st.popover("", icon=":material/key:", help="Change your password", key=K + "popover"):
+    """A small popover (in the sidebar) with the change-password form, built only while it is open
+    (opening it reruns the app): every other rerun of every page would otherwise build the form."""
+    with st.popover("", icon=":material/key:", help="Change your password", key=K + "popover",
+                    on_change="rerun") as popover:
+        if not popover.open:
+            return
         st.markdown("**Change your password**")
         message = st.session_state.get(_MESSAGE)
         if message:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from intake import record_tables
 from intake.policy.roles import ROLE_WORDS, ROLES
-from intake.ui import clinic_settings, state
+from intake.ui import clinic_settings, patient_form_admin, state
 from intake.ui.practice_state import md
 from intake.ui.refusals import caught
 
@@ -193,12 +193,14 @@ def _audit() -> None:
 
 def render() -> None:
     principal = state.store().principal
-    st.title("Clinic administration")
+    st.header("Clinic administration")
     if not principal.is_admin:
         st.error("Only a clinic administrator can open this section.")
         return
     st.caption(f"{md(principal.clinic_name)}: details on documents, retention, accounts and the audit log.")
     clinic_settings.render()
+    st.divider()
+    patient_form_admin.render()
     st.divider()
     _retention()
     st.divider()

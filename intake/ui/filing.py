@@ -14,7 +14,7 @@ import streamlit as st
 from intake import assess
 from intake.storage.failures import DatabaseError
 from intake.storage.records import AccessDenied
-from intake.ui import record_view, state
+from intake.ui import handout_chooser, record_view, state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md
 
@@ -48,6 +48,8 @@ def file_now() -> None:
     """The button's callback: file what the session holds now, then start a new assessment."""
     ss = st.session_state
     ev = evaluate(ss.answers, assess)  # the answers as they are at the click, not as last drawn
+    if ev.case is not None and ev.assessment is not None and handout_chooser.sync(ev.case, ev.assessment):
+        ev = evaluate(ss.answers, assess)  # a handout line typed just before the click is filed too
     why_not = missing(ev)
     if why_not:
         ss.flash = ("error", f"Not filed: {why_not}.")

@@ -120,8 +120,7 @@ def _exports(where: RecordFilter, page: RecordPage) -> None:
         return record_tables.records_csv(records.iter_export(principal, where, fmt="csv", labels=names))
 
     def excel() -> bytes:
-        return record_tables.to_excel(record_tables.records_frame(records.iter_export(principal, where, fmt="xlsx",
-                                                                                      labels=names)))
+        return record_tables.records_xlsx(records.iter_export(principal, where, fmt="xlsx", labels=names))
 
     row = st.container(horizontal=True, vertical_alignment="center")
     row.markdown(f"**{_total_words(page)}** matching record{'s' if total != 1 or page.more else ''}")
@@ -180,7 +179,7 @@ def _row(summary: RecordSummary, names: dict[str, str]) -> None:
 
 
 def _list() -> None:
-    st.title("Records")
+    st.header("Records")
     st.caption("Assessments filed by your clinic. Opening, exporting and deleting a record is recorded in the "
                "clinic's audit log.")
     where = _filters()

@@ -114,13 +114,19 @@ def _side(a: Assessment, title: str, other: Assessment) -> None:
             st.markdown(f"- :red[**{rf.label}**] ({rf.urgency}){new}")
     else:
         st.markdown("- No red flag raised")
-    before = {o.id: o.probability for o in other.origins}
+    before = {o.id: o for o in other.origins}
     st.markdown("**Differential**")
     lines = []
-    for o in a.origins[:5]:
-        delta = o.probability - before.get(o.id, o.probability)
-        moved = f" ({'+' if delta > 0 else '−'}{abs(delta):.0%})" if abs(delta) >= 0.005 else ""
-        lines.append(f"- {o.label} — {o.likelihood} ({o.probability:.0%}){moved}")
+    for o in a.origins[:5]:  # bands and the direction of a move, never a probability
+        then = before.get(o.id, o)
+        delta = o.probability - then.probability
+        if then.likelihood != o.likelihood:
+            moved = f" (was {then.likelihood})"
+        elif abs(delta) >= 0.005:
+            moved = " (more likely)" if delta > 0 else " (less likely)"
+        else:
+            moved = ""
+        lines.append(f"- {o.label} — {o.likelihood}{moved}")
     st.markdown("\n".join(lines))
     offered = [t for t in a.therapies if not t.withheld]
     offered_there = {t.id for t in other.therapies if not t.withheld}
