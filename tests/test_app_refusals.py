@@ -115,3 +115,10 @@ def test_each_kind_of_refusal_says_which_kind_it_is(caplog):
         text = as_shown(refusal(ConfigurationError("form.yaml: slot x is not a model field"))[1])
     assert text == "The tool's set-up needs attention (tell your administrator): form.yaml: slot x is not a model field"
     assert "form.yaml" in caplog.text  # the product's own file, for the administrator
+
+
+def test_storage_settings_error_is_shown_as_refused_input():
+    from intake.storage.clinic_details import SettingsError
+
+    assert refusal(SettingsError("field 'accent': must be a colour"), "Not saved") == (
+        "error", r"Not saved: field 'accent'\: must be a colour")

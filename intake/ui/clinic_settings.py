@@ -7,8 +7,6 @@ from functools import lru_cache
 
 import streamlit as st
 
-from intake.errors import InvalidInput
-from intake.storage.clinic_details import SettingsError
 from intake.ui import state
 from intake.ui.practice_state import md
 from intake.ui.refusals import caught
@@ -32,12 +30,6 @@ def _zones() -> list[str]:
 def _flash(kind: str, text: str) -> None:
     st.session_state.flash = (kind, text)
 
-
-def _refused(exc: SettingsError) -> InvalidInput:
-    """Storage's SettingsError is a plain ValueError today, not yet an IntakeError; shown as one (refusals.caught)."""
-    return InvalidInput(str(exc))
-
-
 def _save() -> None:
     ss = st.session_state
     store = state.store()
@@ -58,20 +50,14 @@ def _save() -> None:
         logo = None
     elif choice == "default":
         logo = False
-    try:
-        store.clinic_details.save(store.principal, settings, logo=logo)
-    except SettingsError as exc:
-        raise _refused(exc) from None
+    store.clinic_details.save(store.principal, settings, logo=logo)
     st.session_state.pop("clinic:zone", None)  # the screens' times follow a new time zone at once
     _flash("success", "Clinic details saved: every summary, referral letter and handout now prints them.")
 
 
 def _save_registration(practitioner_id: str, name: str) -> None:
     store = state.store()
-    try:
-        store.clinic_details.set_registration(store.principal, practitioner_id, st.session_state.get(K + f"reg:{practitioner_id}"))
-    except SettingsError as exc:
-        raise _refused(exc) from None
+    store.clinic_details.set_registration(store.principal, practitioner_id, st.session_state.get(K + f"reg:{practitioner_id}"))
     _flash("success", f"Registration saved for {name}.")
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.measures import load_measures
-from intake.storage.accounts import AccountError
-from intake.storage.clinic_details import SettingsError
 from intake.ui import state
+from intake.ui.refusals import caught
 
 __all__ = ["render"]
 
@@ -19,12 +18,8 @@ K = "adm:pform:"
 def _save() -> None:
     store = state.store()
     ss = st.session_state
-    try:
-        saved = store.patient_form.save(store.principal, link_days=int(ss.get(K + "days") or 0),
-                                        measures=list(ss.get(K + "measures") or []))
-    except (SettingsError, AccountError) as exc:
-        ss.flash = ("error", f"Not saved: {exc}")
-        return
+    saved = store.patient_form.save(store.principal, link_days=int(ss.get(K + "days") or 0),
+                                    measures=list(ss.get(K + "measures") or []))
     asked = ", ".join(load_measures().measures[m].short for m in saved.measures) or "no outcome measures"
     ss.flash = ("success", f"Patient form saved: new links last {saved.link_days} days and ask {asked}.")
 
@@ -41,4 +36,4 @@ def render() -> None:
         left.number_input("Link lasts (days)", min_value=1, max_value=90, value=current.link_days, step=1, key=K + "days")
         right.multiselect("Measures the form asks", list(ms), default=list(current.measures), key=K + "measures",
                           format_func=lambda i: f"{ms[i].short}: {ms[i].name}")
-        st.form_submit_button("Save patient form", on_click=_save, type="primary", icon=":material/save:")
+        st.form_submit_button("Save patient form", on_click=caught(_save, "Not saved"), type="primary", icon=":material/save:")
