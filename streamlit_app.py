@@ -93,7 +93,7 @@ with st.container():  # always drawn, so nothing below moves when a message come
     if intake_mode:
         filing.notice()  # what was just filed, with a way to open it
 
-with refusals.shown():  # the one catch of intake.errors: a refusal is a message, not a traceback
+with refusals.shown():  # a refusal (intake.errors) while the page is drawn is a message, never a traceback; callbacks: refusals.caught
     if evidence_page.is_open():
         evidence_page.render()  # over any mode; Back returns to where the practitioner was
     elif not intake_mode:

@@ -22,16 +22,13 @@ from intake.errors import ConfigurationError, IntakeError, InvalidInput, NotAllo
 from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
+from intake.policy import visit
 from intake.policy.roles import ROLES
 
-__all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
+__all__ = ["CommandError", "UsageError", "main", "render_text"]
 
 #: Who the audit log names for changes made here.
 CLI_USER = "command line"
-
-
-class ConfigError(ConfigurationError):
-    """A configuration file (e.g. clinic branding) is wrong; the message names the field."""
 
 
 class UsageError(InvalidInput):
@@ -323,8 +320,10 @@ def _next(args: argparse.Namespace) -> int:
         print(json.dumps([q.model_dump(mode="json") for q in questions], indent=2, ensure_ascii=False))
         return 0
     print(f"Referral: {assessment.referral.upper()}")
-    if assessment.referral == "emergency":
-        print("An emergency decides the visit: refer now; no examination or test is proposed.")
+    deciding = visit.deciding_sentence(assessment)
+    if deciding:  # as on screen: the referral first, and no more examination pushed (the ranking stays the engine's)
+        print(deciding)
+        questions = [q for q in questions if q.kind == "red_flag"]
     shown = questions if args.all else questions[:10]
     if not shown:
         print("Nothing left to ask that any rule reads.")
@@ -379,8 +378,6 @@ def _pdf(args: argparse.Namespace) -> int:
     try:
         data = render(case, assessment, paper=args.paper, practitioner=args.practitioner,
                       registration=args.registration, **extra)
-    except reports.BrandingError as exc:
-        raise ConfigError(str(exc)) from None
     except reports.NoReferral as exc:
         raise UsageError(f"{args.case}: {exc}") from None
     args.output.write_bytes(data)
@@ -399,8 +396,6 @@ def _fhir(args: argparse.Namespace) -> int:
         letter = reports.render_referral(letter_case(case), assessment, practitioner=args.practitioner, branding=branding)
     except reports.NoReferral:
         letter = None  # nothing to refer, so no letter goes with the answers
-    except reports.BrandingError as exc:
-        raise ConfigError(str(exc)) from None
     made = bundle(case, assessment, kind=args.bundle, sender=sender_from_branding(branding, args.practitioner), letter=letter)
     args.output.write_text(made.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
     print(f"wrote {args.output} ({args.bundle} bundle, {len(made.entry or [])} resources)")
@@ -434,7 +429,7 @@ def _fhir_questionnaire(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from intake.measures import MeasureError, score
+    from intake.measures import score
 
     try:
         data = json.loads(args.answers.read_text(encoding="utf-8"))
@@ -448,10 +443,7 @@ def _score(args: argparse.Namespace) -> int:
     activities = data.get("activities")
     if activities is not None and not (isinstance(activities, list) and all(isinstance(a, str) for a in activities)):
         raise UsageError(f"{args.answers}: `activities` must be a list of text")
-    try:
-        entry = score(args.measure, data["answers"], activities=activities)
-    except MeasureError as exc:
-        raise UsageError(str(exc)) from None
+    entry = score(args.measure, data["answers"], activities=activities)  # a MeasureError is an InvalidInput: main says it
     if args.json:
         shown = {k: entry[k] for k in ("measure", "scores", "valid", "interpretation", "not_scored")}
         print(json.dumps(shown, indent=2, ensure_ascii=False))

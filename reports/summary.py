@@ -507,7 +507,7 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     ]
     letters = list(s.letters)
     story: list = []
-    if s.referral in ("emergency", "urgent") and letters:  # the letter decides the visit: it is page 1
+    if red_flag_decides(s.referral) and letters:  # the letter decides the visit: it is page 1
         story += [*letter_page(h, letters.pop(0), st, paper), PageBreak()]
     story += [Letterhead(h, st, width, patient), Spacer(1, 8)]
     story += _red_flag_box(s, st, width)

@@ -8,7 +8,7 @@ import io
 import re
 
 from pypdf import PdfReader
-from test_app_support import EMERGENCY_CASE, answers_of, case_data, goto, new_app, signed_in_principal
+from test_app_support import EMERGENCY_CASE, answers_of, as_shown, case_data, goto, new_app, signed_in_principal
 
 from intake import assess, load_case
 
@@ -69,6 +69,17 @@ def test_the_administrator_sets_clinic_details_on_the_records_page(store):
     at.text_input(key=f"adm:set:reg:{store.principal.user_id}").input("HCPC PH7").run()
     at.button(key=f"adm:set:reg:save:{store.principal.user_id}").click().run()
     assert store.clinic_details.registration(store.principal.user_id) == "HCPC PH7"
+    # refused details: the reason as text, no traceback, what was typed still in the form
+    seven = "\n".join(f"Line {n}" for n in range(1, 8))
+    at.text_area(key="adm:set:address").input(seven)
+    at.text_input(key="adm:set:phone").input("020 7946 0001")
+    [save] = [b for b in at.button if b.label == "Save clinic details"]
+    at = save.click().run()
+    assert not at.exception
+    assert [as_shown(e.value) for e in at.error] == ["Not saved: field 'address': has more than 6 lines"]
+    assert at.text_area(key="adm:set:address").value == seven
+    assert at.text_input(key="adm:set:phone").value == "020 7946 0001"
+    assert store.clinic_details.get(store.clinic_id).settings["phone"] == "020 7946 0000"
 
 
 def _admin_page(**kw):

@@ -277,3 +277,26 @@ class PatientLinkRow(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     measures: Mapped[str] = mapped_column(Text, default="[]")
     opens: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PatientFormSettingsRow(Base):
+    """What a clinic's administrator chose for the patient's pre-visit form (intake.storage.patient_form_settings):
+    how long a new link lasts and which outcome measures the form asks."""
+
+    __tablename__ = "patient_form_settings"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True)
+    link_days: Mapped[int] = mapped_column(Integer, default=7)
+    #: The measure ids as a JSON list, in the order the form asks them.
+    measures: Mapped[str] = mapped_column(Text, default="[]")
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkFailureRow(Base):
+    """One failed patient-link lookup (an unknown secret), kept for the throttle's window only: every app
+    instance on the database counts the same failures (intake.storage.link_throttle). No secret, no address."""
+
+    __tablename__ = "link_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.fhir_import import case_from_response, is_questionnaire_response
 from intake.loader import CaseError, load_case, parse_text
 from intake.storage.store import DraftSummary
 from intake.ui import documents, state
@@ -89,6 +88,8 @@ def render() -> None:
             st.error("The file is not UTF-8 text.")
             return
         parsed = parse_text(text, upload.name)
+        from intake.fhir_import import case_from_response, is_questionnaire_response  # FHIR models: on an upload only
+
         fhir = is_questionnaire_response(parsed)
         case = case_from_response(parsed, source=upload.name) if fhir else load_case(parsed)
     except CaseError as exc:

@@ -17,8 +17,8 @@ from intake.i18n import Translator, patient_form, translator
 from intake.knowledge import URGENCY_ORDER, load_knowledge
 from intake.measures import load_measures
 from intake.storage.patient_links import LinkRefused, PatientLinks
-from reports.bodychart import svg_body_chart
-from reports.content import handout_text
+from reports.bodychart import PATIENT_LEGEND, svg_body_chart
+from reports.content import handout_text, name_conditions
 
 __all__ = ["PARAM", "REFUSALS", "emergency_advice", "render"]
 
@@ -110,8 +110,8 @@ def _advice(t: Translator, red_flags: dict) -> None:
         return
     urgency, conditions = found
     words = handout_text()
-    plain = patient_form()["conditions"]
-    named = ", ".join(t(plain[c]) for c in conditions if c in plain)
+    plain = load_knowledge().red_flag_conditions  # the handout's plain labels, one place for both
+    named = name_conditions([t(plain[c].plain_label) for c in conditions if c in plain], t)
     if urgency in ("emergency", "urgent"):
         alert = words["alert"][urgency]
         box = st.error if urgency == "emergency" else st.warning
@@ -137,7 +137,7 @@ def _history(t: Translator, token: str) -> None:
                      args=(token, "pain_sites"))
     if list(sites or []) != list(answers.get("pain_sites") or []):
         _on_history(token, "pain_sites")
-    st.image(svg_body_chart(list(sites or []), [], None), width=240,
+    st.image(svg_body_chart(list(sites or []), [], None, words=t, legend=PATIENT_LEGEND), width=240,
              alt=t("Body picture, front and back, with the places you chose shaded."))
     key = "pf:h:onset"
     if answers.get("onset") is not None:
@@ -200,7 +200,9 @@ def _measures(t: Translator, token: str, chosen: tuple[str, ...]) -> None:
                       entry.get("answers") or {})
         else:
             for item in m.items:
-                _code(t, token, m, item.id, f"{item.id}. {t(item.label)}", entry.get("answers") or {})
+                # A licensed instrument's items are numbered only: its wording is on the clinic's paper form
+                label = f"{item.id}. {t(item.label)}" if m.licence.reproduce_items else t("Question {n}", n=item.id)
+                _code(t, token, m, item.id, label, entry.get("answers") or {})
         st.caption(m.licence.attribution)
 
 
@@ -212,6 +214,13 @@ def _code(t: Translator, token: str, m, item_id: str, label: str, given: dict) -
     picked = st.segmented_control(label, list(range(lo, hi + 1)), key=key, on_change=_on_code, args=(token, m.id, item_id))
     if picked != given.get(item_id):  # a callback lost to a quick tap: store what the screen shows
         _on_code(token, m.id, item_id)
+
+
+def _long_date(moment, code: str) -> str:
+    """The day a link expires, as the patient's language writes a date (CLDR, through Babel)."""
+    from babel.dates import format_date
+
+    return format_date(moment.date(), format="long", locale="en_GB" if code == "en" else code)
 
 
 def _rtl() -> None:
@@ -243,8 +252,8 @@ def render(token: str) -> None:
     if link is not None:
         ss[_OPENED] = token
         ss[_FORM] = copy.deepcopy(link.answers)
-        ss["pf:link"] = (link.language, link.measures)
-    language, measures = ss["pf:link"]
+        ss["pf:link"] = (link.language, link.measures, link.expires)
+    language, measures, expires = ss["pf:link"]
     t = translator(language)
     if t.rtl:
         _rtl()
@@ -261,6 +270,7 @@ def render(token: str) -> None:
     st.title(t("Before your visit"))
     st.markdown(t("Your physiotherapist would like to know about your problem before you come in. "
                   "Each answer is saved as soon as you give it. Skip any question you are not sure about."))
+    st.caption(t("You can use this link until {date}.", date=_long_date(expires, t.language.code)))
     _history(t, token)
     _red_flags(t, token)
     _measures(t, token, measures)

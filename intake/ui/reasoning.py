@@ -45,7 +45,7 @@ def red_flag_banner(ev: Evaluation) -> None:
 
 def _letter_action(banner, ev: Evaluation) -> None:
     """The banner's one action: the signed one-page referral letter, made on the click."""
-    import reports  # loaded at start-up by streamlit_app; here only for its functions
+    import reports  # the PDF package (fonts): loaded on first use, not by the first screen
 
     if ev.case is None:
         banner.caption("The referral letter needs the answers marked on the earlier steps corrected (see Review).")

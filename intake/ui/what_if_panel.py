@@ -18,6 +18,7 @@ from intake.models import Assessment, Case
 from intake.next_question import kind_of
 from intake.ui import fields, state
 from intake.ui.evaluation import Evaluation
+from intake.ui.refusals import refusal, show
 from intake.what_if import Comparison, compare, current_answer
 
 __all__ = ["CHANGES_KEY", "render"]
@@ -164,8 +165,8 @@ def render(ev: Evaluation) -> None:
                       help="Take this change out")
     try:
         comparison: Comparison = compare(ev.case, changes, fields.kb(), recorded=ev.assessment)
-    except CaseError as exc:
-        st.error(f"This combination is not a valid case: {exc}")
+    except CaseError as exc:  # shown here, so the rest of the review (its red flags first) is still drawn
+        show(refusal(exc, "This combination is not a valid case"))
         return
     recorded, changed = st.columns(2, gap="large", border=True)
     with recorded:
