@@ -168,8 +168,9 @@ def test_the_sticky_emergency_banner_is_compact_on_a_phone(server, browser):
         idle(page)
         page.locator(".st-key-w-red_flags-bladder_dysfunction").get_by_role("radio", name="No", exact=True).click()
         idle(page)
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=15_000)
         page.locator(".st-key-w-red_flags-hot_swollen_joint").scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(500)
         banner = page.locator(".st-key-red-flag-banner")
         box = banner.bounding_box()
         assert box and box["height"] <= 0.3 * PHONE["height"], box
