@@ -74,7 +74,7 @@ intake_mode = st.session_state.mode == "intake"
 ev = evaluate(st.session_state.answers, assess) if intake_mode else None
 
 with st.sidebar:
-    st.markdown("### Hip pain intake")
+    st.markdown("## Hip pain intake")
     who, key, leave = st.columns([4, 1, 1], vertical_alignment="center", gap="small")
     who.caption(f"**{practice_state.md(principal.display_name)}** · {practice_state.md(principal.clinic_name)}")
     with key:
@@ -106,7 +106,7 @@ with st.container():  # always drawn, so nothing below moves when a message come
         filing.notice()  # what was just filed, with a way to open it
 
 try:
-    with refusals.shown():  # the one catch of intake.errors: a refusal is a message, not a traceback
+    with refusals.shown():  # a refusal (intake.errors) while the page is drawn is a message, never a traceback; callbacks: refusals.caught
         if evidence_page.is_open():
             evidence_page.render()  # over any mode; Back returns to where the practitioner was
         elif not intake_mode:

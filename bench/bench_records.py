@@ -13,14 +13,15 @@ pseudonym, history and name-search medians grow by at most 1.5x while the table 
 backup and restore memory stays flat; filing stays under 20 ms.
 
 Seeding: a dozen really filed assessments are copied in bulk, each copy with its own id,
-pseudonym, patient, practitioner and date in the last two years, its version row (the packed
+pseudonym, patient, practitioner and date in the last two years (inserted oldest first, as a clinic
+files them), its version row (the packed
 content) and, on SQLite, its name-search terms, as filing writes them. Surnames are made from
 syllables (thousands of them), so a name search finds few patients, as in a real clinic; one
 patient, Grace Hopper, has five visits under one pseudonym whatever the size, and is the one looked
 up by pseudonym, history and name ("hopp").
 
-CSV, backup and restore each run in a fresh process, so their peak memory (the child's VmHWM) is
-theirs alone. On --database-url the run adds a clinic of its own (``bench-...``) and removes
+CSV, Excel, backup and restore each run in a fresh process, so their peak memory (the child's VmHWM)
+is theirs alone; the Excel workbook is made in memory, as the records page makes it for a download. On --database-url the run adds a clinic of its own (``bench-...``) and removes
 everything it added at the end (with --compare, a schema of its own per size, dropped after); the
 backup reads the whole database, and the restore goes into a schema of its own that is dropped
 afterwards. With --compare the waits of both sizes are timed in turn, round after round, so a
@@ -57,7 +58,7 @@ SYLLABLES = ("ba", "ke", "lo", "mi", "nu", "ra", "se", "ti", "vo", "wen", "dal",
              "pel", "qui", "ros", "tam", "ul", "ven", "yar", "zed")  # none makes "hopp"
 TRACKED = "Grace Hopper"
 KEYS = ("file_ms", "open_record_ms", "page_open_ms", "filtered_ms", "pseudonym_ms", "history_ms", "name_search_ms",
-        "csv_s", "csv_peak_mb", "backup_s", "restore_s", "restore_peak_mb", "bytes_per_record")
+        "csv_s", "csv_peak_mb", "xlsx_s", "xlsx_peak_mb", "backup_s", "restore_s", "restore_peak_mb", "bytes_per_record")
 
 CHILD = r"""
 import json, sys, time
@@ -74,6 +75,16 @@ if what == "csv":
     started = time.perf_counter()
     with open(sys.argv[4], "w", encoding="utf-8-sig", newline="") as out:
         rows = record_tables.write_records_csv(store.records.iter_export(me, labels=names), out)
+elif what == "xlsx":  # as the records page makes it for a download: the finished workbook in memory
+    from intake import record_tables
+    from intake.knowledge import load_knowledge
+    from intake.storage.store import Store
+    store = Store(url)
+    me = store.accounts.principal_for_email(sys.argv[5])
+    names = record_tables.labels(load_knowledge())
+    started = time.perf_counter()
+    made = record_tables.records_xlsx(store.records.iter_export(me, fmt="xlsx", labels=names))
+    rows = len(made)
 elif what == "backup":
     from intake.storage.backup import backup
     from intake.storage import Database
@@ -142,15 +153,18 @@ def seed(store, clinic_id: str, principals, templates, count: int, rng: random.R
     hopper = new_pseudonym()
     terms_too = store.db.dialect == "sqlite"
     people = [(TRACKED, hopper)] * 5 + [(None, None)] * count
+    rng.shuffle(people)
+    # oldest first, as a clinic files them: the table's physical order is its date order (a scan that
+    # ignores the date index reads every older record before the first recent one)
+    dates = sorted(today - timedelta(days=rng.uniform(0, 730)) for _ in people)
     with store.db.transaction() as session:
         for start in range(0, len(people), 2000):
             rows, versions, terms = [], [], []
-            for name, pseudonym in people[start:start + 2000]:
+            for (name, pseudonym), when in zip(people[start:start + 2000], dates[start:start + 2000], strict=True):
                 template, content = rng.choice(templates)
                 who = rng.choice(principals)
                 name = name or f"{rng.choice(FIRST)} {surname(rng)}"
                 key = record_search.normalise(name)
-                when = today - timedelta(days=rng.uniform(0, 730))
                 record_id = secrets.token_urlsafe(24)
                 rows.append({"id": record_id, "clinic_id": clinic_id, "practitioner_id": who.user_id,
                              "pseudonym": pseudonym or new_pseudonym(), "patient_name": name, "patient_key": key,
@@ -254,6 +268,8 @@ class Bench:
         work = self.work / self.tag
         work.mkdir()
         f["csv_s"], f["csv_peak_mb"], self.csv_rows = child("csv", self.url, work / "all.csv", f"bench-{self.tag}-0@example.org")
+        f["xlsx_s"], f["xlsx_peak_mb"], self.xlsx_bytes = child("xlsx", self.url, work / "unused",
+                                                                f"bench-{self.tag}-0@example.org")
         f["backup_s"], self.backup_peak, self.backup_rows = child("backup", self.url, work / "backup.json.gz")
         self.backup_mb = (work / "backup.json.gz").stat().st_size / 1e6
         with restore_target(self.store, work) as target:
@@ -302,6 +318,8 @@ class Bench:
             (f"name search 'hopp' ({n['name_search_ms']})", f"{r['name_search_ms']:.1f} ms", "flat"),
             (f"CSV of every row ({self.csv_rows:,} rows), own process", f"{r['csv_s']:.2f} s, peak {r['csv_peak_mb']:.0f} MB",
              "memory flat"),
+            (f"Excel of every row ({self.xlsx_bytes / 1e6:.1f} MB workbook), own process",
+             f"{r['xlsx_s']:.2f} s, peak {r['xlsx_peak_mb']:.0f} MB", "the file, no more"),
             (f"backup ({self.backup_rows:,} rows, {self.backup_mb:.1f} MB), own process",
              f"{r['backup_s']:.2f} s, peak {self.backup_peak:.0f} MB", "memory flat"),
             (f"restore into an empty database ({self.restored_rows:,} rows)",

@@ -22,16 +22,13 @@ from intake.errors import ConfigurationError, IntakeError, InvalidInput, NotAllo
 from intake.knowledge import load_knowledge
 from intake.loader import CaseError, load_case
 from intake.models import Assessment, Case
+from intake.policy import visit
 from intake.policy.roles import ROLES
 
-__all__ = ["CommandError", "ConfigError", "UsageError", "main", "render_text"]
+__all__ = ["CommandError", "UsageError", "main", "render_text"]
 
 #: Who the audit log names for changes made here.
 CLI_USER = "command line"
-
-
-class ConfigError(ConfigurationError):
-    """A configuration file (e.g. clinic branding) is wrong; the message names the field."""
 
 
 class UsageError(InvalidInput):
@@ -90,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--registration", default=None, help="the practitioner's professional registration")
         if name == "handout":
             p.add_argument("--exercises", default=None, metavar="ID,ID",
-                           help="the exercise and self-care ids to print (default: the choice that follows the findings)")
+                           help="the exercise and self-care ids to print (default: the case's own handout choice, "
+                                "else the choice that follows the findings)")
         p.set_defaults(run=_pdf, document=name)
 
     p = sub.add_parser("fhir", help="write a FHIR R4 Bundle: answers, referrals, red flags, differential, letter")
@@ -330,8 +328,10 @@ def _next(args: argparse.Namespace) -> int:
         print(json.dumps([q.model_dump(mode="json") for q in questions], indent=2, ensure_ascii=False))
         return 0
     print(f"Referral: {assessment.referral.upper()}")
-    if assessment.referral == "emergency":
-        print("An emergency decides the visit: refer now; no examination or test is proposed.")
+    deciding = visit.deciding_sentence(assessment)
+    if deciding:  # as on screen: the referral first, and no more examination pushed (the ranking stays the engine's)
+        print(deciding)
+        questions = [q for q in questions if q.kind == "red_flag"]
     shown = questions if args.all else questions[:10]
     if not shown:
         print("Nothing left to ask that any rule reads.")
@@ -367,21 +367,25 @@ def _pdf(args: argparse.Namespace) -> int:
     render = renderers[args.document]
     assessment = assess(case)
     extra: dict[str, Any] = {}
-    if getattr(args, "exercises", None) is not None:
+    if args.document == "handout":
         from reports.content import HandoutChoiceError, check_handout_choice, handout_choices
 
-        wanted = [x.strip() for x in args.exercises.split(",") if x.strip()]
         kb = load_knowledge()
-        try:
-            check_handout_choice(handout_choices(case, assessment, kb), wanted, kb)
-        except HandoutChoiceError as exc:
-            raise UsageError(f"--exercises: {exc}") from None
-        extra["self_care"] = wanted
+        offered = handout_choices(case, assessment, kb)
+        plan = case.handout
+        kept = [("handout.exercises", plan.exercises or []), ("handout.doses", list(plan.doses or {}))] if plan else []
+        given = [("--exercises", [x.strip() for x in args.exercises.split(",") if x.strip()])] \
+            if args.exercises is not None else []
+        for where, wanted in kept + given:
+            try:
+                check_handout_choice(offered, wanted, kb)
+            except HandoutChoiceError as exc:
+                raise UsageError(f"{where}: {exc}") from None
+        if given:
+            extra["self_care"] = given[0][1]
     try:
         data = render(case, assessment, paper=args.paper, practitioner=args.practitioner,
                       registration=args.registration, **extra)
-    except reports.BrandingError as exc:
-        raise ConfigError(str(exc)) from None
     except reports.NoReferral as exc:
         raise UsageError(f"{args.case}: {exc}") from None
     args.output.write_bytes(data)
@@ -400,8 +404,6 @@ def _fhir(args: argparse.Namespace) -> int:
         letter = reports.render_referral(letter_case(case), assessment, practitioner=args.practitioner, branding=branding)
     except reports.NoReferral:
         letter = None  # nothing to refer, so no letter goes with the answers
-    except reports.BrandingError as exc:
-        raise ConfigError(str(exc)) from None
     made = bundle(case, assessment, kind=args.bundle, sender=sender_from_branding(branding, args.practitioner), letter=letter)
     args.output.write_text(made.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
     print(f"wrote {args.output} ({args.bundle} bundle, {len(made.entry or [])} resources)")
@@ -435,7 +437,7 @@ def _fhir_questionnaire(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from intake.measures import MeasureError, score
+    from intake.measures import score
 
     try:
         data = json.loads(args.answers.read_text(encoding="utf-8"))
@@ -449,10 +451,7 @@ def _score(args: argparse.Namespace) -> int:
     activities = data.get("activities")
     if activities is not None and not (isinstance(activities, list) and all(isinstance(a, str) for a in activities)):
         raise UsageError(f"{args.answers}: `activities` must be a list of text")
-    try:
-        entry = score(args.measure, data["answers"], activities=activities)
-    except MeasureError as exc:
-        raise UsageError(str(exc)) from None
+    entry = score(args.measure, data["answers"], activities=activities)  # a MeasureError is an InvalidInput: main says it
     if args.json:
         shown = {k: entry[k] for k in ("measure", "scores", "valid", "interpretation", "not_scored")}
         print(json.dumps(shown, indent=2, ensure_ascii=False))

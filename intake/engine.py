@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from intake.conditions import Condition, kleene_all, kleene_any
+from intake.conditions import Condition
+from intake.derived import derive_muscle_facts, fired_red_flag_rules, referral_of, strongest_in_groups
 from intake.facts import LIST_FIELDS, case_facts
 from intake.form import default_form
 from intake.knowledge import LIKELIHOOD_ORDER, KnowledgeBase, Rule, load_knowledge
@@ -28,9 +29,10 @@ from intake.models import (
     TherapySuggestion,
     Withholding,
 )
+from intake.next_question import rank_next_questions
 from intake.policy.urgency import URGENCY_ORDER, most_urgent_first
 
-__all__ = ["assess", "assess_facts", "derived_facts", "score_outcomes", "screening_applies", "strongest_in_groups"]
+__all__ = ["assess", "assess_facts", "score_outcomes", "screening_applies"]
 
 Facts = dict[str, Any]
 
@@ -46,9 +48,9 @@ def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_question
     """Assess flattened facts (`case_facts`); a list value may be asked on its own here (what-if)."""
     kb = kb or load_knowledge()
     facts = dict(facts)
-    expansions = _derive_muscle_facts(facts, kb)
+    expansions = derive_muscle_facts(facts, kb)
     red_flags = _red_flags(facts, kb)
-    referral = _referral(red_flags)
+    referral = referral_of(f.urgency for f in red_flags)
     facts["referral"] = referral
     expansions["referral"] = [f.id for f in red_flags if f.urgency != "monitor"]
     origins = _origins(facts, kb, expansions)
@@ -81,23 +83,8 @@ def assess_facts(facts: Facts, kb: KnowledgeBase | None = None, *, next_question
         knowledge_version=kb.settings.version,
     )
     if next_questions:
-        from intake.next_question import rank_next_questions  # it reads the engine's policies
-
         assessment.next_questions = rank_next_questions(facts, assessment, kb)
     return assessment
-
-
-def derived_facts(facts: Facts, kb: KnowledgeBase, *, referral: bool = True) -> Facts:
-    """The facts with the derived keys (referral maps; the referral unless told not to) worked out."""
-    out = dict(facts)
-    _derive_muscle_facts(out, kb)
-    if referral:
-        out["referral"] = _referral(_red_flags(out, kb))
-    return out
-
-
-def _referral(red_flags: list[RedFlagFinding]) -> str:
-    return max((f.urgency for f in red_flags if f.urgency != "monitor"), key=URGENCY_ORDER.__getitem__, default="none")
 
 
 def score_outcomes(case: Case) -> list[OutcomeScore]:
@@ -108,35 +95,6 @@ def score_outcomes(case: Case) -> list[OutcomeScore]:
         entry = score(outcome.measure, outcome.answers, activities=outcome.activities, when=when)
         out.append(OutcomeScore(**entry, reported_by=outcome.reported_by))
     return out
-
-
-# ---------------------------------------------------------------- derived facts
-
-
-def _derive_muscle_facts(facts: Facts, kb: KnowledgeBase) -> dict[str, list[str]]:
-    """Which tender muscles refer to a reported pain site; returns how derived keys expand."""
-    expansions: dict[str, list[str]] = {}
-    tenders: list[bool | None] = []
-    matches: list[bool | None] = []
-    matched_keys: list[str] = []
-    for muscle in kb.muscles.values():
-        tender = facts.get(f"tender_muscles.{muscle.id}")
-        sites = [f"pain_sites.{z}" for z in muscle.referral_zones if facts.get(f"pain_sites.{z}")]
-        # A tender muscle matches when a reported site is in its map; unknown while sites are unasked.
-        pain_asked = facts.get(f"pain_sites.{muscle.referral_zones[0]}") is not None
-        match = kleene_all([tender, True if sites else (False if pain_asked else None)])
-        facts[f"referral_map.{muscle.id}"] = match
-        expansions[f"referral_map.{muscle.id}"] = [f"tender_muscles.{muscle.id}", *sites]
-        tenders.append(tender)
-        matches.append(match)
-        if match:
-            matched_keys += [f"tender_muscles.{muscle.id}", *sites]
-    facts["tender_muscle_any"] = kleene_any(tenders)
-    facts["tender_muscle_matches_pain"] = kleene_any(matches)
-    # When nothing matched, the finding is the palpation (and pain map) answer as a whole.
-    expansions["tender_muscle_matches_pain"] = list(dict.fromkeys(matched_keys)) or ["tender_muscles", "pain_sites"]
-    expansions["tender_muscle_any"] = [f"tender_muscles.{m}" for m in kb.muscles if facts.get(f"tender_muscles.{m}")] or ["tender_muscles"]
-    return expansions
 
 
 def _findings(condition: Condition, facts: Facts, expansions: dict[str, list[str]]) -> list[str]:
@@ -155,12 +113,8 @@ def _findings(condition: Condition, facts: Facts, expansions: dict[str, list[str
 
 
 def _red_flags(facts: Facts, kb: KnowledgeBase) -> list[RedFlagFinding]:
-    by_condition: dict[str, list] = {}
-    for rule in kb.red_flag_rules:
-        if kb.compiled[rule.id](facts) is True:
-            by_condition.setdefault(rule.condition, []).append(rule)
     entries = []
-    for condition, rules in by_condition.items():
+    for condition, rules in fired_red_flag_rules(facts, kb).items():
         top = max(rules, key=lambda r: URGENCY_ORDER[r.urgency])
         findings: list[str] = []
         for rule in rules:
@@ -225,15 +179,6 @@ def _weigh(rules: Iterable[Rule], facts: Facts, kb: KnowledgeBase, expansions: d
         reasons.append(_reason(rule, facts, kb, expansions, covered_by))
     reasons.sort(key=lambda r: (not r.counted, -abs(math.log(r.effect))))
     return log_odds, reasons
-
-
-def strongest_in_groups(fired: Iterable[Rule], kb: KnowledgeBase) -> dict[str, Rule]:
-    """Correlated rules share a group and only its strongest fired rule counts (the first on a tie)."""
-    strongest: dict[str, Rule] = {}
-    for rule in fired:
-        if rule.group and (rule.group not in strongest or kb.strength_of(rule) > kb.strength_of(strongest[rule.group])):
-            strongest[rule.group] = rule
-    return strongest
 
 
 def _origins(facts: Facts, kb: KnowledgeBase, expansions: dict[str, list[str]]) -> list[OriginFinding]:

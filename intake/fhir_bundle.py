@@ -28,6 +28,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from intake.fhir import CASE_KEY_SYSTEM, narrative, questionnaire_response, terms
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import Assessment, Case
+from intake.policy.visit import DECIDES_THE_VISIT, decided_by_referral
 
 __all__ = ["BUNDLE_TYPES", "PRIORITY", "IdentifiedPatient", "Sender", "bundle", "letter_case", "sender_from_branding",
            "service_requests"]
@@ -209,9 +210,8 @@ def _red_flag_concept(condition: str, label: str) -> dict:
 
 
 def _impression(assessment: Assessment, refs: _Refs, subject: dict, when: str) -> dict:
-    provisional = assessment.referral in ("emergency", "urgent")
-    heading = ("Provisional differential: a red flag needing referral decides this visit; the musculoskeletal origins "
-               "below are provisional, never reassurance." if provisional else "Differential of the source of pain (provisional).")
+    heading = (f"Provisional differential: {DECIDES_THE_VISIT}; the musculoskeletal origins below are provisional, never "
+               "reassurance." if decided_by_referral(assessment) else "Differential of the source of pain (provisional).")
     findings = []
     rows = []
     for origin in assessment.origins:

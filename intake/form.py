@@ -216,11 +216,14 @@ def _answer_kind(annotation: Any, info: Any) -> tuple[SlotKind, tuple[str, ...],
 def model_answers(model: type[BaseModel] = Case) -> dict[str, tuple[SlotKind, tuple[str, ...], float | None, float | None]]:
     """Every answer the case models hold, by path, in model order: the parts of a case that are
     themselves models (patient, history, red_flags, exam and exam.tests); the case's own scalars
-    (format, id, title, notes) describe the file, not the patient."""
+    (format, id, title, notes) describe the file, not the patient, and a part marked
+    ``answers: False`` (the handout's choices) describes a document."""
     out: dict[str, tuple[SlotKind, tuple[str, ...], float | None, float | None]] = {}
 
     def walk(m: type[BaseModel], prefix: str) -> None:
         for name, info in m.model_fields.items():
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("answers") is False:
+                continue
             bare, _ = _unwrap(info.annotation)
             if isinstance(bare, type) and issubclass(bare, BaseModel):
                 walk(bare, f"{prefix}{name}.")

@@ -25,7 +25,7 @@ from intake.models import MUSCLES, ORIGINS, RED_FLAG_CONDITIONS, REGIONS, Case, 
 from intake.policy.urgency import URGENCY_ORDER as _URGENCY_ORDER
 from intake.sources import Source  # shared with intake.measures (its own module: no cycle)
 
-__all__ = ["DERIVED_KEY_KINDS", "KEY_KINDS", "KNOWLEDGE_DIR", "LIKELIHOOD_ORDER", "URGENCY_ORDER", "KnowledgeBase", "KnowledgeError", "Rule",
+__all__ = ["DERIVED_KEY_KINDS", "KEY_KINDS", "KNOWLEDGE_DIR", "LIKELIHOOD_ORDER", "URGENCY_ORDER", "KnowledgeBase", "KnowledgeError", "RedFlagRule", "Rule",
            "load_knowledge"]
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
@@ -33,7 +33,7 @@ KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 URGENCY_ORDER = _URGENCY_ORDER
 LIKELIHOOD_ORDER = {"unlikely": 0, "possible": 1, "likely": 2}
 
-# Keys the engine derives before rules run (see engine.py); rules may read them too.
+# Keys derived before rules run (see derived.py); rules may read them too.
 DERIVED_KEY_KINDS: dict[str, str] = {
     "referral": "value",
     "tender_muscle_any": "bool",
@@ -88,6 +88,8 @@ class Rule(_Record):
             raise ValueError("a rule with `strength` is a clinical_rule")
         if self.lr is not None and self.direction is not None:
             raise ValueError("`direction` follows from `lr` (above 1 is for, below 1 against); do not give both")
+        if self.lr == 1:
+            raise ValueError("an `lr` of 1 moves nothing and argues neither for nor against: leave the rule out")
         return self
 
 
@@ -113,6 +115,16 @@ class RedFlagCondition(_Record):
     plain_label: str
 
 
+class PatientAction(_Record):
+    """What the patient handout tells the patient to do when this rule decides the visit, in plain
+    words, where the general advice for its urgency would be wrong (an ambulance, not a trip to A&E).
+    ``{number}`` in the body is the clinic's emergency number."""
+
+    title: str
+    body: str
+    more: list[str] = Field(default_factory=list)
+
+
 class RedFlagRule(_Record):
     id: str
     condition: str
@@ -121,6 +133,7 @@ class RedFlagRule(_Record):
     refer_to: str
     note: str
     sources: list[str] = Field(min_length=1)
+    patient_action: PatientAction | None = None  # the handout's alert, when the rule's action is its own
 
 
 class ScreeningQuestion(_Record):

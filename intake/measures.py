@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from intake.errors import ConfigurationError, InvalidInput
 from intake.sources import Source  # one source record for the whole knowledge base
 
 __all__ = [
@@ -41,7 +42,7 @@ MEASURES_FILE = Path(__file__).parent / "knowledge" / "measures.yaml"
 Number = int | float
 
 
-class MeasureError(ValueError):
+class MeasureError(InvalidInput):
     """Answers that cannot be scored as given; the message names the measure and the item."""
 
     def __init__(self, measure: str, item: str | None, message: str):
@@ -177,7 +178,7 @@ class Measures(BaseModel):
         return self.answer_sets[measure.item(item_id).answer_set or measure.answer_set]
 
 
-class MeasuresError(ValueError):
+class MeasuresError(ConfigurationError):
     """measures.yaml is inconsistent; the message names the measure and the field."""
 
 

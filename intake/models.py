@@ -34,6 +34,7 @@ __all__ = [
     "Exam",
     "Expected",
     "Gap",
+    "HandoutPlan",
     "History",
     "Muscle",
     "MuscleFinding",
@@ -113,6 +114,7 @@ V2_FIELDS: tuple[str, ...] = (
     "red_flags.pulsatile_abdominal_mass", "red_flags.vascular_claudication",
     "exam.neuro_deficit_level",
     "exam.tests.hop_test", "exam.tests.patellar_pubic_percussion", "exam.tests.aslr", "exam.tests.fortin_finger",
+    "handout",
 )
 # Answers that exist only when another answer is yes (by fact key): the level of a deficit needs the deficit.
 ANSWER_REQUIRES: dict[str, str] = {"neuro_deficit_level": "neuro_deficit"}
@@ -335,6 +337,24 @@ class Outcome(_Strict):
         return self
 
 
+ItemId = Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+class HandoutPlan(_Strict):
+    """What the practitioner chose to print on the patient's handout, kept with the case so a
+    re-issued handout is the one the patient was given. Not an answer: the engine never reads it.
+
+    Each part is optional: an omitted part is the default (the self-care that follows the findings,
+    each item's own dose, no personal line, no appointment, no contact line).
+    """
+
+    exercises: list[ItemId] | None = None  # the self-care items ticked (an empty list: none)
+    doses: dict[ItemId, Annotated[str, Field(strict=True, min_length=1, max_length=200)]] | None = None
+    personal_note: Annotated[str, Field(strict=True, min_length=1, max_length=500)] | None = None
+    next_appointment: Annotated[str, Field(strict=True, min_length=1, max_length=120)] | None = None
+    contact: Annotated[str, Field(strict=True, min_length=1, max_length=200)] | None = None
+
+
 class Case(_Strict):
     case_format: Annotated[Literal[1, 2], BeforeValidator(_not_a_bool)]
     id: Annotated[str, Field(strict=True, pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
@@ -347,6 +367,7 @@ class Case(_Strict):
     # version 2
     visit_date: VisitDate | None = None
     outcomes: list[Outcome] | None = None
+    handout: Annotated[HandoutPlan | None, Field(json_schema_extra={"answers": False})] = None
 
     @model_validator(mode="after")
     def _version_1_uses_no_version_2_field(self) -> Case:

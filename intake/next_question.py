@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from intake.answers import answer_values, case_path, is_test
 from intake.conditions import NUMBER_OPS, VALUE_OPS
-from intake.engine import derived_facts, strongest_in_groups
+from intake.derived import derived_facts, strongest_in_groups
 from intake.facts import CASE_KEY_KINDS
 from intake.knowledge import DERIVED_KEY_KINDS, KnowledgeBase, Rule
 from intake.models import ANSWER_REQUIRES, Assessment, NextQuestion

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pandas is imported where a frame is made: most pages never 
     import pandas as pd
 
 __all__ = ["AUDIT_COLUMNS", "EXCEL_MAX_ROWS", "TooManyRows", "audit_frame", "labels", "records_csv", "records_frame",
-           "to_csv", "to_excel", "too_many_for_excel", "write_records_csv"]
+           "records_xlsx", "to_csv", "to_excel", "too_many_for_excel", "write_records_csv"]
 
 AUDIT_COLUMNS: tuple[str, ...] = ("when_utc", "who", "action", "kind", "record_id", "detail")
 _TEXT_COLUMNS = ("practitioner",)
@@ -33,8 +33,10 @@ class TooManyRows(ValueError):
     """More rows than the format can hold (the message says what to do instead)."""
 
 
-def too_many_for_excel(rows: int) -> str:
-    return (f"Excel holds at most {EXCEL_MAX_ROWS:,} rows in a sheet and this export has {rows:,}: "
+def too_many_for_excel(rows: int | None) -> str:
+    """Why Excel is refused; `rows` None when counting stopped past the limit (a streamed export)."""
+    has = f"more than {EXCEL_MAX_ROWS:,}" if rows is None else f"{rows:,}"
+    return (f"Excel holds at most {EXCEL_MAX_ROWS:,} rows in a sheet and this export has {has}: "
             "export it as CSV instead (any spreadsheet or statistics program opens it), or narrow the filter.")
 
 
@@ -81,6 +83,19 @@ def records_csv(rows: Iterable[dict[str, Any]]) -> bytes:
     text.flush()
     text.detach()
     return buffer.getvalue()
+
+
+def records_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
+    """The export as an Excel workbook, written as the rows are read (memory holds the finished file,
+    not the rows: openpyxl's write-only mode), with the cells of `to_excel(records_frame(rows))`;
+    TooManyRows once past what a sheet holds."""
+    def cells() -> Iterable[list[Any]]:
+        for count, row in enumerate(rows, 1):
+            if count > EXCEL_MAX_ROWS:
+                raise TooManyRows(too_many_for_excel(None))  # stop here: not read to the end to count
+            yield [_cell(row[c]) if c in _TEXT_COLUMNS else row[c] for c in EXPORT_COLUMNS]
+
+    return spreadsheet.rows_to_excel(EXPORT_COLUMNS, cells())
 
 
 def audit_frame(entries: Iterable[Any]) -> pd.DataFrame:

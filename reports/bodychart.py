@@ -12,7 +12,8 @@ viewer's left is the patient's right; back view: the viewer's left is the patien
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Polygon, Rect, String
 from reportlab.lib import colors
@@ -21,8 +22,10 @@ from reports.styles import BOLD, REGULAR
 
 __all__ = [
     "OUTLINE",
+    "PATIENT_LEGEND",
     "REGIONS",
     "REGION_SHAPES",
+    "SVG_LABELS",
     "body_chart",
     "region_polygons",
     "svg_body_chart",
@@ -127,6 +130,9 @@ LEGEND = (
     ("pain", "Where the patient feels pain"),
     ("zone", "Referral zone of a suspected muscle"),
 )
+#: The legend of the patient's own page (no muscle zones there), and every label a translation needs.
+PATIENT_LEGEND = (("pain", "Where you feel pain"),)
+SVG_LABELS = ("Front", "Back", "R", "L", "Body chart, front and back: pain sites shaded, muscle referral zones outlined")
 
 
 # Regions on the midline: shaded on both sides whatever the side of the symptoms.
@@ -216,8 +222,19 @@ def body_chart(
     return drawing
 
 
-def svg_body_chart(pain_sites: list[str], muscle_zones: list[str], side: str | None = None) -> str:
-    """The same body chart as an inline SVG string (for the browser); scales to its container."""
+def svg_body_chart(pain_sites: list[str], muscle_zones: list[str], side: str | None = None, *,
+                   words: Callable[[str], str] | None = None,
+                   legend: Sequence[tuple[str, str]] = LEGEND) -> str:
+    """The same body chart as an inline SVG string (for the browser); scales to its container.
+
+    `words` puts its labels (front, back, the sides, the legend) into another language (the patient's
+    page passes its translator, intake.i18n); `legend` is the (kind, text) lines under the figures.
+    """
+    say = words or (lambda text: text)
+
+    def w(text: str) -> str:
+        return escape(say(text), {'"': "&quot;"})
+
     pain, zones = _checked(pain_sites), _checked(muscle_zones)
     total_w = 2 * FIGURE_W + 16
     top = 14
@@ -225,7 +242,7 @@ def svg_body_chart(pain_sites: list[str], muscle_zones: list[str], side: str | N
     height = legend_top + 30
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total_w:g} {height:g}" role="img" '
-        'aria-label="Body chart, front and back: pain sites shaded, muscle referral zones outlined" '
+        f'aria-label="{w("Body chart, front and back: pain sites shaded, muscle referral zones outlined")}" '
         'style="max-width:100%;height:auto;font-family:DejaVu Sans,Verdana,sans-serif">',
     ]
 
@@ -237,10 +254,10 @@ def svg_body_chart(pain_sites: list[str], muscle_zones: list[str], side: str | N
         hx, hy, hr = HEAD
         parts.append(f'<polygon points="{pts(OUTLINE, dx)}" fill="{BODY_FILL}" stroke="{BODY_STROKE}" stroke-width="1" stroke-linejoin="round"/>')
         parts.append(f'<circle cx="{hx + dx:g}" cy="{hy + top:g}" r="{hr:g}" fill="{BODY_FILL}" stroke="{BODY_STROKE}" stroke-width="1"/>')
-        title = "Front" if view == "front" else "Back"
+        title = w("Front") if view == "front" else w("Back")
         parts.append(f'<text x="{50 + dx:g}" y="10" font-size="9" font-weight="bold" text-anchor="middle" fill="#3b4650">{title}</text>')
-        left_label = "R" if _VIEWER_LEFT_IS[view] == "right" else "L"
-        right_label = "L" if left_label == "R" else "R"
+        viewer_left_is_right = _VIEWER_LEFT_IS[view] == "right"
+        left_label, right_label = (w("R"), w("L")) if viewer_left_is_right else (w("L"), w("R"))
         parts.append(f'<text x="{6 + dx:g}" y="{40 + top:g}" font-size="8" text-anchor="middle" fill="#7b8794">{left_label}</text>')
         parts.append(f'<text x="{94 + dx:g}" y="{40 + top:g}" font-size="8" text-anchor="middle" fill="#7b8794">{right_label}</text>')
     outlines = []
@@ -257,12 +274,12 @@ def svg_body_chart(pain_sites: list[str], muscle_zones: list[str], side: str | N
     for p in outlines:
         parts.append(f'<polygon points="{p}" fill="none" stroke="{ZONE_STROKE}" stroke-width="1.6" stroke-dasharray="3 2" stroke-linejoin="round"/>')
     y = legend_top
-    for key, text in LEGEND:
+    for key, text in legend:
         if key == "pain":
             parts.append(f'<rect x="2" y="{y:g}" width="12" height="8" fill="{PAIN_FILL}" stroke="{PAIN_STROKE}" stroke-width="0.7"/>')
         else:
             parts.append(f'<rect x="2" y="{y:g}" width="12" height="8" fill="{ZONE_FILL}" stroke="{ZONE_STROKE}" stroke-width="1.4" stroke-dasharray="3 2"/>')
-        parts.append(f'<text x="18" y="{y + 7:g}" font-size="8" fill="#3b4650">{text}</text>')
+        parts.append(f'<text x="18" y="{y + 7:g}" font-size="8" fill="#3b4650">{w(text)}</text>')
         y += 13
     parts.append("</svg>")
     return "".join(parts)

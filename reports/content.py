@@ -48,7 +48,9 @@ __all__ = [
     "case_findings",
     "check_handout_choice",
     "handout_choices",
+    "handout_messages",
     "handout_text",
+    "name_conditions",
 ]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -276,6 +278,12 @@ class Handout:
     personal_note: str | None = None
     next_appointment: str | None = None
     contact: str | None = None
+    #: The patient's language (a catalogue in intake/locale, else "en"), its direction, the handout's own
+    #: headings in it (handout_text.yaml ``labels``), and whether a fluent clinician has reviewed it.
+    language: str = "en"
+    rtl: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    translation_note: str = ""
 
 
 # ---------------------------------------------------------------- helpers
@@ -292,12 +300,16 @@ def _local(moment: dt.datetime, zone: str | None) -> dt.datetime:
     return moment.astimezone()
 
 
-def _date_text(date: dt.date | str | None, zone: str | None = None) -> str:
+def _date_text(date: dt.date | str | None, zone: str | None = None, language: str = "en") -> str:
     if isinstance(date, str):
         return date
     d = date or dt.date.today()
     if isinstance(d, dt.datetime):
         d = _local(d, zone)
+    if language != "en":  # the month in the patient's language (CLDR, through Babel), day and year as digits
+        from babel.dates import format_date
+
+        return format_date(dt.date(d.year, d.month, d.day), format="long", locale=language)
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
@@ -315,7 +327,7 @@ def _humanise(key: str) -> str:
 
 
 def _header(case: Case, branding: Branding, document: str, date: dt.date | str | None, practitioner: str | None,
-            registration: str | None = None) -> Header:
+            registration: str | None = None, language: str = "en") -> Header:
     p = case.patient
     bits = [f"{p.age} years"]
     if p.sex and p.sex != "unspecified":
@@ -328,7 +340,7 @@ def _header(case: Case, branding: Branding, document: str, date: dt.date | str |
         patient_name=p.name,
         patient_line=" · ".join(bits),
         case_ref=case.id,
-        date=_date_text(date if date is not None else case.visit_date, branding.timezone),
+        date=_date_text(date if date is not None else case.visit_date, branding.timezone, language),
         practitioner=practitioner or branding.practitioner,
         registration=registration if practitioner else (registration or branding.registration),
         when=_when_text(date, branding.timezone),
@@ -734,23 +746,49 @@ def build_handout(
 
     `self_care`: the ids the practitioner chose (default: the choice that follows the findings); `doses`
     replaces an item's dose; `personal_note`, `next_appointment` and `contact` are printed as typed.
+    Whatever is not given comes from the choice kept with the case (``case.handout``), so a handout
+    re-issued from a record is the one the patient was given. Everything else is in the patient's
+    language (``patient.language``) where its catalogue has it (intake.i18n; English otherwise), and
+    the handout then says whether a fluent clinician reviewed it.
     """
+    from intake.i18n import translator
+
+    plan = case.handout
+    if plan is not None:
+        self_care = plan.exercises if self_care is None else self_care
+        doses = plan.doses if doses is None else doses
+        personal_note = plan.personal_note if personal_note is None else personal_note
+        next_appointment = plan.next_appointment if next_appointment is None else next_appointment
+        contact = plan.contact if contact is None else contact
+    t = translator(case.patient.language)
+    code = t.language.code
     words = handout_text()
-    header = _header(case, branding, words["document"], date, practitioner, registration)
+    header = _header(case, branding, t(words["document"]), date, practitioner, registration, language=code)
     referral = assessment.referral
     alert_title = None
     alert_body: tuple[str, ...] = ()
+    action_sources: list[str] = []
     if red_flag_decides(referral):
         alert = words["alert"][referral]
-        conditions = [kb.red_flag_conditions[f.id].plain_label if f.id in kb.red_flag_conditions else f.label
+        conditions = [t(kb.red_flag_conditions[f.id].plain_label) if f.id in kb.red_flag_conditions else f.label
                       for f in assessment.red_flags if f.urgency == referral]
-        alert_title = alert["title"]
-        alert_body = (alert["body"].format(conditions=_join(conditions)), *alert.get("more", ()))
+        alert_title = t(alert["title"])
+        alert_body = (t(alert["body"], conditions=name_conditions(conditions, t)), *(t(m) for m in alert.get("more", ())))
+        # The deciding rule's own action where it has one (a leaking aneurysm: an ambulance, not A&E).
+        rules = {r.id: r for r in kb.red_flag_rules}
+        own = [r for f in assessment.red_flags if f.urgency == referral
+               for r in (rules.get(i) for i in f.rules) if r is not None and r.urgency == referral and r.patient_action]
+        if own and own[0].patient_action is not None:
+            action, action_sources = own[0].patient_action, own[0].sources
+            number = branding.emergency_number or t(words["emergency_number_default"])
+            alert_title = t(action.title)
+            alert_body = (t(action.body, number=number),
+                          *(t(m) for m in (action.more or alert.get("more", ()))))
     likely = []
     for o in assessment.origins:
         if o.likelihood == "unlikely" or o.id not in kb.origins:
             continue
-        likely.append((kb.origins[o.id].plain_label, kb.origins[o.id].plain_explanation))
+        likely.append((t(kb.origins[o.id].plain_label), t(kb.origins[o.id].plain_explanation)))
         if len(likely) == 2:
             break
     choices = handout_choices(case, assessment, kb)
@@ -761,17 +799,18 @@ def build_handout(
             if c.withheld_reason is not None or c.id not in chosen:
                 continue  # never print what the engine withheld, whatever was selected
             sc = kb.therapies[c.id].self_care
-            dose = ((doses or {}).get(c.id) or "").strip() or sc.dose
-            items.append(SelfCareItem(sc.title, tuple(sc.how), dose, sc.drawing))
+            typed = ((doses or {}).get(c.id) or "").strip()  # a dose the practitioner typed is printed as typed
+            items.append(SelfCareItem(t(sc.title), tuple(t(step) for step in sc.how), typed or t(sc.dose), sc.drawing))
     if red_flag_decides(referral):
-        note = words["self_care_after_check"]
+        note = t(words["self_care_after_check"])
     elif not items:
-        note = words["no_self_care"]
+        note = t(words["no_self_care"])
     else:
         note = None
     b = branding
-    emergency_call = words["emergency_call"].format(number=b.emergency_number) if b.emergency_number else words["emergency_call_default"]
-    today_call = words["today_call"].format(service=b.urgent_advice) if b.urgent_advice else words["today_call_default"]
+    emergency_call = (t(words["emergency_call"], number=b.emergency_number) if b.emergency_number
+                      else t(words["emergency_call_default"]))
+    today_call = t(words["today_call"], service=b.urgent_advice) if b.urgent_advice else t(words["today_call_default"])
     return Handout(
         header=header,
         referral=referral,
@@ -780,26 +819,76 @@ def build_handout(
         likely=tuple(likely) if referral not in ("emergency",) else (),
         self_care=tuple(items),
         self_care_note=note,
-        seek_today=tuple(words["seek_today"]["items"]),
-        seek_today_title=words["seek_today"]["title"],
-        emergency_now=tuple(words["emergency_now"]["items"]),
-        emergency_title=words["emergency_now"]["title"],
+        seek_today=tuple(t(x) for x in words["seek_today"]["items"]),
+        seek_today_title=t(words["seek_today"]["title"]),
+        emergency_now=tuple(t(x) for x in words["emergency_now"]["items"]),
+        emergency_title=t(words["emergency_now"]["title"]),
         emergency_call=emergency_call,
         today_call=today_call,
-        closing=words["closing"],
-        disclaimer=assessment.disclaimer,
-        plain_disclaimer=words["plain_disclaimer"],
-        sources=tuple(kb.sources[s].citation for s in words["sources"] if s in kb.sources),
+        closing=t(words["closing"]),
+        disclaimer=t(assessment.disclaimer),
+        plain_disclaimer=t(words["plain_disclaimer"]),
+        sources=tuple(kb.sources[s].citation for s in dict.fromkeys([*action_sources, *words["sources"]]) if s in kb.sources),
         personal_note=(personal_note or "").strip() or None,
         next_appointment=(next_appointment or "").strip() or None,
         contact=(contact or "").strip() or None,
+        language=code,
+        rtl=t.rtl,
+        labels={key: t(text) for key, text in words["labels"].items()}
+        | {f"drawing.{w}": t(w) for w in words["drawing_labels"]},
+        translation_note=t.review_note(),
     )
 
 
-def _join(items: list[str]) -> str:
+def handout_messages(kb) -> list[tuple[str, str]]:
+    """(message, where it comes from) for every text the handout can print in the patient's language:
+    the catalogues' share of the handout (scripts/extract_patient_messages.py)."""
+    words = handout_text()
+    out = [(words["document"], "handout_text.yaml:document")]
+    for urgency in ("emergency", "urgent"):
+        alert = words["alert"][urgency]
+        out += [(alert["title"], f"handout_text.yaml:alert.{urgency}"), (alert["body"], f"handout_text.yaml:alert.{urgency}")]
+        out += [(m, f"handout_text.yaml:alert.{urgency}.more") for m in alert["more"]]
+    out.append((" and ", "handout_text.yaml:alert (joins the last two conditions)"))
+    out.append((", ", "handout_text.yaml:alert (separates the other conditions; Arabic uses its own comma)"))
+    for key in ("self_care_after_check", "no_self_care", "emergency_call", "emergency_call_default", "today_call",
+                "today_call_default", "closing", "plain_disclaimer"):
+        out.append((words[key], f"handout_text.yaml:{key}"))
+    for box in ("seek_today", "emergency_now"):
+        out.append((words[box]["title"], f"handout_text.yaml:{box}"))
+        out += [(x, f"handout_text.yaml:{box}.items") for x in words[box]["items"]]
+    out += [(text, f"handout_text.yaml:labels.{key}") for key, text in words["labels"].items()]
+    out += [(text, "handout_text.yaml:drawing_labels") for text in words["drawing_labels"]]
+    out.append((kb.settings.disclaimer, "settings.yaml:disclaimer"))
+    for condition_id, condition in kb.red_flag_conditions.items():
+        out.append((condition.plain_label, f"red_flags.yaml:conditions.{condition_id}"))
+    for rule in kb.red_flag_rules:  # a rule's own emergency action replaces the alert (a leaking aneurysm)
+        if rule.patient_action is not None:
+            action = rule.patient_action
+            out += [(action.title, f"red_flags.yaml:{rule.id}.patient_action"), (action.body, f"red_flags.yaml:{rule.id}.patient_action")]
+            out += [(m, f"red_flags.yaml:{rule.id}.patient_action.more") for m in action.more]
+    out.append((words["emergency_number_default"], "handout_text.yaml:emergency_number_default (fills {number} in a rule's own action)"))
+    for origin_id, origin in kb.origins.items():
+        if origin.plain_label:
+            out += [(origin.plain_label, f"origins.yaml:{origin_id}"), (origin.plain_explanation, f"origins.yaml:{origin_id}")]
+    for therapy_id, therapy in kb.therapies.items():
+        sc = therapy.self_care
+        if sc is not None:
+            out += [(sc.title, f"therapies.yaml:{therapy_id}"), (sc.dose, f"therapies.yaml:{therapy_id}.dose")]
+            out += [(step, f"therapies.yaml:{therapy_id}.how") for step in sc.how]
+    return out
+
+
+def name_conditions(labels: list[str], t) -> str:
+    """The conditions' plain labels as one phrase in the patient's language ("A, B and C"; Arabic "A، B وC"),
+    for the handout's alert and the patient page's advice alike."""
+    return _join(labels, t(" and "), t(", "))
+
+
+def _join(items: list[str], conjunction: str = " and ", separator: str = ", ") -> str:
     items = list(dict.fromkeys(items))
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return separator.join(items[:-1]) + conjunction + items[-1]

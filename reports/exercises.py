@@ -9,13 +9,16 @@ generic figure rather than failing, so new knowledge never breaks the handout.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 
 from reports.styles import BOLD
+from reports.text import joined, visual_line
 
-__all__ = ["DRAWINGS", "exercise_drawing"]
+__all__ = ["DRAWINGS", "LABELS", "exercise_drawing"]
 
 W, H = 120.0, 80.0
 INK = colors.HexColor("#2b3540")
@@ -96,8 +99,16 @@ def _arrow(x1: float, y1: float, x2: float, y2: float) -> list:
     ]
 
 
-def exercise_drawing(name: str, width: float = 96, accent: str = "#1f5f8b") -> Drawing:
-    """The drawing for a self-care item, scaled to `width` points; a generic figure for unknown names."""
+#: Every word a drawing prints (the "label" steps above), for the catalogues of the patient's language.
+LABELS = tuple(dict.fromkeys(op[3] for ops in DRAWINGS.values() for op in ops if op[0] == "label"))
+_RTL = re.compile("[\u0590-\u08ff]")
+
+
+def exercise_drawing(name: str, width: float = 96, accent: str = "#1f5f8b",
+                     words: Callable[[str], str] | None = None) -> Drawing:
+    """The drawing for a self-care item, scaled to `width` points; a generic figure for unknown names.
+
+    `words` puts its labels ("warm", "cold") into the handout's language (see `LABELS`)."""
     ops = DRAWINGS.get(name, GENERIC)
     scale = width / W
     d = Drawing(width, H * scale)
@@ -143,7 +154,10 @@ def exercise_drawing(name: str, width: float = 96, accent: str = "#1f5f8b") -> D
         elif kind == "dot":
             shapes.append(Circle(args[0], args[1], 2.6, fillColor=ARROW, strokeColor=None))
         elif kind == "label":
-            shapes.append(String(args[0], args[1], args[2], fontName=BOLD, fontSize=8, textAnchor="middle", fillColor=INK))
+            label = words(args[2]) if words else args[2]
+            if _RTL.search(label):
+                label = visual_line(joined(label))
+            shapes.append(String(args[0], args[1], label, fontName=BOLD, fontSize=8, textAnchor="middle", fillColor=INK))
     group = Group(*shapes)
     group.scale(scale, scale)
     d.add(group)

@@ -21,8 +21,9 @@ from reportlab.platypus import Flowable, SimpleDocTemplate, TableStyle
 from reports.branding import Branding
 from reports.content import Header
 from reports.para import Grid, Para
-from reports.styles import BOLD, ITALIC, PAPER, Styles, palette
-from reports.text import markup, plain
+from reports.rtl import RtlPara
+from reports.styles import BOLD, ITALIC, PAPER, REGULAR, Styles, palette
+from reports.text import joined, markup, plain, visual_line
 
 __all__ = [
     "BOTTOM",
@@ -41,8 +42,13 @@ BOTTOM = 58.0
 
 
 def P(text: str | None, style, *, prefix: str = "", suffix: str = "") -> Para:
-    """A Paragraph of typed or product text printed as written; `prefix`/`suffix` are trusted markup."""
+    """A Paragraph of typed or product text printed as written; `prefix`/`suffix` are trusted markup.
+
+    A right-to-left style (``wordWrap="RTL"``, `reports.styles.styles(rtl=True)`) gives an `RtlPara`.
+    """
     face = style.fontName if style.fontName in (BOLD, ITALIC) else None
+    if style.wordWrap == "RTL":
+        return RtlPara(f"{prefix}{markup(text, face or REGULAR, rtl=True)}{suffix}", style)
     body = markup(text, face) if face else markup(text)
     return Para(f"{prefix}{body}{suffix}", style)
 
@@ -119,7 +125,7 @@ class _Logo(Flowable):
 class Letterhead(Grid):
     """The clinic's logo, name, address and contact details beside the document's patient block."""
 
-    def __init__(self, header: Header, st: Styles, width: float, right: list[Flowable]):
+    def __init__(self, header: Header, st: Styles, width: float, right: list[Flowable], rtl: bool = False):
         b = header.clinic
         clinic: list[Flowable] = [P(b.name, st.h2)]
         clinic += [P(line, st.small_muted) for line in b.address]
@@ -128,16 +134,17 @@ class Letterhead(Grid):
             clinic.append(P(contact, st.small_muted))
         logo = _Logo(b.logo, 46) if b.logo else ""
         logo_w = 54 if b.logo else 0
-        super().__init__(
-            [[logo, clinic, right]],
-            colWidths=[logo_w, (width - logo_w) * 0.5, (width - logo_w) * 0.5],
-        )
+        cells, widths = [logo, clinic, right], [logo_w, (width - logo_w) * 0.5, (width - logo_w) * 0.5]
+        if rtl:  # mirrored: the logo and the clinic on the right, where a right-to-left reader starts
+            cells, widths = cells[::-1], widths[::-1]
+        super().__init__([cells], colWidths=widths)
         p = palette(b.accent)
+        padding = [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (1, 0), 6), ("RIGHTPADDING", (2, 0), (2, 0), 0)]
+        if rtl:
+            padding = [("RIGHTPADDING", (0, 0), (-1, -1), 0), ("LEFTPADDING", (1, 0), (2, 0), 6), ("LEFTPADDING", (0, 0), (0, 0), 0)]
         self.setStyle(TableStyle([
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-            ("RIGHTPADDING", (0, 0), (1, 0), 6),
-            ("RIGHTPADDING", (2, 0), (2, 0), 0),
+            *padding,
             ("TOPPADDING", (0, 0), (-1, -1), 0),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
             ("LINEBELOW", (0, 0), (-1, 0), 1.2, p.accent),
@@ -186,8 +193,16 @@ def build_pdf(
     subject: str,
     disclaimer: str,
     running_title: str,
+    language: str = "en-GB",
+    page_label: str = "Page {page} of {total}",
+    patient_label: str = "Patient",
+    case_label: str = "Case {ref}",
+    rtl: bool = False,
 ) -> bytes:
-    """Lay out `story` with the running header and footer; same input, same bytes (invariant)."""
+    """Lay out `story` with the running header and footer; same input, same bytes (invariant).
+
+    `language` (BCP 47) is the document's, `page_label` the footer's page number in it; `rtl` sets the
+    footer and running header right to left (`st` is then a right-to-left set of styles)."""
     if paper not in PAPER:
         raise ValueError(f"paper must be one of {', '.join(PAPER)}, got {paper!r}")
     pagesize = PAPER[paper]
@@ -197,8 +212,11 @@ def build_pdf(
     width = pagesize[0] - 2 * MARGIN
     footer_para = P(disclaimer, st.footer)
     _, footer_h = footer_para.wrap(width - 80, BOTTOM)
-    who = header.patient_name or (f"Case {header.case_ref}" if header.case_ref else "Patient")
-    running = Para(" · ".join(markup(x) for x in (b.name, running_title, who, header.date)), st.small_muted)
+    who = header.patient_name or (case_label.format(ref=header.case_ref) if header.case_ref else patient_label)
+    if rtl:  # the date straight after the title: its day number would otherwise join a Latin name before it
+        running = P(" · ".join(x for x in (b.name, running_title, header.date, who) if x), st.small_muted)
+    else:
+        running = Para(" · ".join(markup(x) for x in (b.name, running_title, who, header.date)), st.small_muted)
     running.wrap(width, TOP)
 
     def furniture(canv: Canvas, page: int, total: int) -> None:
@@ -206,10 +224,15 @@ def build_pdf(
         canv.setStrokeColor(p.rule)
         canv.setLineWidth(0.5)
         canv.line(MARGIN, BOTTOM - 10, pagesize[0] - MARGIN, BOTTOM - 10)
-        footer_para.drawOn(canv, MARGIN, BOTTOM - 14 - footer_h)
         canv.setFont(BOLD, 7.5)
         canv.setFillColor(p.muted)
-        canv.drawRightString(pagesize[0] - MARGIN, BOTTOM - 21, f"Page {page} of {total}")
+        number = page_label.format(page=page, total=total)
+        if rtl:  # the page number on the left, the footer text right-aligned beside it
+            footer_para.drawOn(canv, MARGIN + 80, BOTTOM - 14 - footer_h)
+            canv.drawString(MARGIN, BOTTOM - 21, visual_line(joined(number)))
+        else:
+            footer_para.drawOn(canv, MARGIN, BOTTOM - 14 - footer_h)
+            canv.drawRightString(pagesize[0] - MARGIN, BOTTOM - 21, number)
         if page > 1 and not getattr(canv, "_skip_running_header", False):
             running.drawOn(canv, MARGIN, pagesize[1] - TOP + 12)
             canv.setStrokeColor(p.accent)
@@ -229,7 +252,7 @@ def build_pdf(
         creator="hip-intake reports",
         producer="ReportLab",
         invariant=1,
-        lang="en-GB",
+        lang=language,
     )
 
     def canvasmaker(*args, **kwargs):

@@ -8,7 +8,8 @@ character coverage exported here to decide which font each typed character needs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -135,9 +136,23 @@ class Styles:
     center_small: ParagraphStyle
 
 
+def _rtl_style(style: ParagraphStyle) -> ParagraphStyle:
+    """The right-to-left form of a style: right-aligned (centred stays centred), indents and bullets mirrored."""
+    out = copy.copy(style)
+    out.name = f"{style.name}-rtl"
+    out.alignment = TA_CENTER if style.alignment == TA_CENTER else TA_RIGHT
+    out.leftIndent, out.rightIndent = style.rightIndent, style.leftIndent
+    out.wordWrap = "RTL"
+    return out
+
+
 @lru_cache(maxsize=16)
-def styles(accent: str = "#1f5f8b", scale: float = 1.0) -> Styles:
-    """Paragraph styles; `scale` enlarges every size (the patient handout uses 1.2)."""
+def styles(accent: str = "#1f5f8b", scale: float = 1.0, rtl: bool = False) -> Styles:
+    """Paragraph styles; `scale` enlarges every size (the patient handout uses 1.2); `rtl`: for a
+    right-to-left language (set with `reports.rtl.RtlPara`)."""
+    if rtl:
+        ltr = styles(accent, scale)
+        return Styles(**{f.name: _rtl_style(getattr(ltr, f.name)) for f in fields(Styles)})
     p = palette(accent)
 
     def s(name: str, size: float, font: str = REGULAR, colour: colors.Color = p.ink, lead: float = 1.3, **kw) -> ParagraphStyle:

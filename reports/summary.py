@@ -389,6 +389,7 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
             ("LINEBELOW", (0, 1), (-1, -1), 0.4, p.rule),
         ]
+        said: dict[str, str] = {}  # a withholding reason already printed -> the treatment it was printed for
         for t in sorted(s.therapies, key=lambda x: x.withheld):
             name = [P(t.label, st.cell_bold), P(t.kind, st.small_muted)]
             detail = [P(t.evidence_note, st.cell)]
@@ -396,7 +397,11 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
                 detail.append(P(t.caution, st.cell, prefix='<font color="#8a6d00"><b>Caution:</b></font> '))
             if t.withheld:
                 name.insert(0, Para(_badge("Withheld", p.danger), st.cell))
-                detail.insert(0, P(t.withheld_reason, st.cell, prefix='<font color="#b3261e"><b>Withheld:</b></font> '))
+                reason = t.withheld_reason or ""
+                # one red flag often withholds everything for one reason: print it once, then point to it
+                shown = f"the same reason as for {said[reason]}." if reason in said else reason
+                said.setdefault(reason, t.label)
+                detail.insert(0, P(shown, st.cell, prefix='<font color="#b3261e"><b>Withheld:</b></font> '))
             rows.append([name, P(", ".join(t.for_) or "general", st.cell), detail, P(_cites(t.citations), st.small_muted)])
             if t.withheld:
                 n = len(rows) - 1
@@ -409,11 +414,14 @@ def _therapies(s: Summary, st: Styles, width: float) -> list:
     if s.withheld:
         out += [Spacer(1, 6), P("Withheld and why", st.h2)]
         rows = []
+        grouped: dict[tuple, list[str]] = {}  # classes withheld for one reason share a row
         for w in s.withheld:
+            grouped.setdefault((w.reason, tuple(w.because), tuple(w.citations)), []).append(w.label)
+        for (reason, because, citations), labels in grouped.items():
             rows.append([
-                Para(_badge(w.label, p.danger), st.cell),
-                [P(w.reason, st.cell), P(", ".join(w.because), st.small_muted, prefix="Because of: ")],
-                P(_cites(w.citations), st.small_muted),
+                [Para(_badge(label, p.danger), st.cell) for label in labels],
+                [P(reason, st.cell), P(", ".join(because), st.small_muted, prefix="Because of: ")],
+                P(_cites(citations), st.small_muted),
             ])
         table = Grid(rows, colWidths=[width * 0.22, width * 0.60, width * 0.18])
         table.setStyle(TableStyle([
@@ -499,7 +507,7 @@ def render_summary_model(s: Summary, *, paper: str = "a4") -> bytes:
     ]
     letters = list(s.letters)
     story: list = []
-    if s.referral in ("emergency", "urgent") and letters:  # the letter decides the visit: it is page 1
+    if red_flag_decides(s.referral) and letters:  # the letter decides the visit: it is page 1
         story += [*letter_page(h, letters.pop(0), st, paper), PageBreak()]
     story += [Letterhead(h, st, width, patient), Spacer(1, 8)]
     story += _red_flag_box(s, st, width)

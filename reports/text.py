@@ -25,10 +25,11 @@ from xml.sax.saxutils import escape
 
 import arabic_reshaper
 from bidi import get_display
+from bidi.algorithm import get_display as get_display_mirrored
 
 from reports.styles import COVERAGE, FALLBACK, REGULAR
 
-__all__ = ["PLACEHOLDER", "markup", "plain"]
+__all__ = ["PLACEHOLDER", "joined", "markup", "plain", "visual_line"]
 
 #: Printed in place of a run of characters that no shipped font can draw.
 PLACEHOLDER = "\u25a1"  # WHITE SQUARE
@@ -48,6 +49,22 @@ def _visual(line: str) -> str:
     if not _RTL.search(line):
         return line
     return get_display(arabic_reshaper.reshape(line))
+
+
+def joined(line: str) -> str:
+    """Arabic letters joined, still in reading order: a right-to-left paragraph (`reports.rtl`) breaks
+    its lines first and puts each line into visual order when it draws it."""
+    return arabic_reshaper.reshape(line) if _RTL.search(line) else line
+
+
+def visual_line(line: str) -> str:
+    """One already broken line of a right-to-left paragraph, in the order it is seen on paper.
+
+    python-bidi's pure-Python algorithm (`bidi.algorithm`, shipped in the same package) mirrors
+    brackets on right-to-left runs, so "(" prints as the opening bracket a right-to-left reader
+    expects; the faster default implementation does not mirror.
+    """
+    return get_display_mirrored(line, base_dir="R") if line else line
 
 
 def _runs(line: str, face: str) -> str:
@@ -97,22 +114,24 @@ def _runs(line: str, face: str) -> str:
     return "".join(pieces)
 
 
-def markup(text: str | None, face: str = REGULAR) -> str:
+def markup(text: str | None, face: str = REGULAR, *, rtl: bool = False) -> str:
     """Safe Paragraph markup that prints `text` as typed; line breaks become ``<br/>``.
 
     `face` is the font the paragraph is set in (regular, bold or oblique), so that characters
-    that face lacks are drawn in one that has them.
+    that face lacks are drawn in one that has them. `rtl`: for a right-to-left paragraph
+    (`reports.rtl.RtlPara`), which orders each line itself once it is broken.
     """
     if not text:
         return ""
-    return _markup(text, face) if len(text) <= 2_000 else _markup.__wrapped__(text, face)
+    return _markup(text, face, rtl) if len(text) <= 2_000 else _markup.__wrapped__(text, face, rtl)
 
 
 @lru_cache(maxsize=8192)
-def _markup(text: str, face: str) -> str:
+def _markup(text: str, face: str, rtl: bool = False) -> str:
     """`markup` proper: a pure function of its arguments, so equal text (knowledge-base wording) is done once."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return "<br/>".join(_runs(_visual(line), face) for line in text.split("\n"))
+    order = joined if rtl else _visual
+    return "<br/>".join(_runs(order(line), face) for line in text.split("\n"))
 
 
 def plain(text: str | None) -> str:

@@ -1,8 +1,9 @@
 """Write intake/locale/patient.pot: every message the patient's pages and handout can show.
 
 Sources: the `t("...")` calls in intake/ui/patient_page.py (Babel's extractor), the pre-visit form
-(intake/knowledge/patient_form.yaml), the measures' names, descriptions and item labels, and the
-handout's advice boxes (reports/handout_text.yaml). Update each language after running this:
+(intake/knowledge/patient_form.yaml), the measures' names, descriptions and item labels, and every
+text of the patient handout (`reports.content.handout_messages`: handout_text.yaml and the plain-language
+wording of the knowledge base). Update each language after running this:
 ``.venv/bin/pybabel update -i intake/locale/patient.pot -d intake/locale -D patient``.
 """
 
@@ -19,8 +20,10 @@ from babel.messages.extract import extract_from_file  # noqa: E402
 from babel.messages.pofile import write_po  # noqa: E402
 
 from intake.i18n import patient_form  # noqa: E402
+from intake.knowledge import load_knowledge  # noqa: E402
 from intake.measures import load_measures  # noqa: E402
-from reports.content import handout_text  # noqa: E402
+from reports.bodychart import PATIENT_LEGEND, SVG_LABELS  # noqa: E402
+from reports.content import handout_messages  # noqa: E402
 
 
 def messages() -> list[tuple[str, str]]:
@@ -38,13 +41,10 @@ def messages() -> list[tuple[str, str]]:
         out += [(text, f"patient_form.yaml:{section}.{key}") for key, text in entries.items()]
     for m in load_measures().measures.values():
         out += [(m.name, f"measures.yaml:{m.id}"), (m.about, f"measures.yaml:{m.id}")]
-        out += [(i.label, f"measures.yaml:{m.id}.{i.id}") for i in m.items]
-    words = handout_text()
-    for urgency in ("emergency", "urgent"):
-        alert = words["alert"][urgency]
-        out += [(alert["title"], f"handout_text.yaml:alert.{urgency}"), (alert["body"], f"handout_text.yaml:alert.{urgency}")]
-        out += [(m, f"handout_text.yaml:alert.{urgency}.more") for m in alert["more"]]
-    out.append((words["emergency_now"]["title"], "handout_text.yaml:emergency_now"))
+        if m.licence.reproduce_items:  # a licensed instrument's items are shown by number only (patient_page)
+            out += [(i.label, f"measures.yaml:{m.id}.{i.id}") for i in m.items]
+    out += [(text, "reports/bodychart.py:svg_body_chart") for text in (*SVG_LABELS, *(t for _, t in PATIENT_LEGEND))]
+    out += handout_messages(load_knowledge())
     seen: set[str] = set()
     return [(m, w) for m, w in out if not (m in seen or seen.add(m))]
 

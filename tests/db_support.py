@@ -218,6 +218,8 @@ def populate(store) -> World:
     world.file(world.b_prac, "example-12-back-pain-with-cancer-history", name="Zoë Ünicode ✓")
     draft = scoped.create({"patient": {"age": 33, "name": "Draft Person"}}, step="history", consent=True, notes="to finish")
     store.patient_links.create(world.a_prac, draft.id, language="es", measures=["odi"])  # a patient link
+    store.patient_form.save(world.a_admin, link_days=10, measures=["odi", "nprs"])  # the clinic's patient form
+    store.patient_links.throttle.failed()  # one failed link lookup, counted in the database
     attempt = scoped.start_attempt("Student One", "example-01", "Hip OA", {"asked": ["night_pain"]})
     scoped.commit_attempt(attempt.id, answers={"asked": ["night_pain"]}, expected={"origin": "hip_joint"}, score=87.5,
                           marks={"origin": 1}, feedback={"note": "good"}, seconds=412.25, unsafe=False)

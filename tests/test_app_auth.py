@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from test_app_support import consent, new_app, on_screen, signed_in_principal
+from test_app_support import as_shown, consent, new_app, on_screen, signed_in_principal
 
 from intake.store import Store, database_url
 
@@ -32,7 +32,7 @@ def draft_with_a_name(store) -> str:
 
 
 def is_sign_in_page(at) -> bool:
-    return [s.value for s in at.subheader] == ["Sign in"] and not [w for w in at.text_input if w.key == "w:patient.name"]
+    return [s.value for s in at.header] == ["Sign in"] and not [w for w in at.text_input if w.key == "w:patient.name"]
 
 
 def test_the_sign_in_page_shows_nothing_else(store):
@@ -49,7 +49,7 @@ def test_the_sign_in_page_shows_nothing_else(store):
 
 def test_first_run_set_up_creates_the_clinic_and_its_administrator():
     at = new_app(signed_in=False)
-    assert [s.value for s in at.subheader] == ["Set up this installation"]
+    assert [s.value for s in at.header] == ["Set up this installation"]
     at.text_input(key="auth:clinic").input("Northside Physio")
     at.text_input(key="auth:name").input("Nora North")
     at.text_input(key="auth:username").input("nora")
@@ -161,11 +161,14 @@ def test_a_student_with_a_drafts_address_opens_no_patient(store):
 def test_everyone_can_change_their_own_password(store):
     student = signed_in_principal(username="stu", role="student")
     at = new_app(principal=student)
+    assert not [w for w in at.text_input if w.key == "acct:current"]  # the form is built only while its popover is open
+    at.session_state["acct:popover"] = True  # the key button opens it
+    at.run()
     at.text_input(key="acct:current").input("wrong password 1")
     at.text_input(key="acct:new").input("a new password 1")
     at.text_input(key="acct:new2").input("a new password 1")
     at = submit(at, "Change password")
-    assert "Your current password is not right, so the password was not changed." in [e.value for e in at.error]
+    assert "Your current password is not right, so the password was not changed." in [as_shown(e.value) for e in at.error]
     at.text_input(key="acct:current").input(PASSWORD)
     at.text_input(key="acct:new").input("a new password 1")
     at.text_input(key="acct:new2").input("a new password 2")

@@ -8,7 +8,7 @@ import io
 import re
 
 from pypdf import PdfReader
-from test_app_support import EMERGENCY_CASE, answers_of, case_data, goto, new_app, signed_in_principal
+from test_app_support import EMERGENCY_CASE, answers_of, as_shown, case_data, goto, new_app, signed_in_principal
 
 from intake import assess, load_case
 
@@ -69,6 +69,17 @@ def test_the_administrator_sets_clinic_details_on_the_records_page(store):
     at.text_input(key=f"adm:set:reg:{store.principal.user_id}").input("HCPC PH7").run()
     at.button(key=f"adm:set:reg:save:{store.principal.user_id}").click().run()
     assert store.clinic_details.registration(store.principal.user_id) == "HCPC PH7"
+    # refused details: the reason as text, no traceback, what was typed still in the form
+    seven = "\n".join(f"Line {n}" for n in range(1, 8))
+    at.text_area(key="adm:set:address").input(seven)
+    at.text_input(key="adm:set:phone").input("020 7946 0001")
+    [save] = [b for b in at.button if b.label == "Save clinic details"]
+    at = save.click().run()
+    assert not at.exception
+    assert [as_shown(e.value) for e in at.error] == ["Not saved: field 'address': has more than 6 lines"]
+    assert at.text_area(key="adm:set:address").value == seven
+    assert at.text_input(key="adm:set:phone").value == "020 7946 0001"
+    assert store.clinic_details.get(store.clinic_id).settings["phone"] == "020 7946 0000"
 
 
 def _admin_page(**kw):
@@ -88,6 +99,18 @@ def _checkbox(at, therapy: str):
     return box
 
 
+def _choose_for_l5(at):
+    """Untick nerve glides, tick repeated movements, change a dose, type a personal line (not yet run)."""
+    _checkbox(at, "nerve_glides").uncheck().run()
+    _checkbox(at, "directional_exercise").check().run()
+    [dose] = [t for t in at.text_input if t.key and t.key.endswith(":dose:stay_active")]
+    dose.input("A 20-minute walk every day").run()
+    [appointment] = [t for t in at.text_input if t.key and t.key.endswith(":next")]
+    appointment.input("Tuesday 8 December, 10:30").run()
+    [note] = [t for t in at.text_area if t.key and t.key.endswith(":note")]
+    return note.input("Well done for keeping active.")
+
+
 def test_the_handout_holds_what_the_practitioner_chose(store, downloads):
     at = new_app(answers=answers_of("example-04-l5-radiculopathy.yaml"))
     at = goto(at, "reports")
@@ -96,12 +119,7 @@ def test_the_handout_holds_what_the_practitioner_chose(store, downloads):
     kb = load_knowledge()
     assert _checkbox(at, "directional_exercise").value is False  # centralisation tested negative
     assert _checkbox(at, "nerve_glides").value is True
-    _checkbox(at, "nerve_glides").uncheck().run()
-    _checkbox(at, "directional_exercise").check().run()
-    [dose] = [t for t in at.text_input if t.key and t.key.endswith(":dose:stay_active")]
-    dose.input("A 20-minute walk every day").run()
-    [note] = [t for t in at.text_area if t.key and t.key.endswith(":note")]
-    note.input("Well done for keeping active.").run()
+    _choose_for_l5(at).run()
     _, text = _made(downloads, "patient-handout-")
     title = {t: kb.therapies[t].self_care.title for t in ("directional_exercise", "nerve_glides", "stay_active")}
     assert title["directional_exercise"] in text and title["stay_active"] in text
@@ -142,3 +160,60 @@ def test_screens_show_times_in_the_clinics_time_zone():
     moment = datetime(2026, 7, 21, 13, 5, tzinfo=UTC)
     assert clinic_time(moment, "Europe/London") == "2026-07-21 14:05 BST"
     assert clinic_time(moment, "America/New_York") == "2026-07-21 09:05 EDT"
+
+
+def test_handout_choices_are_filed_and_re_issued_from_records_as_chosen(store, downloads):
+    from test_app_support import consent
+
+    at = consent(new_app(answers=answers_of("example-04-l5-radiculopathy.yaml")))
+    at = goto(at, "reports")
+    _choose_for_l5(at)
+    at.button(key="file:go").click().run()  # the personal line reaches the record in the same click
+    assert not at.exception
+    [summary], _ = store.records.list(store.principal)
+    record = store.records.get(store.principal, summary.id)
+    kept = record.case().handout
+    assert kept.exercises is not None and "directional_exercise" in kept.exercises
+    assert "nerve_glides" not in kept.exercises
+    assert kept.doses == {"stay_active": "A 20-minute walk every day"}
+    assert kept.personal_note == "Well done for keeping active."
+
+    downloads.clear()
+    new_app(query={"record": summary.id})
+    _, reissued = _made(downloads, "patient-handout-")
+    # the handout made in the wizard from the same choice, before filing
+    downloads.clear()
+    at = goto(new_app(answers=answers_of("example-04-l5-radiculopathy.yaml")), "reports")
+    _choose_for_l5(at).run()
+    _, wizard = _made(downloads, "patient-handout-")
+    assert reissued == wizard
+    assert "Well done for keeping active." in reissued and "Tuesday 8 December, 10:30" in reissued
+    default = _text(__import__("reports").render_handout(record.case().model_copy(update={"handout": None}),
+                                                          record.assessment(), practitioner="Tester"))
+    assert default != reissued  # the re-issue is not the default handout
+
+
+def test_handout_choices_are_saved_with_the_draft_and_shown_again_on_resume(store):
+    from test_app_support import consent
+
+    at = consent(new_app(answers=answers_of("example-04-l5-radiculopathy.yaml")))
+    at = goto(at, "reports")
+    _choose_for_l5(at).run()
+    draft_id = at.session_state["draft_id"]
+    kept = store.get(draft_id).answers["handout"]
+    assert kept["personal_note"] == "Well done for keeping active." and "nerve_glides" not in kept["exercises"]
+    at = goto(new_app(query={"draft": draft_id}), "reports")  # a refresh: a new browser session
+    assert _checkbox(at, "nerve_glides").value is False and _checkbox(at, "directional_exercise").value is True
+    [note] = [t for t in at.text_area if t.key and t.key.endswith(":note")]
+    assert note.value == "Well done for keeping active."
+
+
+def test_an_untouched_handout_choice_keeps_nothing_and_follows_the_findings(store):
+    from test_app_support import consent
+
+    at = goto(consent(new_app(answers=answers_of("example-04-l5-radiculopathy.yaml"))), "reports")
+    assert "handout" not in store.get(at.session_state["draft_id"]).answers
+    _checkbox(at, "nerve_glides").uncheck().run()
+    assert store.get(at.session_state["draft_id"]).answers["handout"]["exercises"]
+    _checkbox(at, "nerve_glides").check().run()  # back to the default: nothing kept
+    assert "handout" not in store.get(at.session_state["draft_id"]).answers

@@ -79,7 +79,7 @@ def test_drafts_list_resumes_and_deletes(store):
     b = store.create({"patient": {"age": 80}}, step="review", consent=True)
     at = new_app()
     at.button(key="side:drafts").click().run()
-    assert at.title[0].value == "Drafts and case files"
+    assert at.header[0].value == "Drafts and case files"
     shown = texts(at)
     assert "44 y, female" in shown and "80 y" in shown
     assert "Secret Name" not in shown  # the list shows no names

@@ -30,6 +30,7 @@ def test_the_page_asks_in_spanish_and_saves_each_answer_into_the_draft(store):
     assert "Antes de su consulta" in shown and "Preguntas importantes" in shown
     assert "Índice de discapacidad de Oswestry" in shown
     assert "no ha sido revisada" in shown  # the footer states the translation is unreviewed
+    assert "Puede usar este enlace hasta el " in shown and " de 20" in shown  # its expiry, as Spanish writes a date
     assert "Sign in" not in shown and "Secret Name" not in shown and not at.sidebar.markdown
     at.segmented_control(key="pf:rf:fever_or_unwell").set_value("no").run()
     for item, code in ODI.items():
@@ -125,3 +126,56 @@ def test_a_practitioner_window_open_on_the_draft_keeps_what_the_patient_answers_
     clinician.session_state["step"] = "red_flags"
     clinician.run()
     assert clinician.segmented_control(key="w:red_flags.saddle_anaesthesia").value == "yes"
+
+
+def test_a_licensed_instrument_is_asked_by_question_number_only(store):
+    from intake.i18n import translator
+    from intake.measures import load_measures
+
+    _, token = make_link(store, measures=("odi", "nprs"))
+    at = patient_app(token)
+    t, ms = translator("es"), load_measures().measures
+    assert not ms["odi"].licence.reproduce_items and ms["nprs"].licence.reproduce_items
+    labels = {w.key: w.label for w in at.segmented_control}
+    # the ODI by the number on the clinic's licensed paper form, never its wording (not even a paraphrase)
+    assert [labels[f"pf:m:odi:{n}"] for n in range(1, 11)] == [f"Pregunta {n}" for n in range(1, 11)]
+    assert not {item.label for item in ms["odi"].items} & set(labels.values())
+    assert labels["pf:m:nprs:1"] == f"1. {t(ms['nprs'].items[0].label)}"  # a public-domain scale keeps its wording
+    assert ms["odi"].licence.attribution in texts(at)
+
+
+def test_the_administrator_sets_the_patient_form_and_the_link_panel_follows_it(store):
+    at = new_app()
+    at = at.button(key="mode:records").click().run()
+    at = next(w for w in at.segmented_control if w.key == "records:section").set_value("admin").run()
+    at.number_input(key="adm:pform:days").set_value(3)
+    at.multiselect(key="adm:pform:measures").set_value(["nprs", "odi"])
+    at = next(b for b in at.button if b.label == "Save patient form").click().run()
+    assert not at.exception
+    assert "new links last 3 days and ask NPRS, ODI" in " ".join(str(s.value) for s in at.success)
+    form = store.patient_form.get(store.clinic_id)
+    assert (form.link_days, form.measures) == (3, ("nprs", "odi"))
+
+    at = new_app()
+    at.checkbox(key="w::consent").check().run()
+    panel = at.multiselect(key="plink:measures")
+    assert panel.options == ["NPRS", "ODI 2.1a"] and panel.value == ["nprs", "odi"]  # the clinic's choice, offered as it is
+    assert "A new link lasts 3 days" in texts(at)
+    at.multiselect(key="plink:measures").set_value(["odi"]).run()
+    at.button(key="plink:make").click().run()
+    [info] = store.root.patient_links.for_draft(store.principal, at.session_state["draft_id"])
+    assert info.measures == ("odi",) and (info.expires - info.created).days == 3
+    assert "valid for 3 days" in texts(at)
+
+
+def test_the_urgent_advice_names_the_condition_with_the_handouts_plain_label(store):
+    from intake.i18n import translator
+    from intake.knowledge import load_knowledge
+
+    _, token = make_link(store, language="ar")
+    at = patient_app(token)
+    at.segmented_control(key="pf:rf:calf_swelling_or_redness").set_value("yes").run()
+    advice = " ".join(w.value for w in at.warning)
+    vessels = translator("ar")(load_knowledge().red_flag_conditions["vascular"].plain_label)  # as the handout prints it
+    assert vessels == "مشكلة محتملة في الأوعية الدموية" and vessels in advice
+    assert "جلطة" not in advice  # not a second, narrower name for the same condition

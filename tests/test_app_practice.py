@@ -79,6 +79,15 @@ def test_the_case_list_shows_titles_by_difficulty_never_answers():
     assert "A retired postman" not in texts(at)
 
 
+def test_the_case_list_and_the_case_page_never_name_the_diagnosis(store):
+    at = practice_app()
+    shown = texts(at).replace("\\", "")  # titles are shown as literal text (markdown escaped)
+    assert "Cauda equina syndrome with one-sided sciatica" not in shown  # a worked example's own title
+    assert "Worked example 10: a 41-year-old man with pain in the low back" in shown
+    at = start(at, "example-10-cauda-equina-syndrome")
+    assert "Worked example 10" in at.header[0].value and "auda equina" not in at.header[0].value
+
+
 def test_a_name_is_needed_before_a_case_starts():
     at = practice_app(student=None)
     assert at.button(key=f"p:start:{OA}").disabled
@@ -141,7 +150,8 @@ def test_commit_scores_through_the_rubric_stores_and_shows_feedback(store):
     assert record.case_id == CES and record.expected["referral"] == "emergency"
 
     shown = texts(at)
-    assert f"{direct.total:g} / 100" in [m.value for m in at.metric]
+    assert at.header[0].value == f"Your score: {direct.total:g} / 100"  # the feedback opens at the score
+    assert any("heading.focus" in h.proto.body for h in at.get("html"))  # scrolled to it, with the focus on it
     rubric_table = at.table[0].value
     assert list(rubric_table["Weight (marks)"][:2]) == ["30", "15"]  # the rubric weights are shown
     for part in direct.parts:

@@ -81,11 +81,16 @@ def consent(at: AppTest) -> AppTest:
     return at.checkbox(key="w::consent").check().run()
 
 
+def as_shown(markdown: str) -> str:
+    """Markdown's backslash escapes taken out, as the reader sees the text (CommonMark: any ASCII punctuation)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
     """Every piece of text on screen (main and sidebar), for 'is it shown anywhere' checks."""
     parts: list[str] = []
     for kind in ("markdown", "caption", "error", "warning", "info", "success", "header", "subheader", "title"):
-        parts.extend(str(e.value) for e in getattr(at, kind))
+        parts.extend(as_shown(str(e.value)) for e in getattr(at, kind))
     for kind in ("text_input", "text_area", "number_input"):
         parts.extend(str(w.value) for w in getattr(at, kind))
     return "\n".join(parts)

@@ -35,7 +35,9 @@ def test_what_if_shows_both_sides_and_saves_nothing():
     assert at.session_state["answers"] == before  # nothing saved
     assert "tests" not in at.session_state["answers"]["exam"] or \
         "resisted_external_derotation" not in at.session_state["answers"]["exam"]["tests"]
-    assert any("Lateral hip" in line and "(+" in line for line in shown.splitlines())
+    # the move in words (a band, or the direction within it), never a probability
+    assert any("Lateral hip" in line and ("(more likely)" in line or "(was " in line) for line in shown.splitlines())
+    assert not [line for line in shown.splitlines() if " — " in line and "%" in line.split(" — ", 1)[1][:30]]
 
 
 def test_a_red_flag_in_the_what_if_shows_the_emergency_there_only():

@@ -227,6 +227,37 @@ def test_a_failed_restore_leaves_the_database_exactly_as_it_was(source, other, t
     assert table_rows(other.engine) == before
 
 
+def schema_of(engine) -> set[tuple]:
+    """Every table and index as the database itself describes it (SQLite builds its indexes again after
+    a restore's rows are in: they must come back exactly)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return set(connection.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master").all())
+        return set(connection.exec_driver_sql(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()").all())
+
+
+def test_a_restore_leaves_every_index_as_a_migrated_database_has_it_even_when_it_fails(source, other, tmp_path):
+    migrated = schema_of(other.engine)
+    backup(source.db, tmp_path / "b.gz")
+    with gzip.open(tmp_path / "b.gz", "rt", encoding="utf-8") as stream:
+        document = json.load(stream)
+    # the second version of a record given the first one's number: only the unique index on
+    # (record_id, version) refuses it, which SQLite builds after the rows are in
+    versions = document["tables"]["record_versions"]
+    record, number = (versions["columns"].index(c) for c in ("record_id", "version"))
+    rows = versions["rows"]
+    second = next(r for r in rows if r[record] == rows[0][record] and r[number] != rows[0][number])
+    second[number] = rows[0][number]
+    write_backup(tmp_path / "same-version.gz", document)
+    with pytest.raises(BackupError, match="could not be restored"):
+        restore(other.db, tmp_path / "same-version.gz")
+    assert schema_of(other.engine) == migrated and not any(table_rows(other.engine).values())
+    restore(other.db, tmp_path / "b.gz")
+    assert schema_of(other.engine) == migrated
+    assert without_system_entries(table_rows(other.engine)) == without_system_entries(table_rows(source.engine))
+
+
 def write_backup(path: Path, document: dict) -> None:
     with gzip.open(path, "wt", encoding="utf-8") as stream:
         json.dump(document, stream)

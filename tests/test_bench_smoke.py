@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_RECORDS_KEYS = {"file_ms", "open_record_ms", "page_open_ms", "filtered_ms", "pseudonym_ms", "history_ms",
-                      "name_search_ms", "csv_s", "csv_peak_mb", "backup_s", "restore_s", "restore_peak_mb",
+                      "name_search_ms", "csv_s", "csv_peak_mb", "xlsx_s", "xlsx_peak_mb", "backup_s", "restore_s", "restore_peak_mb",
                       "bytes_per_record"}
 
 

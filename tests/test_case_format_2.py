@@ -28,6 +28,7 @@ V2 = {
     "exam": {"neuro_deficit": True, "neuro_deficit_level": "upper_lumbar",
              "tests": {"hop_test": "negative", "patellar_pubic_percussion": "negative", "aslr": "positive", "fortin_finger": "positive"}},
     "outcomes": [{"measure": "nprs", "answers": {"1": 4, "2": 2, "3": 7}}],
+    "handout": {"exercises": [], "personal_note": "See you on Friday."},
 }
 
 

@@ -154,3 +154,37 @@ def test_the_examples_copy_matches_the_shared_examples_when_they_are_there():
     assert sorted(p.name for p in ours.glob("*.yaml")) == sorted(p.name for p in shared.glob("*.yaml"))
     for path in shared.glob("*.yaml"):
         assert (ours / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+# Words that name a diagnosis rather than tell the story (checked beside each vignette's own answer).
+DIAGNOSIS_WORDS = ("osteoarthritis", "syndrome", "radiculopathy", "tendinopathy", "impingement", "pelvic girdle pain",
+                   "spondyloarthritis", "stenosis", "thrombosis", "aneurysm", "trigger points")
+
+
+def _answer_terms(expected, kb) -> set[str]:
+    labels = [kb.origins[o].label for o in ([expected.origin] if expected.origin else []) + list(expected.acceptable)]
+    labels += [kb.red_flag_conditions[c].label for c in expected.red_flags]
+    terms = set()
+    for label in labels:
+        for part in re.split(r"[()/,]", label.lower()):
+            part = re.sub(r"^(suspected|possible)\s+", "", part.strip())
+            if len(part) > 3:
+                terms.add(part)
+    return terms
+
+
+def test_no_title_in_the_practice_library_names_the_diagnosis():
+    from intake.practice.library import catalogue, load_entry
+
+    kb = load_knowledge()
+    named = {}
+    for entry in catalogue():
+        _, expected = load_entry(entry)
+        title = entry.title.lower()
+        hits = [t for t in sorted(_answer_terms(expected, kb) | set(DIAGNOSIS_WORDS)) if t in title]
+        if hits:
+            named[entry.key] = (entry.title, hits)
+    assert named == {}
+    # the check would catch the worked examples' own titles, which name their diagnosis
+    case, expected = load_vignette(ROOT / "intake" / "cases" / "examples" / "example-10-cauda-equina-syndrome.yaml")
+    assert "cauda equina syndrome" in _answer_terms(expected, kb) and "cauda equina" in case.title.lower()

@@ -23,6 +23,17 @@ def test_assess_text_leads_with_the_referral():
     assert "not a diagnosis" in result.stdout
 
 
+def test_next_says_first_that_an_urgent_referral_decides_the_visit_and_proposes_no_examination(capsys):
+    from intake.cli import main
+
+    assert main(["next", str(SHARED_CASES / "example-12-back-pain-with-cancer-history.yaml"), "--all"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["Referral: URGENT", "A red flag decides this visit: arrange the urgent referral first. Examination "
+                         "can wait; only the red-flag questions still unasked are shown."]
+    proposed = [line for line in lines if line[:4].strip().rstrip(".").isdigit()]
+    assert proposed and all("[red_flag]" in line for line in proposed)
+
+
 def test_assess_json_has_the_contract_shape():
     result = run("assess", str(CES), "--json")
     assert result.returncode == 0

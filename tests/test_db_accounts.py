@@ -130,3 +130,48 @@ def test_single_sign_on_matches_an_active_account_by_email(db_store, clinic):
     # No password was set, so a password sign-in is refused too.
     assert accounts.authenticate("boss", "") is None
     assert [e.username for e in audit_rows(db_store, "sign_in_failed")] == ["alex@example.org", "nobody@example.org", "boss"]
+
+
+def test_the_account_check_of_every_rerun_reads_the_database_only_when_it_may_have_changed(db_store, clinic, monkeypatch):
+    """`still_valid` runs on every rerun of every session: it reads the database again after
+    STILL_VALID_SECONDS, and at once after any account change made in this process (another store on
+    the same database included); a change made behind its back (another process) counts within the time."""
+    from sqlalchemy import event, update
+
+    import intake.storage.accounts as accounts_module
+    from intake.store import Store
+
+    accounts = db_store.accounts
+    accounts.add_practitioner(clinic.id, "boss", "Boss", email="boss@example.org", role="admin")
+    alex_id = accounts.add_practitioner(clinic.id, "alex", "Alex", email="alex@example.org").id
+    admin = accounts.principal_for_email("boss@example.org")
+    alex = accounts.principal_for_email("alex@example.org")
+    now = [1000.0]
+    monkeypatch.setattr(accounts_module.time, "monotonic", lambda: now[0])
+    reads = []
+    event.listen(db_store.db.engine, "before_cursor_execute", lambda *args: reads.append(args[2]))
+
+    assert accounts.still_valid(alex) and len(reads) == 1
+    now[0] += accounts_module.STILL_VALID_SECONDS - 1
+    assert accounts.still_valid(alex) and len(reads) == 1  # taken from the last check
+
+    with db_store.db.transaction() as session:  # as the command line would, from another process
+        session.execute(update(PractitionerRow).where(PractitionerRow.id == alex_id).values(role="student"))
+    assert accounts.still_valid(alex)  # not seen yet ...
+    now[0] += 2
+    assert not accounts.still_valid(alex)  # ... and seen once the check is older than STILL_VALID_SECONDS
+    with db_store.db.transaction() as session:
+        session.execute(update(PractitionerRow).where(PractitionerRow.id == alex_id).values(role="practitioner"))
+    assert accounts.still_valid(alex)
+
+    other = Store(db_store.db.url)  # another session's store in this process
+    try:
+        other.accounts.set_active(admin, alex_id, False)
+    finally:
+        other.dispose()
+    assert not accounts.still_valid(alex)  # at the next click, whatever the time
+    accounts.set_active(admin, alex_id, True)
+    assert accounts.still_valid(alex)
+    accounts.sign_out(alex)
+    before = len(reads)
+    assert accounts.still_valid(alex) and len(reads) > before  # signing out (or in) forgets the checks too

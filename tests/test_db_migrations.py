@@ -27,7 +27,7 @@ def user_tables(engine) -> set[str]:
 
 
 def test_head_is_the_last_migration():
-    assert head_revision() == "0008_i11"
+    assert head_revision() == "0009_i11"
 
 
 def test_empty_database_migrates_to_head_and_matches_the_models(db_url):

@@ -197,3 +197,102 @@ def test_an_adolescent_with_a_limp_and_lost_rotation_is_an_emergency_not_osteoar
     assert not {"hip.sutlive_4_of_5", "hip.sutlive_3_of_5", "hip.acr_rotation_branch"} & {r.rule for r in hip.because}
     adult = run(patient={"age": 40}, history={"pain_sites": ["knee"], "limp": True}, exam={"hip_internal_rotation_deg": 5})
     assert adult.referral == "none"
+
+
+def test_the_findings_of_a_red_flag_skip_what_was_not_asked_and_keep_what_follows():
+    # New bilateral leg symptoms with the onset unasked and four weeks' duration: the duration is a finding too.
+    found = run(history={"duration_weeks": 4}, red_flags={"bilateral_leg_symptoms": True})
+    [cauda_equina] = [f for f in found.red_flags if f.id == "cauda_equina"]
+    assert "cauda_equina.bilateral_new_or_unclear" in cauda_equina.rules
+    assert cauda_equina.findings == ["bilateral_leg_symptoms", "duration_weeks"]
+
+
+def test_assess_reasons_with_the_knowledge_it_is_given_and_marks_an_unverified_figure_once(tmp_path):
+    import shutil
+
+    import yaml
+
+    from intake.knowledge import KNOWLEDGE_DIR, load_knowledge
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    for name, change in (("settings.yaml", lambda d: d.update(version="test-copy")),
+                         ("sources.yaml", lambda d: d["sources"]["grimaldi2017"].update(verified=False))):
+        data = yaml.safe_load((target / name).read_text(encoding="utf-8"))
+        change(data)
+        (target / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    kb = load_knowledge(target)
+    found = assess(load_case(case(exam={"tests": {"greater_trochanter_palpation": "positive"}})), kb)
+    assert found.knowledge_version == "test-copy"
+    lateral = origin(found, "lateral_hip")
+    [reason] = [r for r in lateral.because if r.rule == "lateral.trochanter_tender"]
+    # The rule's figure and its source are both unverified: the citation says so once, not twice.
+    assert reason.citations == ["Grimaldi 2017 (figure unverified)"]
+
+
+def test_when_every_origin_is_argued_against_only_the_two_most_probable_prompt_their_key_tests():
+    from intake.form import default_form
+
+    tests = {key.rsplit(".", 1)[-1]: "negative" for key in default_form().test_keys}
+    del tests["slr"], tests["crossed_slr"]  # key tests of the third most probable origin, left undone
+    found = assess(load_case({"case_format": 2, "patient": {"age": 40, "sex": "male", "side": "left"},
+                              "history": {"pain_sites": ["knee"], "aggravated_by": []},
+                              "exam": {"tests": tests, "tender_muscles": [], "neuro_deficit": False}}))
+    assert all(o.likelihood == "unlikely" and any(r.counted and r.direction == "against" for r in o.because) for o in found.origins)
+    assert [o.id for o in found.origins[:3]] == ["lumbar_referred", "myofascial", "lumbar_radicular"]
+    prompted = [(g.key, g.kind) for g in found.gaps if g.kind not in ("red_flag", "precaution")]
+    assert prompted == [("back_pain", "history")]  # lumbar_referred's; nothing of lumbar_radicular's (slr, crossed slr)
+
+
+def test_unrecorded_palpation_names_the_muscles_worth_palpating_and_why():
+    found = run(history={"pain_sites": ["buttock"]}, exam={"tests": {"fair": "positive", "thomas": "positive"}})
+    [palpation] = [g for g in found.gaps if g.key == "tender_muscles"]
+    assert (palpation.label, palpation.kind) == ("Palpation of the muscles", "exam")
+    assert palpation.why == ("Not recorded; palpate Piriformis (fair test positive); "
+                             "Iliopsoas (thomas test positive (short hip flexors)).")
+
+
+def test_the_coexistence_note_names_every_likely_source():
+    found = assess(load_case({
+        "case_format": 2, "patient": {"age": 60, "sex": "female", "side": "left"},
+        "history": {"pain_sites": ["groin", "buttock", "below_knee", "sacroiliac", "lateral_hip"],
+                    "aggravated_by": ["squatting", "lying_on_affected_side"], "paraesthesia": True},
+        "exam": {"hip_internal_rotation_deg": 15, "neuro_deficit": True, "tests": {
+            "scour": "positive", "active_hip_extension_pain": "positive", "active_hip_flexion_lateral_pain": "positive",
+            "fadir": "positive", "slr": "positive", "crossed_slr": "positive", "slump": "positive",
+            "sij_distraction": "positive", "sij_thigh_thrust": "positive", "sij_compression": "positive",
+            "centralisation": "negative", "greater_trochanter_palpation": "positive", "single_leg_stance_30s": "positive",
+            "resisted_external_derotation": "positive"}}}))
+    assert [o.id for o in found.origins if o.likelihood == "likely"] == ["lateral_hip", "lumbar_radicular", "hip_joint", "sacroiliac"]
+    assert found.coexistence_note.startswith(
+        "More than one source looks likely: Lateral hip (gluteal tendinopathy / trochanteric pain), Lumbar radicular pain "
+        "(nerve root), Hip joint (intra-articular) and Sacroiliac joint. ")
+
+
+def test_a_withheld_therapy_names_every_finding_and_every_caution_of_its_class():
+    fragile = run(red_flags={"osteoporosis": True, "long_term_corticosteroids": True}, history={"pain_sites": ["low_back", "buttock"]})
+    manipulation = next(t for t in fragile.therapies if t.id == "lumbar_manipulation")
+    assert manipulation.withheld == "osteoporosis, long_term_corticosteroids"
+    both = run(red_flags={"osteoporosis": True, "anticoagulant_use": True}, history={"pain_sites": ["low_back", "buttock"]})
+    mobilisation = next(t for t in both.therapies if t.id == "lumbar_mobilisation")
+    assert mobilisation.withheld is None
+    assert mobilisation.caution == ("Anticoagulants raise the risk of bruising; use gentle pressure only. "
+                                    "Fragile bone; use gentle mobilisation grades only.")
+
+
+def test_manual_therapy_comes_first_whatever_the_knowledge_order(tmp_path):
+    import shutil
+
+    import yaml
+
+    from intake.knowledge import KNOWLEDGE_DIR, load_knowledge
+
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    data = yaml.safe_load((target / "therapies.yaml").read_text(encoding="utf-8"))
+    data["therapies"].reverse()
+    (target / "therapies.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    found = assess(load_case(case(history={"pain_sites": ["low_back", "buttock"]})), load_knowledge(target))
+    kinds = [t.kind for t in found.therapies if t.withheld is None]
+    assert kinds[0] == "manual_therapy" and kinds[-1] != "manual_therapy"
+    assert kinds == sorted(kinds, key=lambda k: k != "manual_therapy")  # knowledge order kept within each

@@ -87,6 +87,9 @@ def test_bundle_holds_the_measure_response_and_score_observation():
                          and e["resource"]["resourceType"] == "QuestionnaireResponse")
     assert obs["subject"] == qr["subject"] == main_response["subject"]  # one patient, named one way, in the bundle
     assert obs["subject"]["display"] == "P-TEST0001" and "component" not in obs
+    # LOINC's own code for the ODI score (97909-6, checked on its LOINC term page), then the project's
+    assert [c["code"] for c in obs["code"]["coding"]] == ["97909-6", "odi.percent"]
+    assert obs["code"]["coding"][0]["system"] == "http://loinc.org"
 
 
 def test_follow_up_observation_carries_the_change_against_the_mcid():

@@ -85,7 +85,7 @@ def _gz(path, *parts: bytes):
     return path
 
 
-HEAD = (b'{"format": "hip-intake-backup", "format_version": 1, "revision": "0008_i11", '
+HEAD = (b'{"format": "hip-intake-backup", "format_version": 1, "revision": "0009_i11", '
         b'"created": "2026-12-01T00:00:00+00:00", "tables": {"clinics": {"columns": ["id"], "rows": [["')
 
 

@@ -141,6 +141,15 @@ def test_a_red_flag_key_without_a_rule_is_refused(broken_copy):
         load_knowledge(broken_copy("red_flags.yaml", change))
 
 
+def test_a_rule_whose_lr_is_1_is_refused(broken_copy):
+    def change(data):
+        rule = next(r for o in data["origins"] for r in o["rules"] if "lr" in r)
+        rule["lr"] = 1.0
+
+    with pytest.raises(KnowledgeError, match="an `lr` of 1 moves nothing"):
+        load_knowledge(broken_copy("origins.yaml", change))
+
+
 def test_a_rule_with_both_kinds_of_weight_is_refused(broken_copy):
     def change(data):
         data["origins"][0]["rules"][0]["strength"] = "weak"

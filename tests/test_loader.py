@@ -193,7 +193,7 @@ def test_version_1_refuses_every_version_2_field_by_name():
             node = node.setdefault(part, {})
         node[leaf] = {
             "visit_date": "2026-11-30", "outcomes": [{"measure": "nprs", "answers": {"1": 3}}], "language": "en",
-            "neuro_deficit_level": "l5",
+            "neuro_deficit_level": "l5", "handout": {"personal_note": "See you on Friday."},
         }.get(leaf, "positive" if parents[-1:] == ["tests"] else True)
         if leaf == "neuro_deficit_level":
             node["neuro_deficit"] = True

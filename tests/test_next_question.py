@@ -206,7 +206,8 @@ def test_command_line_next_prints_the_ranked_list_and_json(tmp_path):
 def test_command_line_next_in_an_emergency_proposes_no_examination():
     result = run("-m", "intake", "next", str(SHARED_CASES / "example-10-cauda-equina-syndrome.yaml"))
     assert result.returncode == 0
-    assert "Referral: EMERGENCY" in result.stdout and "no examination or test is proposed" in result.stdout
+    assert result.stdout.startswith("Referral: EMERGENCY\nA red flag decides this visit: refer now. Examination can wait; "
+                                     "only the red-flag questions still unasked are shown.\n")
     assert "[test]" not in result.stdout and "[exam]" not in result.stdout
 
 

@@ -195,7 +195,8 @@ def test_a_cauda_equina_question_outweighs_any_other_screening_question_even_whe
     dropped = {q: loss(OA, questions_asked=[k for k in perfect.questions_asked if k != q]) for q in perfect.questions_asked}
     ces = {"saddle_anaesthesia", "bladder_dysfunction", "bowel_incontinence"}
     assert min(dropped[q] for q in ces) > max(v for q, v in dropped.items() if q not in ces | {"sexual_dysfunction"})
-    assert all(v > 0 for v in dropped.values())
+    # every one costs marks, except weight-bearing: this patient limps, so the story already answers it
+    assert {q for q, v in dropped.items() if v == 0} == {"unable_to_weight_bear"}
 
 
 def test_under_triage_loses_more_than_over_triage():
@@ -344,3 +345,97 @@ def test_time_never_changes_the_score(name, attempt, seconds):
     case, expected, assessment, _ = scenario(name)
     timed = attempt.model_copy(update={"seconds_taken": seconds})
     assert score_attempt(case, expected, assessment, timed).total == score_attempt(case, expected, assessment, attempt).total
+
+
+# ---------------------------------------------------------------- fairness
+
+
+def _vignette_with(name: str, change):
+    from intake.models import Case
+
+    case, expected, _, _ = scenario(name)
+    data = case.to_data()
+    change(data)
+    case = Case.model_validate(data)
+    return case, expected, assess(case)
+
+
+def test_no_marks_for_not_asking_about_pregnancy_of_a_man_and_marks_for_a_woman_who_could_be():
+    case, expected, assessment, perfect = scenario(OA)
+    assert case.patient.sex == "male"
+    without = perfect.model_copy(update={"questions_asked": [q for q in perfect.questions_asked if q != "pregnant"]})
+    feedback = score_attempt(case, expected, assessment, without)
+    assert feedback.total == 100 and "pregnant" not in {m.key for m in feedback.missed_questions}
+
+    def woman(d):
+        d["patient"].update(sex="female", age=34)
+        d["red_flags"].pop("pregnant", None)
+
+    case, expected, assessment = _vignette_with(OA, woman)
+    reference = model_answer(case, expected, assessment)
+    assert "pregnant" in reference.questions_asked
+    skipped = reference.model_copy(update={"questions_asked": [q for q in reference.questions_asked if q != "pregnant"]})
+    feedback = score_attempt(case, expected, assessment, skipped)
+    assert feedback.total < 100 and "pregnant" in {m.key for m in feedback.missed_questions}
+
+
+def test_no_marks_for_not_asking_weight_bearing_of_a_patient_who_walked_in():
+    def drop(d):
+        d["red_flags"].pop("unable_to_weight_bear", None)
+
+    walked_in, expected, assessment = _vignette_with(OA, drop)
+    assert walked_in.history.limp is not None  # the gait was seen
+    reference = model_answer(walked_in, expected, assessment)
+    skipped = reference.model_copy(update={"questions_asked": [q for q in reference.questions_asked if q != "unable_to_weight_bear"]})
+    feedback = score_attempt(walked_in, expected, assessment, skipped)
+    assert feedback.total == 100 and "unable_to_weight_bear" not in {m.key for m in feedback.missed_questions}
+
+    def unseen(d):
+        drop(d)
+        d["history"].pop("limp", None)
+        d["history"]["aggravated_by"] = [a for a in d["history"].get("aggravated_by", []) if a != "walking"]
+
+    case, expected, assessment = _vignette_with(OA, unseen)  # nothing in the story says how the patient moves
+    feedback = score_attempt(case, expected, assessment, skipped)
+    assert "unable_to_weight_bear" in {m.key for m in feedback.missed_questions}
+    assert feedback.total == 100 - RUBRIC.red_flags.question_weight("unable_to_weight_bear")
+
+
+def test_a_present_inability_to_weight_bear_is_charged_whatever_the_story_says():
+    case, expected, assessment, perfect = scenario("lib-advanced-19-fragility-hip-fracture")
+    assert case.red_flags.unable_to_weight_bear is True
+    skipped = perfect.model_copy(update={"questions_asked": [q for q in perfect.questions_asked if q != "unable_to_weight_bear"]})
+    feedback = score_attempt(case, expected, assessment, skipped)
+    assert "unable_to_weight_bear" in {m.key for m in feedback.missed_questions} and feedback.unsafe
+
+
+def test_a_test_that_rules_out_a_competing_origin_costs_no_marks():
+    name = "lib-intermediate-11-gluteus-minimus-pseudo-sciatica"
+    case, expected, assessment, perfect = scenario(name)
+    assert "greater_trochanter_palpation" not in perfect.tests_performed  # the final differential has no lateral hip
+    attempt = perfect.model_copy(update={"tests_performed": ["greater_trochanter_palpation", *perfect.tests_performed]})
+    feedback = score_attempt(case, expected, assessment, attempt)
+    [palpation] = [t for t in feedback.test_information if t.key == "greater_trochanter_palpation"]
+    assert palpation.ruled_out  # it took the lateral hip out of the differential ...
+    assert "greater_trochanter_palpation" not in feedback.tests_adding_nothing  # ... so it cost nothing
+    assert marks(feedback, "tests") == RUBRIC.max_of("tests")
+
+
+def test_a_test_is_judged_by_the_differential_when_it_was_asked():
+    # "disc or deep gluteal space?": the straight-leg raise tests the disc the vignette raises, though the
+    # final differential no longer holds a nerve root
+    name = "lib-advanced-25-deep-gluteal-with-tingling"
+    case, expected, assessment, perfect = scenario(name)
+    assert "lumbar_radicular" not in {o.id for o in assessment.origins if o.likelihood != "unlikely"}
+    attempt = perfect.model_copy(update={"tests_performed": ["slr", *[t for t in perfect.tests_performed if t != "slr"]]})
+    feedback = score_attempt(case, expected, assessment, attempt)
+    [slr] = [t for t in feedback.test_information if t.key == "slr"]
+    assert "lumbar_radicular" in slr.open_before
+    assert "slr" not in feedback.tests_adding_nothing
+    # a test nothing could ever move still costs its mark
+    useless = score(OA, tests_performed=[*perfect_of(OA).tests_performed, "fair"])
+    assert "fair" in useless.tests_adding_nothing
+
+
+def perfect_of(name: str):
+    return scenario(name)[3]

@@ -79,7 +79,13 @@ def test_branding_prints_on_the_summary():
     case = load_case(sorted((ROOT / "intake" / "cases" / "examples").glob("*.yaml"))[9])
     pdf = render_summary(case, assess(case), branding=load_branding(ROOT / "clinic.example.toml"), date="1 May 2026")
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Riverside Physiotherapy" in text and "A. Example, MCSP" in text and "HCPC PH000000" in text
+    assert "Riverside Physiotherapy" in text and "01234 567890" in text
+    # the example names no practitioner: a document made without --practitioner signs as no one
+    assert "A. Example" not in text and "HCPC PH000000" not in text
+    signed = render_summary(case, assess(case), branding=load_branding(ROOT / "clinic.example.toml"), date="1 May 2026",
+                            practitioner="Sam Physio", registration="HCPC PH7")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(signed)).pages)
+    assert "Sam Physio" in text and "HCPC PH7" in text
 
 
 def test_body_chart_geometry_and_svg():

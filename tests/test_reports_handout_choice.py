@@ -93,3 +93,67 @@ def test_command_line_prints_the_chosen_exercises_and_refuses_bad_ids_by_name(tm
     case.write_text(yaml.safe_dump(_anticoagulated().to_data()))
     result = _cli("handout", str(case), "-o", str(tmp_path / "y.pdf"), "--exercises", "ball_release_floor")
     assert result.returncode == 2 and "'ball_release_floor' is withheld for this patient" in result.stderr
+
+
+def _with_plan(case: Case, **plan) -> Case:
+    data = case.to_data()
+    data["case_format"] = 2
+    data["handout"] = plan
+    return Case.model_validate(data)
+
+
+def test_the_choice_kept_with_the_case_is_what_the_handout_prints():
+    case = _with_plan(load_case(GLUTEAL), exercises=["heat_or_cold"], doses={"heat_or_cold": "Ten minutes, at night"},
+                      personal_note="See you soon.", contact="Call Jo on 01234 567890")
+    a = assess(case)
+    text = _text(render_handout(case, a, branding=NEUTRAL))
+    assert KB.therapies["heat_or_cold"].self_care.title in text
+    assert KB.therapies["hip_abductor_strengthening"].self_care.title not in text
+    for typed in ("Ten minutes, at night", "See you soon.", "Call Jo on 01234 567890"):
+        assert typed in text, typed
+    # what is given explicitly (the screen's current choice, --exercises) wins over what the case keeps
+    text = _text(render_handout(case, a, branding=NEUTRAL, self_care=["hip_abductor_strengthening"]))
+    assert KB.therapies["hip_abductor_strengthening"].self_care.title in text
+    assert KB.therapies["heat_or_cold"].self_care.title not in text
+    assert assess(case).model_dump() == assess(load_case(GLUTEAL)).model_dump()  # the engine never reads it
+
+
+def test_a_kept_choice_never_prints_a_withheld_item():
+    case = _with_plan(_anticoagulated(), exercises=["ball_release_floor", "heat_or_cold"])
+    text = _text(render_handout(case, assess(case), branding=NEUTRAL))
+    assert KB.therapies["ball_release_floor"].self_care.title not in text
+    assert KB.therapies["heat_or_cold"].self_care.title in text
+
+
+def test_the_handout_choice_is_a_version_2_field_checked_by_name():
+    from intake.loader import CaseError, validate_case
+
+    data = load_case(GLUTEAL).to_data()
+    data["case_format"] = 1
+    data["handout"] = {"personal_note": "hello"}
+    with pytest.raises(CaseError, match="handout: needs case_format: 2"):
+        validate_case(data)
+    data["case_format"] = 2
+    data["handout"] = {"personal_note": "x" * 501}
+    with pytest.raises(CaseError, match=r"handout\.personal_note"):
+        validate_case(data)
+    data["handout"] = {"colour": "red"}
+    with pytest.raises(CaseError, match=r"handout\.colour"):
+        validate_case(data)
+
+
+def test_command_line_prints_the_case_files_own_choice_and_refuses_a_bad_one_by_name(tmp_path):
+    case = tmp_path / "chosen.yaml"
+    case.write_text(yaml.safe_dump(_with_plan(load_case(GLUTEAL), exercises=["heat_or_cold"],
+                                              next_appointment="Friday at 9").to_data()))
+    out = tmp_path / "h.pdf"
+    result = _cli("handout", str(case), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = _text(out.read_bytes())
+    assert KB.therapies["heat_or_cold"].self_care.title in text and "Friday at 9" in text
+    assert KB.therapies["hip_abductor_strengthening"].self_care.title not in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_with_plan(load_case(GLUTEAL), exercises=["moonwalking"]).to_data()))
+    result = _cli("handout", str(bad), "-o", str(tmp_path / "x.pdf"))
+    assert result.returncode == 2 and "handout.exercises: 'moonwalking' is not an exercise" in result.stderr
+    assert not (tmp_path / "x.pdf").exists()

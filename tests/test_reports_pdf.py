@@ -211,3 +211,41 @@ def test_every_page_renders_and_is_not_blank(path, tmp_path):
         assert len(images) == len(PdfReader(io.BytesIO(pdf)).pages)
         for image in images:
             assert _ink_in_body(image.read_bytes()) > 0.01, image.name
+
+
+def test_the_handout_follows_the_deciding_red_flags_own_action():
+    from intake.knowledge import load_knowledge
+    from reports.content import build_handout
+
+    kb = load_knowledge()
+    aneurysm = load_case(ROOT / "intake" / "cases" / "lib-advanced-32-aortic-aneurysm-back-and-groin.yaml")
+    a = assess(aneurysm)
+    assert a.referral == "emergency"
+    h = build_handout(aneurysm, a, kb, Branding(emergency_number="999"))
+    assert h.alert_title == "Call an ambulance now"
+    assert "Call 999 now for an ambulance" in h.alert_body[0] and "aortic aneurysm" in h.alert_body[0]
+    text = " ".join(" ".join(p.extract_text().split())
+                    for p in PdfReader(io.BytesIO(render_handout(aneurysm, a, branding=NEUTRAL))).pages)
+    assert "Call an ambulance now" in text and "local emergency number" in text  # no clinic number: the general one
+    assert kb.sources["nice_ng156"].citation in text  # the action's own source
+    # cauda equina: the emergency department is the rule's own place, so the general emergency wording stays
+    ces = load_case(ROOT / "intake" / "cases" / "examples" / "example-10-cauda-equina-syndrome.yaml")
+    h = build_handout(ces, assess(ces), kb, NEUTRAL)
+    assert h.alert_title == handout_text()["alert"]["emergency"]["title"]
+
+
+def test_a_reason_that_withholds_everything_is_printed_once_and_nothing_is_lost():
+    case = load_case(ROOT / "intake" / "cases" / "examples" / "example-10-cauda-equina-syndrome.yaml")
+    a = assess(case)
+    reason = next(t.withheld_reason for t in a.therapies if t.withheld)
+    assert all(t.withheld_reason == reason for t in a.therapies if t.withheld) and len(a.withheld) >= 3
+    reader = PdfReader(io.BytesIO(render_summary(case, a, branding=NEUTRAL)))
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    start = reason.split(".")[0]
+    appendix = text[text.index("Suggested manual therapy and self-care"):]
+    assert appendix.count(start) == 2  # once in the treatment table, once for the classes withheld
+    for t in a.therapies:  # every treatment is still there, each with what it would be for
+        assert " ".join(t.label.split())[:20] in text
+    for w in a.withheld:
+        assert w.id.replace("_", " ").upper() in appendix, w.id
+    assert len(reader.pages) <= 6  # was 7

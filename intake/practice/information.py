@@ -37,6 +37,7 @@ class InformationAdded(BaseModel):
     expected_bits: float | None = Field(default=None, description="Its expected information just before it was asked.")
     ruled_out: list[str] = Field(default_factory=list, description="Origin labels it took from likely/possible to unlikely.")
     ruled_in: list[str] = Field(default_factory=list, description="Origin labels it took to likely.")
+    open_before: list[str] = Field(default_factory=list, description="Origin ids likely or possible just before it.")
     informative: bool = False
 
 
@@ -109,6 +110,7 @@ def information_by_test(case: Case, questions: list[str], tests: list[str], kb: 
         out.append(InformationAdded(
             key=test, label=label, result=_result_words(full, test), bits=round(bits, 3),
             expected_bits=None if figure is None else round(figure, 3), ruled_out=ruled_out, ruled_in=ruled_in,
+            open_before=[o.id for o in before.origins if o.likelihood != "unlikely"],
             informative=bool(ruled_out) or bits >= informative_bits,
         ))
     return out

@@ -29,6 +29,7 @@ __all__ = [
     "difficulty_from_id",
     "file_entries",
     "load_entry",
+    "presenting_title",
 ]
 
 LIBRARY_DIR = Path(__file__).parents[1] / "cases"
@@ -56,14 +57,41 @@ def difficulty_from_id(case_id: str | None, default: str = "uploaded") -> str:
     return "example" if (case_id or "").startswith("example-") else default
 
 
+# Sites whose form label names a structure (and so, perhaps, the answer): the place in plain words.
+_SITE_WORDS = {"sacroiliac": "back of the pelvis", "lateral_hip": "side of the hip"}
+
+
+def _person(case: Case) -> str:
+    sex, age = case.patient.sex, case.patient.age
+    word = {"male": "man" if age >= 18 else "boy", "female": "woman" if age >= 18 else "girl"}.get(sex or "", "person")
+    return f"{age}-year-old {word}"
+
+
+def presenting_title(case: Case, number: str | None = None) -> str:
+    """A title from the presenting story alone (who, and where it hurts), for a vignette whose own title
+    names its answer: the worked examples are titled by their diagnosis."""
+    from intake.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    sites = [_SITE_WORDS.get(s) or re.sub(r"\s*\(.*?\)", "", kb.label(f"pain_sites.{s}").split(":", 1)[-1]).strip()
+             for s in case.history.pain_sites or []]
+    where = (", ".join(sites[:-1]) + " and " + sites[-1]) if len(sites) > 1 else "".join(sites)
+    lead = f"Worked example {int(number)}: a" if number else "A"
+    return f"{lead} {_person(case)}" + (f" with pain in the {where}" if where else "")
+
+
 @lru_cache(maxsize=4)
 def _entries_in(directory: Path) -> tuple[CaseEntry, ...]:
-    """The vignettes in a folder of the repository (read-only files: read once per process)."""
+    """The vignettes in a folder of the repository (read-only files: read once per process). The student
+    library's titles tell the story without naming the answer; the worked examples are titled by their
+    diagnosis, so they are listed by the presenting story instead."""
     out = []
     for path in sorted(directory.glob("*.yaml")):
         case, _ = load_vignette(path)
         key = case.id or path.stem
-        out.append(CaseEntry(key=key, title=case.title or key, difficulty=difficulty_from_id(key), path=path))
+        example = re.match(r"^example-(\d+)-", key)
+        title = presenting_title(case, example.group(1)) if example else case.title or key
+        out.append(CaseEntry(key=key, title=title, difficulty=difficulty_from_id(key), path=path))
     return tuple(out)
 
 

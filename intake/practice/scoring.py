@@ -14,7 +14,9 @@ A typical round::
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,10 +24,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from intake.conditions import ConditionError, compile_condition, keys_in
 from intake.errors import ConfigurationError
 from intake.facts import case_facts
 from intake.form import default_form
-from intake.knowledge import KnowledgeBase, load_knowledge
+from intake.knowledge import KEY_KINDS, KnowledgeBase, load_knowledge
 from intake.models import (
     MUSCLES,
     RED_FLAG_KEYS,
@@ -91,6 +94,11 @@ class _Part(_Data):
     max: Annotated[float, Field(gt=0)]
 
 
+@lru_cache(maxsize=32)
+def _history_condition(key: str, spec: str):
+    return compile_condition(json.loads(spec), KEY_KINDS)
+
+
 class _RedFlagRubric(_Data):
     missed_condition: UrgencyWeights
     present_question_not_asked: UrgencyWeights
@@ -98,6 +106,7 @@ class _RedFlagRubric(_Data):
     question_not_asked: dict[Literal["default", "weights"], Any]
     question_not_asked_cap: NonNegative
     over_called_condition: NonNegative
+    answered_by_history: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _complete(self) -> _RedFlagRubric:
@@ -112,6 +121,27 @@ class _RedFlagRubric(_Data):
         if not isinstance(self.question_not_asked.get("default"), (int, float)):
             raise ValueError("red_flags.question_not_asked.default must be a number")
         return self
+
+    @field_validator("answered_by_history")
+    @classmethod
+    def _history_conditions(cls, value: dict[str, Any]) -> dict[str, Any]:
+        history = {k for s in default_form().slots if s.path.startswith("history.") for k in s.fact_keys}
+        for key, spec in value.items():
+            if key not in RED_FLAG_KEYS:
+                raise ValueError(f"answered_by_history names an unknown question {key!r}")
+            try:
+                _history_condition(key, json.dumps(spec, sort_keys=True))
+            except ConditionError as exc:
+                raise ValueError(f"answered_by_history.{key}: {exc}") from None
+            outside = sorted(keys_in(spec) - history)
+            if outside:
+                raise ValueError(f"answered_by_history.{key} may read only the presenting history, not {outside}")
+        return value
+
+    def seen_in_history(self, key: str, facts: dict[str, Any]) -> bool:
+        """Whether the presenting history already answers this question (so it cannot apply as one)."""
+        spec = self.answered_by_history.get(key)
+        return spec is not None and _history_condition(key, json.dumps(spec, sort_keys=True))(facts) is True
 
     def question_weight(self, key: str) -> float:
         return float((self.question_not_asked.get("weights") or {}).get(key, self.question_not_asked["default"]))
@@ -342,12 +372,12 @@ def score_attempt(
     red_flag_part, missed_questions, unsafe_flags = _score_red_flags(case, expected, assessment, attempt, rubric, kb, facts)
     referral_part, under_triaged = _score_referral(expected, assessment, attempt, rubric)
     relevant = _relevant_origins(assessment)
-    useless, repeated = _tests_adding_nothing(attempt, assessment, relevant, kb, facts)
     decided = red_flag_decides(expected.referral)  # no testing expected
     competing_ignored = expected.acceptable or ([expected.origin] if expected.origin else [])
     bits = rubric.tests.get("informative_bits", 0.1)
     informed = information_by_test(case, attempt.questions_asked, attempt.tests_performed, kb,
                                 competing_ignored=competing_ignored, informative_bits=bits)
+    useless, repeated = _tests_adding_nothing(attempt, assessment, relevant, kb, facts, informed, expected)
     # How many informative tests the case allows: those of the reference attempt (every useful recorded test).
     reference = None if decided else model_answer(case, expected, assessment, kb=kb)
     available = 0 if reference is None else sum(t.informative for t in information_by_test(
@@ -394,7 +424,7 @@ def model_answer(case: Case, expected: Expected, assessment: Assessment, *, kb: 
     facts = case_facts(case)
     relevant = _relevant_origins(assessment)
     recorded = [t for t in _EXAMINABLE if not t.startswith("tender_muscles.") and reveal(case, t) != NOT_RECORDED]
-    useful = [t for t in sorted(recorded) if _test_is_useful(t, relevant, assessment, kb, facts)]
+    useful = [t for t in sorted(recorded) if _test_is_useful(t, [o.id for o in relevant], assessment, kb, facts)]
     withheld = {w.id for w in assessment.withheld}
     ranked = list(dict.fromkeys([*([expected.origin] if expected.origin else []), *expected.acceptable, *(o.id for o in relevant)]))
     return Attempt(
@@ -466,6 +496,8 @@ def _score_red_flags(case, expected, assessment, attempt, rubric, kb, facts):
         if key in asked:
             continue
         answer = getattr(case.red_flags, key)
+        if answer is not True and weights.seen_in_history(key, facts):
+            continue  # the story already answers it (a patient who walked in bears weight): it cannot apply
         label = kb.label(key)
         if answer is True and kb.screening[key].kind == "red_flag":
             urgency = urgency_of_key.get(key, "monitor")
@@ -666,14 +698,21 @@ def _could_fire(rule_id: str, keys: set[str], kb: KnowledgeBase, facts: dict[str
     return kb.compiled[rule_id](blanked) is not False
 
 
-def _test_is_useful(test: str, relevant, assessment: Assessment, kb: KnowledgeBase, facts: dict[str, Any]) -> bool:
+def _test_is_useful(test: str, origins: Iterable[str], assessment: Assessment, kb: KnowledgeBase, facts: dict[str, Any]) -> bool:
+    """Whether the test's result could move one of these origins (ids) or a suspected muscle."""
     keys = _keys_answered_by(test)
-    rules = [r for o in relevant for r in kb.origins[o.id].rules]
+    rules = [r for o in origins for r in kb.origins[o].rules]
     rules += [r for m in assessment.muscles for r in kb.muscles[m.id].rules]
     return any(kb.rule_keys[r.id] & keys and _could_fire(r.id, keys, kb, facts) for r in rules)
 
 
-def _tests_adding_nothing(attempt, assessment, relevant, kb, facts):
+def _tests_adding_nothing(attempt, assessment, relevant, kb, facts, informed, expected):
+    """Tests that could not change the picture, and repeats. A test is judged fairly: against the final
+    differential, the vignette's own answers and every origin still open when it was asked (so a test
+    that rules out a competing origin the case raises costs nothing); one that ruled an origin out never
+    counts as adding nothing."""
+    when_asked = {t.key: t for t in informed}
+    answers = [o for o in ([expected.origin] if expected.origin else []) + list(expected.acceptable) if o in kb.origins]
     seen: set[str] = set()
     useless: list[str] = []
     repeated: list[str] = []
@@ -682,7 +721,11 @@ def _tests_adding_nothing(attempt, assessment, relevant, kb, facts):
             repeated.append(test)
             continue
         seen.add(test)
-        if not _test_is_useful(test, relevant, assessment, kb, facts):
+        then = when_asked.get(test)
+        if then is not None and then.ruled_out:
+            continue
+        origins = dict.fromkeys([*(o.id for o in relevant), *answers, *(then.open_before if then else [])])
+        if not _test_is_useful(test, origins, assessment, kb, facts):
             useless.append(test)
     return useless, repeated
 

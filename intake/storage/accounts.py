@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,21 @@ _HASHER = PasswordHasher()
 #: (with their own time) by the next sign-in that reaches it. Bounded, and never a password.
 _UNWRITTEN: list[dict] = []
 _UNWRITTEN_MAX = 10_000
+#: How long an account check stands (`Accounts.still_valid`) before the database is read again. A change
+#: made through any `Accounts` in this process (deactivation, password, sign-in or out) drops every
+#: check at once, so it counts from the next click; one made by another process (the command line)
+#: counts within this many seconds.
+STILL_VALID_SECONDS = 10.0
+#: (database URL, user id, clinic id, role) -> when the database last confirmed that account: one per
+#: process, shared by every session (each Streamlit session would otherwise read it on every rerun).
+_confirmed: dict[tuple[str, str, str, str], float] = {}
+_changes = [0]  # how many account changes this process has made: a check read across one is not kept
+
+
+def _account_changed() -> None:
+    """Some account changed in this process: the next check of every session reads the database."""
+    _changes[0] += 1
+    _confirmed.clear()
 
 
 @functools.cache
@@ -241,6 +257,7 @@ class Accounts:
             row.password_hash = _HASHER.hash(password)
             audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id,
                         clinic_id=row.clinic_id, detail={"password": "changed"})
+        _account_changed()
 
     def change_own_password(self, principal: Principal, current: str, new: str) -> None:
         """The signed-in practitioner's new password, only with the current one: an unattended
@@ -264,6 +281,7 @@ class Accounts:
                 row.password_hash = _HASHER.hash(new)
                 audit.write(session, actor=principal, action="account", kind="practitioner", record_id=row.id,
                             detail={"password": "changed"})
+        _account_changed()
         if not ok:
             raise AccountError("Your current password is not right, so the password was not changed.")
 
@@ -306,6 +324,7 @@ class Accounts:
             for key, value in values.items():
                 setattr(row, key, value)
             audit.write(session, actor=actor, action="account", kind="practitioner", record_id=row.id, detail=detail)
+        _account_changed()
 
     # ---------------------------------------------------------------- sign-in
 
@@ -329,6 +348,7 @@ class Accounts:
             self._record_failure(key, None, keys, {"throttled": "locked" if verdict.locked else "waiting"},
                                  count=False)
             raise SignInThrottled(verdict)
+        _account_changed()
         with self.db.reading() as session:
             row = session.scalar(select(PractitionerRow).where(PractitionerRow.username == key)) if key else None
             found = (row.id, row.clinic_id, row.password_hash, bool(row.active)) if row is not None else None
@@ -408,6 +428,7 @@ class Accounts:
         """Single sign-on: the active practitioner registered with this e-mail address, if any."""
         if not email:
             return None
+        _account_changed()
         with self.db.transaction() as session:
             row = session.scalar(select(PractitionerRow).where(PractitionerRow.email == email.strip().casefold()))
             if row is None or not row.active:
@@ -420,12 +441,25 @@ class Accounts:
             return principal
 
     def still_valid(self, principal: Principal) -> bool:
-        """The account still exists, is active, and is in the same clinic with the same role."""
+        """The account still exists, is active, and is in the same clinic with the same role: read from
+        the database at most every `STILL_VALID_SECONDS` per account, and at once after any account
+        change in this process (the app asks on every rerun)."""
+        key = (self.db.url, principal.user_id, principal.clinic_id, principal.role)
+        confirmed = _confirmed.get(key)
+        if confirmed is not None and time.monotonic() - confirmed < STILL_VALID_SECONDS:
+            return True
+        changes = _changes[0]
         with self.db.reading() as session:
             row = session.get(PractitionerRow, principal.user_id)
-            return bool(row and row.active and row.clinic_id == principal.clinic_id and row.role == principal.role)
+            valid = bool(row and row.active and row.clinic_id == principal.clinic_id and row.role == principal.role)
+        if valid and changes == _changes[0]:
+            _confirmed[key] = time.monotonic()
+        else:
+            _confirmed.pop(key, None)
+        return valid
 
     def sign_out(self, principal: Principal, *, timed_out: bool = False) -> None:
+        _account_changed()
         with self.db.transaction() as session:
             audit.write(session, actor=principal, action="timeout" if timed_out else "sign_out", kind="session")
 

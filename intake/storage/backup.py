@@ -15,7 +15,9 @@ and are rebuilt on restore.
 
 ``restore`` reads the file as a stream (``ijson``), a batch of rows at a time, so memory does not
 grow with the backup; it expects each table's columns before its rows and parents before children,
-as ``backup`` writes them; on PostgreSQL the rows go in through ``COPY``. It runs in one transaction: it refuses a database that holds anything (unless
+as ``backup`` writes them; on PostgreSQL the rows go in through ``COPY``, on SQLite without their
+secondary indexes, which are built after (so its memory does not grow with the backup either). It
+runs in one transaction: it refuses a database that holds anything (unless
 ``replace=True``, which empties it first), refuses a backup from a schema revision this version does
 not know (a newer one), takes an older backup by stepping the schema down to its revision, loading
 the rows and migrating back up, resets PostgreSQL's id sequences, and writes its audit entry. If
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import ijson
-from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, MetaData, Table, delete, func, insert, select, text, update
+from sqlalchemy import Boolean, DateTime, Float, Integer, LargeBinary, MetaData, Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -457,11 +459,12 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
             if revision != latest:
                 _alembic(connection, "downgrade", revision)
             by_name = {t.name: t for t in _tables_at(connection, revision)}
-            for name, columns, stream in _stream_tables(path):
-                if name not in by_name:
-                    unknown = name
-                    raise BackupError(f"The backup has tables the schema at revision {revision!r} does not: {unknown}.")
-                rows[name] = _load(connection, by_name[name], columns, stream)
+            with _indexes_built_after(connection):
+                for name, columns, stream in _stream_tables(path):
+                    if name not in by_name:
+                        unknown = name
+                        raise BackupError(f"The backup has tables the schema at revision {revision!r} does not: {unknown}.")
+                    rows[name] = _load(connection, by_name[name], columns, stream)
             if revision != latest:
                 _alembic(connection, "upgrade", "head")
             _rebuild_terms(connection)
@@ -497,23 +500,49 @@ def _distrust_accounts(connection: Connection) -> int:
     return int(connection.execute(query).rowcount or 0)
 
 
+@contextmanager
+def _indexes_built_after(connection: Connection) -> Iterator[None]:
+    """SQLite: the secondary indexes dropped while the rows go in, and built again from their own SQL
+    after. Rows arrive in primary-key order, so the tables and their keys grow at the end; an index
+    in any other order would take each row to a random page, which either needs a page cache that
+    grows with the backup or reads pages back from disk for every row. ``CREATE INDEX`` sorts in
+    bounded memory (spilling to temporary files), so the restore's memory stays flat. In the
+    restore's transaction: if anything fails, the indexes are back as they were."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    indexes = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all()
+    for name, _ in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in indexes:
+        connection.exec_driver_sql(sql)
+
+
 def _rebuild_terms(connection: Connection) -> None:
     """The name-search terms of every record, made again from the records (they are not in a backup;
-    only SQLite has them: PostgreSQL searches a trigram index)."""
+    only SQLite has them: PostgreSQL searches a trigram index). Written first to a temporary table in
+    the records' order, then put in the terms' own order by one sorted insert (bounded memory,
+    like an index build; see `_indexes_built_after`)."""
     from intake.storage.records import term_rows
 
     if connection.dialect.name != "sqlite":
         return
     connection.execute(delete(RecordTermRow))
-    batch: list[dict[str, str]] = []
+    connection.exec_driver_sql("CREATE TEMP TABLE restore_terms (term TEXT NOT NULL, record_id TEXT NOT NULL)")
+    batch: list[tuple[str, str]] = []
     query = select(RecordRow.id, RecordRow.patient_key).execution_options(yield_per=_CHUNK)
     for record_id, key in connection.execute(query):
-        batch += term_rows(record_id, key)
+        batch += [(row["term"], row["record_id"]) for row in term_rows(record_id, key)]
         if len(batch) >= _CHUNK:
-            connection.execute(insert(RecordTermRow), batch)
+            connection.exec_driver_sql("INSERT INTO temp.restore_terms VALUES (?, ?)", batch)
             batch = []
     if batch:
-        connection.execute(insert(RecordTermRow), batch)
+        connection.exec_driver_sql("INSERT INTO temp.restore_terms VALUES (?, ?)", batch)
+    connection.exec_driver_sql("INSERT INTO record_terms (term, record_id) "
+                               "SELECT term, record_id FROM temp.restore_terms ORDER BY term, record_id")
+    connection.exec_driver_sql("DROP TABLE temp.restore_terms")
 
 
 def _known_revisions() -> set[str]:
@@ -532,9 +561,8 @@ def _lock_for_restore(db: Database, connection: Connection) -> None:
     """Keep the app's writers out until the restore commits (or rolls back)."""
     if db.dialect == "sqlite":
         connection.execution_options(intake_write=True)  # its transaction begins IMMEDIATE (the write lock)
-        # A bigger page cache for this connection (64 MB, bounded): records arrive in random id order, and
-        # with the default 2 MB every insert into a large index reads pages back from disk.
-        connection.exec_driver_sql("PRAGMA cache_size=-65536")
+        # SQLite's default page cache (2 MB): the rows go in without their secondary indexes, which are
+        # built after (`_indexes_built_after`), so no insert needs a cache that grows with the backup.
     elif db.dialect == "postgresql":
         from intake.storage.database import MIGRATION_LOCK
 

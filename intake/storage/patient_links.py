@@ -3,7 +3,8 @@
 A link names one draft of one clinic. Its secret (an unguessable ``secrets.token_urlsafe`` string)
 is shown once to the practitioner as a link and QR code; only its SHA-256 is stored. The link
 expires (the clinic's setting, 7 days by default), is refused once revoked or used up (sent), and
-lookups are throttled. Through a link the patient can only write their own answers into that one
+lookups are throttled (counted in the database, for every app instance: intake.storage.link_throttle).
+Through a link the patient can only write their own answers into that one
 draft, never read any other record: there is no method here that returns a draft or a record.
 Every creation, opening, answer and sending goes in the audit log (never the answers themselves).
 """
@@ -17,6 +18,8 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -25,11 +28,12 @@ from sqlalchemy import select
 
 from intake.storage import audit
 from intake.storage.database import Database
+from intake.storage.link_throttle import SharedThrottle
+from intake.storage.patient_form_settings import PatientFormSettings
 from intake.storage.schema import DraftRow, PatientLinkRow
 
-__all__ = ["DEFAULT_DAYS", "PATIENT_WRITER", "LinkInfo", "LinkRefused", "PatientLink", "PatientLinks", "Throttle", "merge_patient_answers"]
+__all__ = ["PATIENT_WRITER", "LinkInfo", "LinkRefused", "PatientLink", "PatientLinks", "Throttle", "merge_patient_answers"]
 
-DEFAULT_DAYS = 7
 PATIENT_ACTOR = "patient link"
 #: A draft written through a patient link says so (``writer``): a practitioner's window with the
 #: same draft open merges the patient's answers into its own instead of writing over them.
@@ -83,7 +87,8 @@ class LinkInfo:
 
 
 class Throttle:
-    """At most `limit` failed lookups in any `window` seconds per process: guessing links stops there."""
+    """At most `limit` failed lookups in any `window` seconds in this process (for tests and tools; the app
+    uses `intake.storage.link_throttle.SharedThrottle`, counted in the database for every instance)."""
 
     def __init__(self, limit: int = 20, window: float = 60.0):
         self.limit, self.window = limit, window
@@ -157,15 +162,19 @@ def merge_patient_answers(draft: dict[str, Any], form: dict[str, Any]) -> dict[s
 class PatientLinks:
     """Creating and revoking links (a practitioner, for a draft of their clinic) and using one (a patient)."""
 
-    def __init__(self, db: Database, throttle: Throttle | None = None):
+    def __init__(self, db: Database, throttle: Throttle | SharedThrottle | None = None):
         self.db = db
-        self.throttle = throttle or Throttle()
+        self.throttle = throttle or SharedThrottle(db)
 
     # ------------------------------------------------------------ the practitioner
 
-    def create(self, principal: Any, draft_id: str, *, days: int = DEFAULT_DAYS, language: str = "en",
+    def create(self, principal: Any, draft_id: str, *, days: int | None = None, language: str = "en",
                measures: list[str] | tuple[str, ...] = ()) -> tuple[LinkInfo, str]:
-        """A new link for one of the principal's clinic's drafts: (the link, its secret, shown once)."""
+        """A new link for one of the principal's clinic's drafts: (the link, its secret, shown once).
+
+        `days` defaults to the clinic's setting (intake.storage.patient_form_settings; 7 days unless changed)."""
+        if days is None:
+            days = PatientFormSettings(self.db).get(principal.clinic_id).link_days
         if not 1 <= days <= 90:
             raise ValueError("days: a link lasts between 1 and 90 days")
         token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -203,16 +212,25 @@ class PatientLinks:
 
     # ------------------------------------------------------------ the patient
 
-    def _usable(self, session, token: str, *, now: datetime) -> tuple[PatientLinkRow, DraftRow]:
-        """The link and the draft it answers, if the link can be used now (else LinkRefused)."""
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """Refuse every lookup while guessing is throttled; count each unknown secret (in its own
+        transaction, after the lookup's has ended, so the count survives the refusal)."""
         if self.throttle.blocked():
             raise LinkRefused("throttled")
+        try:
+            yield
+        except LinkRefused as exc:
+            if exc.reason == "unknown":
+                self.throttle.failed()
+            raise
+
+    def _usable(self, session, token: str, *, now: datetime) -> tuple[PatientLinkRow, DraftRow]:
+        """The link and the draft it answers, if the link can be used now (else LinkRefused)."""
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
-            self.throttle.failed()
             raise LinkRefused("unknown")
         row = session.scalars(select(PatientLinkRow).where(PatientLinkRow.token_hash == _hash(token))).first()
         if row is None:
-            self.throttle.failed()
             raise LinkRefused("unknown")
         if row.revoked_at is not None or row.opens >= MAX_OPENS:
             raise LinkRefused("revoked", row.language)
@@ -229,7 +247,7 @@ class PatientLinks:
 
     def open(self, token: str) -> PatientLink:
         """The link, if it can be used now (else LinkRefused with the reason). Audited as a view."""
-        with self.db.transaction() as session:
+        with self._guarded(), self.db.transaction() as session:
             row, draft = self._usable(session, token, now=_now())
             row.opens += 1
             audit.write(session, actor=None, action="view", kind="patient_link", record_id=row.draft_id,
@@ -240,7 +258,7 @@ class PatientLinks:
 
     def save(self, token: str, form: dict[str, Any]) -> None:
         """Store the patient's answers as given and merge them into the draft, marked patient-reported."""
-        with self.db.transaction() as session:
+        with self._guarded(), self.db.transaction() as session:
             row, draft = self._usable(session, token, now=_now())
             answers = json.loads(draft.answers or "{}")
             answers = merge_patient_answers(answers, form)
@@ -254,7 +272,7 @@ class PatientLinks:
 
     def send(self, token: str) -> None:
         """The patient has finished: the link is used up; the clinic sees the draft's answers."""
-        with self.db.transaction() as session:
+        with self._guarded(), self.db.transaction() as session:
             row, _draft = self._usable(session, token, now=_now())
             row.used_at = _now()
             audit.write(session, actor=None, action="update", kind="patient_link", record_id=row.draft_id,

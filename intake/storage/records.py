@@ -321,7 +321,10 @@ class Records:
         query = self._named(select(*_SUMMARY_COLUMNS)).where(*conditions)
         if after is not None:
             query = query.where(tuple_(RecordRow.assessed_at, RecordRow.id) < tuple_(*after))
-        counted = select(RecordRow.id).where(*conditions).limit(COUNT_LIMIT + 1).subquery()
+        # counted in the page's order: the planner then walks the date index from the newest end and stops
+        # at COUNT_LIMIT, instead of a table scan from the oldest row when it misjudges the filter
+        counted = (select(RecordRow.id).where(*conditions).order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc())
+                   .limit(COUNT_LIMIT + 1).subquery())
         with self.db.reading() as session:
             rows = session.execute(query.order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc())
                                    .limit(limit + 1)).all()
@@ -376,8 +379,8 @@ class Records:
         """How many records match, counted no further than `up_to` (+1, to tell "more") when given."""
         _require_clinical(principal)
         matching = select(RecordRow.id).where(*self._conditions(principal, where))
-        if up_to is not None:
-            matching = matching.limit(up_to + 1)
+        if up_to is not None:  # in the page's order, so the count walks the date index and stops (see `page`)
+            matching = matching.order_by(RecordRow.assessed_at.desc(), RecordRow.id.desc()).limit(up_to + 1)
         with self.db.reading() as session:
             return session.scalar(select(func.count()).select_from(matching.subquery())) or 0
 

@@ -130,18 +130,18 @@ class DraftRow(Base):
     amends_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pseudonym: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: Counts the writes: a save names the revision it started from, so two windows never
-    #: overwrite each other unseen (0008_i11).
+    #: overwrite each other unseen (0009_i11).
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: Which browser session wrote last (a random id, never patient data): a session never conflicts
-    #: with its own earlier write (0008_i11).
+    #: with its own earlier write (0009_i11).
     writer: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    #: An amendment names the version of the record it started from (0008_i11).
+    #: An amendment names the version of the record it started from (0009_i11).
     amends_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ThrottleRow(Base):
-    """Failed sign-ins per account or client address: the pause they impose and any lock (0008_i11)."""
+    """Failed sign-ins per account or client address: the pause they impose and any lock (0009_i11)."""
 
     __tablename__ = "sign_in_throttle"
 
@@ -297,3 +297,26 @@ class PatientLinkRow(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     measures: Mapped[str] = mapped_column(Text, default="[]")
     opens: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PatientFormSettingsRow(Base):
+    """What a clinic's administrator chose for the patient's pre-visit form (intake.storage.patient_form_settings):
+    how long a new link lasts and which outcome measures the form asks."""
+
+    __tablename__ = "patient_form_settings"
+
+    clinic_id: Mapped[str] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), primary_key=True)
+    link_days: Mapped[int] = mapped_column(Integer, default=7)
+    #: The measure ids as a JSON list, in the order the form asks them.
+    measures: Mapped[str] = mapped_column(Text, default="[]")
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkFailureRow(Base):
+    """One failed patient-link lookup (an unknown secret), kept for the throttle's window only: every app
+    instance on the database counts the same failures (intake.storage.link_throttle). No secret, no address."""
+
+    __tablename__ = "link_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -155,10 +155,12 @@ class Store:
         self.accounts = Accounts(self.db)
         self.records = Records(self.db)
         self.audit = AuditLog(self.db)
+        from intake.storage.patient_form_settings import PatientFormSettings
         from intake.storage.patient_links import PatientLinks  # its own module; imports the schema only
 
         self.patient_links = PatientLinks(self.db)
         self.clinic_details = ClinicDetails(self.db)
+        self.patient_form = PatientFormSettings(self.db)
 
     def scoped(self, principal: Principal) -> ClinicStore:
         return ClinicStore(self, principal)
@@ -182,6 +184,7 @@ class ClinicStore:
         self.accounts = root.accounts
         self.audit = root.audit
         self.clinic_details = root.clinic_details
+        self.patient_form = root.patient_form
 
     # ------------------------------------------------------------ drafts
 

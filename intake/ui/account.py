@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.storage.accounts import AccountError
 from intake.ui import guard, state
+from intake.ui.refusals import caught
 
 __all__ = ["password_popover"]
 
@@ -23,17 +23,17 @@ def _change() -> None:
         ss[_MESSAGE] = ("error", "The two new passwords differ; nothing was changed.")
         return
     store = state.store()
-    try:
-        store.accounts.change_own_password(store.principal, current, new)
-    except AccountError as exc:
-        ss[_MESSAGE] = ("error", str(exc))
-        return
+    store.accounts.change_own_password(store.principal, current, new)
     ss[_MESSAGE] = ("success", "Password changed. Use the new one next time you sign in.")
 
 
 def password_popover() -> None:
-    """A small popover (in the sidebar) with the change-password form."""
-    with st.popover("", icon=":material/key:", help="Change your password", key=K + "popover"):
+    """A small popover (in the sidebar) with the change-password form, built only while it is open
+    (opening it reruns the app): every other rerun of every page would otherwise build the form."""
+    with st.popover("", icon=":material/key:", help="Change your password", key=K + "popover",
+                    on_change="rerun") as popover:
+        if not popover.open:
+            return
         st.markdown("**Change your password**")
         message = st.session_state.get(_MESSAGE)
         if message:
@@ -42,4 +42,4 @@ def password_popover() -> None:
             st.text_input("Current password", type="password", key=K + "current", autocomplete="current-password")
             st.text_input("New password (at least 10 characters)", type="password", key=K + "new", autocomplete="new-password")
             st.text_input("New password again", type="password", key=K + "new2", autocomplete="new-password")
-            st.form_submit_button("Change password", on_click=_change, type="primary")
+            st.form_submit_button("Change password", on_click=caught(_change, slot=_MESSAGE), type="primary")

@@ -1,8 +1,9 @@
 """Sign-in: who is using the app, which clinic's records they may see, and for how long.
 
 The signed-in ``Principal`` lives in the server-side session (never in the address or a cookie
-the app writes). It is checked against the database on every run, so a deactivated account loses
-access at its next click; a session idle for ``INTAKE_SESSION_MINUTES`` (default 30) is signed
+the app writes). It is checked on every run (``Accounts.still_valid``: the database is read again
+after any account change in this process, else every few seconds), so a deactivated account loses
+access at its next click (within ``STILL_VALID_SECONDS`` when changed from the command line); a session idle for ``INTAKE_SESSION_MINUTES`` (default 30) is signed
 out, and a timer blanks the screen when that time passes even if nobody clicks. A refresh starts a
 new session: sign in again and the draft in the address is resumed, nothing lost.
 
@@ -22,9 +23,10 @@ from datetime import timedelta
 import streamlit as st
 
 from intake.policy.roles import may
-from intake.storage.accounts import AccountError, Principal, SignInThrottled
+from intake.storage.accounts import Principal, SignInThrottled
 from intake.storage.database import StoreUnavailable
 from intake.ui import guard, state
+from intake.ui.refusals import caught
 
 __all__ = ["PRINCIPAL_KEY", "current", "require", "session_minutes", "sign_out"]
 
@@ -157,11 +159,7 @@ def _set_up() -> None:
     if password != again:
         ss["auth_message"] = ("error", "The two passwords differ.")
         return
-    try:
-        principal = state.root_store().accounts.set_up(values["clinic"], values["username"], values["name"], password)
-    except AccountError as exc:
-        ss["auth_message"] = ("error", str(exc))
-        return
+    principal = state.root_store().accounts.set_up(values["clinic"], values["username"], values["name"], password)
     _signed_in(principal)
 
 
@@ -181,7 +179,7 @@ def _sign_in_page() -> None:
     left, _ = st.columns([1, 1])
     with left:
         if not accounts.has_practitioners():
-            st.subheader("Set up this installation")
+            st.header("Set up this installation")
             st.markdown("No accounts exist yet. Create your clinic and your administrator account; you can add "
                         "colleagues afterwards (see the README).")
             with st.form(_FORM + "setup"):
@@ -191,9 +189,9 @@ def _sign_in_page() -> None:
                 st.text_input("Password (at least 10 characters)", type="password", key=_FORM + "new_password",
                               autocomplete="new-password")
                 st.text_input("Password again", type="password", key=_FORM + "new_password2", autocomplete="new-password")
-                st.form_submit_button("Create clinic and sign in", on_click=_set_up, type="primary")
+                st.form_submit_button("Create clinic and sign in", on_click=caught(_set_up, slot="auth_message"), type="primary")
             return
-        st.subheader("Sign in")
+        st.header("Sign in")
         with st.form(_FORM + "signin"):
             st.text_input("Username", key=_FORM + "username", max_chars=100, autocomplete="username")
             st.text_input("Password", type="password", key=_FORM + "password", autocomplete="current-password")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from intake.ui import fields, state
-from reports.bodychart import svg_body_chart
 
 __all__ = ["show"]
 
 
 def show(pain_sites: list[str], muscle_zones: list[str], *, caption: str) -> None:
     side = state.get_answer("patient.side")
+    from reports.bodychart import svg_body_chart  # the PDF package (fonts): loaded on the first chart, not at start-up
+
     svg = svg_body_chart(list(pain_sites), list(muscle_zones), side if isinstance(side, str) else None)
     shaded = ", ".join(fields.label_of(f"pain_sites.{r}").split(": ", 1)[-1] for r in pain_sites) or "none chosen"
     text = f"{caption}. Shaded: {shaded}."

@@ -13,10 +13,9 @@ import streamlit as st
 
 from intake import record_tables
 from intake.policy.roles import ROLE_WORDS, ROLES
-from intake.storage.accounts import AccountError
-from intake.storage.records import AccessDenied
-from intake.ui import clinic_settings, guard, state
+from intake.ui import clinic_settings, guard, patient_form_admin, state
 from intake.ui.practice_state import md
+from intake.ui.refusals import caught
 
 __all__ = ["render"]
 
@@ -38,11 +37,7 @@ def _flash(kind: str, text: str) -> None:
 def _save_retention() -> None:
     ss = st.session_state
     days = None if ss.get(A + "keep") == "forever" else int(ss.get(A + "days") or 0)
-    try:
-        state.store().accounts.set_retention(state.store().principal, days)
-    except AccountError as exc:
-        _flash("error", str(exc))
-        return
+    state.store().accounts.set_retention(state.store().principal, days)
     ss.pop(A + "confirm_purge", None)
     _flash("success", "Records are now kept until deleted by hand." if days is None
            else f"Records are now kept for {days} days after the assessment; older ones can be purged below.")
@@ -52,11 +47,7 @@ def _save_retention() -> None:
 def _purge() -> None:
     store = state.store()
     st.session_state.pop(A + "confirm_purge", None)
-    try:
-        count = store.records.purge(store.clinic_id, actor=store.principal)
-    except AccessDenied as exc:
-        _flash("error", f"Not purged: {exc}")
-        return
+    count = store.records.purge(store.clinic_id, actor=store.principal)
     _flash("success", f"Purged {count} record{'s' if count != 1 else ''} older than the retention period.")
 
 
@@ -74,18 +65,14 @@ def _retention() -> None:
                      index=0 if days is None else 1, key=A + "keep")
             st.number_input("Days after the assessment", min_value=1, max_value=36_500, value=days or 3_650, step=1,
                             key=A + "days", help="Used when 'For a number of days' is chosen. 3,650 days is about 10 years.")
-            st.form_submit_button("Save retention", on_click=_save_retention, icon=":material/save:")
+            st.form_submit_button("Save retention", on_click=caught(_save_retention, "Not saved"), icon=":material/save:")
     with purge:
         _purge_section(days)
 
 
 def _save_identified() -> None:
     on = st.session_state.get(A + "identified") == "identified"
-    try:
-        state.store().accounts.set_identified_referrals(state.store().principal, on)
-    except AccountError as exc:
-        _flash("error", str(exc))
-        return
+    state.store().accounts.set_identified_referrals(state.store().principal, on)
     _flash("success", "FHIR referrals now name the patient (a Patient with name and identifier)." if on
            else "FHIR referrals now carry the pseudonym only, never the name.")
 
@@ -101,7 +88,7 @@ def _referrals() -> None:
                  format_func={"pseudonym": "Pseudonym only", "identified": "Identified (name, for a record system)"}.__getitem__,
                  help="Identified referrals add a Patient with the name and the record's pseudonym as identifier, and the "
                       "letter in the bundle shows the name. Every change is in the audit log.")
-        st.form_submit_button("Save referral setting", on_click=_save_identified, icon=":material/save:")
+        st.form_submit_button("Save referral setting", on_click=caught(_save_identified, "Not saved"), icon=":material/save:")
 
 
 def _purge_section(days: int | None) -> None:
@@ -118,7 +105,7 @@ def _purge_section(days: int | None) -> None:
         box.warning(f"Delete {expired} record{'s' if expired != 1 else ''} and all their versions? This cannot be undone; "
                     "the audit log keeps a note of each one.", icon=":material/delete_forever:")
         row = box.container(horizontal=True)
-        row.button("Yes, purge them", key=A + "purge:yes", on_click=_purge, type="primary", icon=":material/delete_forever:")
+        row.button("Yes, purge them", key=A + "purge:yes", on_click=caught(_purge, "Not purged"), type="primary", icon=":material/delete_forever:")
         row.button("Cancel", key=A + "purge:no", on_click=lambda: st.session_state.pop(A + "confirm_purge", None))
     else:
         st.button("Purge now…", key=A + "purge", disabled=not expired, icon=":material/auto_delete:",
@@ -141,12 +128,8 @@ def _add() -> None:
     if password != again:
         _flash("error", "Not added: the two passwords differ.")
         return
-    try:
-        added = store.accounts.add_practitioner(store.clinic_id, username, name, password=password or None, email=email,
-                                                role=ss.get(A + "new_role") or "practitioner", actor=store.principal)
-    except AccountError as exc:
-        _flash("error", f"Not added: {exc}")
-        return
+    added = store.accounts.add_practitioner(store.clinic_id, username, name, password=password or None, email=email,
+                                            role=ss.get(A + "new_role") or "practitioner", actor=store.principal)
     for key in _NEW:
         ss[A + key] = ""
     _flash("success", f"Account {added.username} added ({_ROLE_WORDS[added.role].lower()}).")
@@ -155,11 +138,7 @@ def _add() -> None:
 @guard.db_safe
 def _set_active(practitioner_id: str, active: bool, username: str) -> None:
     store = state.store()
-    try:
-        store.accounts.set_active(store.principal, practitioner_id, active)
-    except AccountError as exc:
-        _flash("error", str(exc))
-        return
+    store.accounts.set_active(store.principal, practitioner_id, active)
     _flash("success", f"{username} can sign in again." if active
            else f"{username} is deactivated and is signed out at their next click.")
 
@@ -167,11 +146,7 @@ def _set_active(practitioner_id: str, active: bool, username: str) -> None:
 @guard.db_safe
 def _unlock(practitioner_id: str, username: str) -> None:
     store = state.store()
-    try:
-        store.accounts.unlock(store.principal, practitioner_id)
-    except AccountError as exc:
-        _flash("error", str(exc))
-        return
+    store.accounts.unlock(store.principal, practitioner_id)
     _flash("success", f"{username} can sign in again now (the sign-in lock is lifted).")
 
 
@@ -190,15 +165,15 @@ def _accounts() -> None:
         text.markdown(f"**{md(person.display_name)}** · `{person.username}` · {_ROLE_WORDS.get(person.role, person.role)}"
                       f"{email}{status}  \n:gray[{seen}]")
         if person.username in locked and person.id != store.principal.user_id:
-            button.button("Unlock", key=f"{A}unlock:{person.id}", on_click=_unlock, args=(person.id, person.username),
+            button.button("Unlock", key=f"{A}unlock:{person.id}", on_click=caught(_unlock, "Not unlocked"), args=(person.id, person.username),
                           icon=":material/lock_open:")
         if person.id == store.principal.user_id:
             button.caption("You")
         elif person.active:
-            button.button("Deactivate", key=f"{A}off:{person.id}", on_click=_set_active,
+            button.button("Deactivate", key=f"{A}off:{person.id}", on_click=caught(_set_active, "Not deactivated"),
                           args=(person.id, False, person.username), icon=":material/person_off:")
         else:
-            button.button("Reactivate", key=f"{A}on:{person.id}", on_click=_set_active,
+            button.button("Reactivate", key=f"{A}on:{person.id}", on_click=caught(_set_active, "Not reactivated"),
                           args=(person.id, True, person.username), icon=":material/person_check:")
     with st.expander("Add an account", icon=":material/person_add:"), st.form(A + "add", border=False):
         left, right = st.columns(2)
@@ -210,7 +185,7 @@ def _accounts() -> None:
         left.text_input("Password (at least 10 characters)", type="password", key=A + "new_password",
                         autocomplete="new-password", help="Leave empty for an account that only uses single sign-on.")
         right.text_input("Password again", type="password", key=A + "new_password2", autocomplete="new-password")
-        st.form_submit_button("Add account", on_click=_add, type="primary", icon=":material/person_add:")
+        st.form_submit_button("Add account", on_click=caught(_add, "Not added"), type="primary", icon=":material/person_add:")
 
 
 # ---------------------------------------------------------------- audit log
@@ -235,12 +210,14 @@ def _audit() -> None:
 
 def render() -> None:
     principal = state.store().principal
-    st.title("Clinic administration")
+    st.header("Clinic administration")
     if not principal.is_admin:
         st.error("Only a clinic administrator can open this section.")
         return
     st.caption(f"{md(principal.clinic_name)}: details on documents, retention, accounts and the audit log.")
     clinic_settings.render()
+    st.divider()
+    patient_form_admin.render()
     st.divider()
     _retention()
     st.divider()

@@ -7,10 +7,9 @@ from functools import lru_cache
 
 import streamlit as st
 
-from intake.storage.accounts import AccountError
-from intake.storage.clinic_details import SettingsError
 from intake.ui import state
 from intake.ui.practice_state import md
+from intake.ui.refusals import caught
 
 __all__ = ["render"]
 
@@ -30,7 +29,6 @@ def _zones() -> list[str]:
 
 def _flash(kind: str, text: str) -> None:
     st.session_state.flash = (kind, text)
-
 
 def _save() -> None:
     ss = st.session_state
@@ -52,22 +50,14 @@ def _save() -> None:
         logo = None
     elif choice == "default":
         logo = False
-    try:
-        store.clinic_details.save(store.principal, settings, logo=logo)
-    except (SettingsError, AccountError) as exc:
-        _flash("error", f"Not saved: {exc}")
-        return
+    store.clinic_details.save(store.principal, settings, logo=logo)
     st.session_state.pop("clinic:zone", None)  # the screens' times follow a new time zone at once
     _flash("success", "Clinic details saved: every summary, referral letter and handout now prints them.")
 
 
 def _save_registration(practitioner_id: str, name: str) -> None:
     store = state.store()
-    try:
-        store.clinic_details.set_registration(store.principal, practitioner_id, st.session_state.get(K + f"reg:{practitioner_id}"))
-    except (SettingsError, AccountError) as exc:
-        _flash("error", f"Not saved: {exc}")
-        return
+    store.clinic_details.set_registration(store.principal, practitioner_id, st.session_state.get(K + f"reg:{practitioner_id}"))
     _flash("success", f"Registration saved for {name}.")
 
 
@@ -98,7 +88,7 @@ def _details() -> None:
         right.color_picker("Accent colour (headings and rules)", value=current.accent, key=K + "accent")
         st.radio("Logo", list(_LOGO_WORDS), format_func=_LOGO_WORDS.__getitem__, horizontal=True, key=K + "logo_choice")
         st.file_uploader("Logo image (PNG or JPEG, at most 2 MB)", type=["png", "jpg", "jpeg"], key=K + "logo")
-        st.form_submit_button("Save clinic details", on_click=_save, type="primary", icon=":material/save:")
+        st.form_submit_button("Save clinic details", on_click=caught(_save, "Not saved"), type="primary", icon=":material/save:")
 
 
 def _registrations() -> None:
@@ -113,7 +103,7 @@ def _registrations() -> None:
         field.text_input(f"Registration of {person.display_name}", value=store.clinic_details.registration(person.id) or "",
                          key=K + f"reg:{person.id}", max_chars=100, placeholder="e.g. HCPC PH123456",
                          label_visibility="collapsed")
-        button.button("Save", key=K + f"reg:save:{person.id}", on_click=_save_registration,
+        button.button("Save", key=K + f"reg:save:{person.id}", on_click=caught(_save_registration, "Not saved"),
                       args=(person.id, person.display_name), icon=":material/badge:")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.fhir_import import case_from_response, is_questionnaire_response
 from intake.loader import CaseError, load_case, parse_text
 from intake.storage.store import DraftSummary
 from intake.ui import documents, guard, state
@@ -59,7 +58,7 @@ def _describe(summary: DraftSummary) -> str:
 
 
 def render() -> None:
-    st.title("Drafts and case files")
+    st.header("Drafts and case files")
     st.button("Back to the assessment", on_click=_back, icon=":material/arrow_back:")
     st.markdown("### Resume a draft")
     drafts = state.store().list()
@@ -91,6 +90,8 @@ def render() -> None:
             st.error("The file is not UTF-8 text.")
             return
         parsed = parse_text(text, upload.name)
+        from intake.fhir_import import case_from_response, is_questionnaire_response  # FHIR models: on an upload only
+
         fhir = is_questionnaire_response(parsed)
         case = case_from_response(parsed, source=upload.name) if fhir else load_case(parsed)
     except CaseError as exc:

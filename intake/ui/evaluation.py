@@ -75,10 +75,12 @@ def build_case_data(answers: dict[str, Any]) -> dict[str, Any]:
     notes = answers.get("notes")
     if isinstance(notes, str) and notes.strip():
         data["notes"] = notes
+    if answers.get("handout"):  # what the handout holds: kept with the case, never read by the engine
+        data["handout"] = answers["handout"]
     outcomes = outcome_entries(answers)
     if outcomes:
         data["outcomes"] = outcomes
-    if outcomes or data["patient"].get("language"):
+    if outcomes or data["patient"].get("language") or data.get("handout"):
         data["case_format"] = 2
     return data
 

@@ -224,7 +224,7 @@ def group(ev: Evaluation, fields_group: Group, *, draw: Callable[[Slot], None] |
 
     `draw` replaces the standard widget for a step that shows some answers its own way."""
     if fields_group.title:
-        st.markdown(f"#### {fields_group.title}")
+        st.markdown(f"### {fields_group.title}")
     show = draw or (lambda s: slot(ev, s))
     answers = fields_group.slots
     if fields_group.columns <= 1:

@@ -14,7 +14,7 @@ import streamlit as st
 from intake import assess
 from intake.storage.failures import DatabaseError
 from intake.storage.records import AccessDenied, RecordChanged
-from intake.ui import guard, record_view, state
+from intake.ui import guard, handout_chooser, record_view, state
 from intake.ui.evaluation import Evaluation, evaluate
 from intake.ui.practice_state import md
 
@@ -54,6 +54,8 @@ def file_now() -> None:
     record = done.get(draft_id) if draft_id else None
     if record is None:
         ev = evaluate(ss.answers, assess)  # the answers as they are at the click, not as last drawn
+        if ev.case is not None and ev.assessment is not None and handout_chooser.sync(ev.case, ev.assessment):
+            ev = evaluate(ss.answers, assess)  # a handout line typed just before the click is filed too
         why_not = missing(ev)
         if why_not:
             ss.flash = ("error", f"Not filed: {why_not}.")

@@ -55,17 +55,18 @@ setTimeout(() => {
   const main = document.querySelector('[data-testid="stMain"]');
   if (main) { main.scrollTo({top: 0}); }
   window.scrollTo(0, 0);
-  const heading = document.querySelector('[data-testid="stMain"] h2');
+  const heading = document.querySelector('[data-testid="stMain"] %s');
   if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus({preventScroll: true}); }
 }, 60);
 </script><span hidden data-step="%s"></span>"""
 
 
-def scroll_to_top(marker: str) -> None:
-    """Start the page that is now shown at its top (a new step, a record just opened)."""
+def scroll_to_top(marker: str, focus: str = "h2") -> None:
+    """Start the page that is now shown at its top (a new step, a record just opened), with keyboard
+    focus on its first `focus` heading."""
     ss = st.session_state
     ss["nav:moves"] = ss.get("nav:moves", 0) + 1
-    st.html(_TO_TOP % f"{marker}-{ss['nav:moves']}", unsafe_allow_javascript=True)
+    st.html(_TO_TOP % (focus, f"{marker}-{ss['nav:moves']}"), unsafe_allow_javascript=True)
 
 
 def scroll_to_top_on_step_change() -> None:

@@ -11,12 +11,10 @@ import streamlit as st
 
 from intake.i18n import languages, resolve
 from intake.measures import load_measures
-from intake.storage.patient_links import DEFAULT_DAYS
 from intake.ui import state
 
 __all__ = ["link_url", "qr_svg", "render"]
 
-DEFAULT_MEASURES = ("odi", "psfs")
 _NEW = "plink:new"  # (draft id, url) of the link just made: its secret is shown in this session only
 
 
@@ -36,10 +34,11 @@ def qr_svg(url: str) -> str:
 def _create(draft_id: str) -> None:
     store = state.store()
     language = st.session_state.get("plink:language") or "en"
-    measures = list(st.session_state.get("plink:measures") or [])
-    _, token = store.root.patient_links.create(store.principal, draft_id, days=DEFAULT_DAYS, language=language,
-                                               measures=measures)
-    st.session_state[_NEW] = (draft_id, link_url(st.context.url, token))
+    allowed = store.patient_form.get(store.clinic_id).measures
+    measures = [m for m in st.session_state.get("plink:measures") or [] if m in allowed]  # only what the clinic asks
+    info, token = store.root.patient_links.create(store.principal, draft_id, language=language, measures=measures)
+    days = max(1, round((info.expires - info.created).total_seconds() / 86400))
+    st.session_state[_NEW] = (draft_id, link_url(st.context.url, token), days)
 
 
 def _revoke(link_id: str) -> None:
@@ -55,20 +54,28 @@ def render() -> None:
             return
         ms = load_measures()
         langs = languages()
+        store = state.store()
+        form = store.patient_form.get(store.clinic_id)  # the clinic's choice (Clinic administration)
         st.session_state.setdefault("plink:language", resolve(state.get_answer("patient.language")))
-        st.session_state.setdefault("plink:measures", [m for m in DEFAULT_MEASURES if m in ms.measures])
+        if [m for m in st.session_state.get("plink:measures") or [] if m not in form.measures]:
+            del st.session_state["plink:measures"]  # the clinic's choice changed since: offer it afresh
+        st.session_state.setdefault("plink:measures", list(form.measures))
         st.selectbox("Patient's language", list(langs), key="plink:language",
                      format_func=lambda c: f"{langs[c].native} ({langs[c].name})"
                      + ("" if langs[c].reviewed else " — translation not yet reviewed by a clinician"))
-        st.multiselect("Measures to ask", list(ms.measures), key="plink:measures", format_func=lambda i: ms.measures[i].short)
+        if form.measures:
+            st.multiselect("Measures to ask (your clinic's choice)", list(form.measures), key="plink:measures",
+                           format_func=lambda i: ms.measures[i].short)
+        else:
+            st.caption("Your clinic's patient form asks no outcome measures (Clinic administration).")
+        st.caption(f"A new link lasts {form.link_days} days (Clinic administration).")
         st.button("Make a patient link", key="plink:make", on_click=_create, args=(draft_id,), icon=":material/link:")
         new = st.session_state.get(_NEW)
         if new and new[0] == draft_id:
-            st.success(f"Give this link to the patient (valid for {DEFAULT_DAYS} days, for this patient only). "
+            st.success(f"Give this link to the patient (valid for {new[2]} days, for this patient only). "
                        "It is shown only now.")
             st.code(new[1], language=None)
             st.image(qr_svg(new[1]), width=200, alt="QR code of the patient link")
-        store = state.store()
         for info in store.root.patient_links.for_draft(store.principal, draft_id):
             status = info.state()
             line = (f"Link made {info.created:%Y-%m-%d %H:%M} UTC · {langs.get(info.language).name if info.language in langs else info.language}"

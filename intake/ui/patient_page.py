@@ -19,8 +19,8 @@ from intake.knowledge import URGENCY_ORDER, load_knowledge
 from intake.measures import load_measures
 from intake.storage.database import StoreUnavailable
 from intake.storage.patient_links import LinkRefused, PatientLinks
-from reports.bodychart import svg_body_chart
-from reports.content import handout_text
+from reports.bodychart import PATIENT_LEGEND, svg_body_chart
+from reports.content import handout_text, name_conditions
 
 __all__ = ["PARAM", "REFUSALS", "emergency_advice", "render"]
 
@@ -43,13 +43,6 @@ def _links() -> PatientLinks:
     from intake.ui.state import root_store
 
     return root_store().patient_links
-
-
-def _save(token: str) -> None:
-    try:
-        _links().save(token, st.session_state[_FORM])
-    except LinkRefused as exc:
-        st.session_state["pf:refused"] = exc.reason
 
 
 def _given(key: str, value: Any) -> tuple[tuple[str, ...], Any] | None:
@@ -141,8 +134,8 @@ def _advice(t: Translator, red_flags: dict) -> None:
         return
     urgency, conditions = found
     words = handout_text()
-    plain = patient_form()["conditions"]
-    named = ", ".join(t(plain[c]) for c in conditions if c in plain)
+    plain = load_knowledge().red_flag_conditions  # the handout's plain labels, one place for both
+    named = name_conditions([t(plain[c].plain_label) for c in conditions if c in plain], t)
     if urgency in ("emergency", "urgent"):
         alert = words["alert"][urgency]
         box = st.error if urgency == "emergency" else st.warning
@@ -160,12 +153,12 @@ def form_text(form: dict, section: str, key: str) -> str:
 def _history(t: Translator, token: str) -> None:
     form = patient_form()
     answers = st.session_state[_FORM].get("history", {})
-    st.subheader(t("Your pain"))
+    st.header(t("Your pain"))
     key = "pf:h:pain_sites"
     st.session_state.setdefault(key, list(answers.get("pain_sites") or []))
     sites = st.pills(t("Where do you feel the pain? Tap every place."), list(form["pain_sites"]), selection_mode="multi",
                      format_func=lambda s: t(form_text(form, "pain_sites", s)), key=key)
-    st.image(svg_body_chart(list(sites or []), [], None), width=240,
+    st.image(svg_body_chart(list(sites or []), [], None, words=t, legend=PATIENT_LEGEND), width=240,
              alt=t("Body picture, front and back, with the places you chose shaded."))
     key = "pf:h:onset"
     if answers.get("onset") is not None:
@@ -181,7 +174,7 @@ def _history(t: Translator, token: str) -> None:
 def _red_flags(t: Translator, token: str) -> None:
     questions = patient_form()["red_flags"]
     given = st.session_state[_FORM].get("red_flags", {})
-    st.subheader(t("Important questions"))
+    st.header(t("Important questions"))
     st.caption(t("These questions check for rare problems that need a doctor quickly."))
     words = {YES: t("Yes"), NO: t("No"), UNSURE: t("Not sure")}
     for key, question in questions.items():
@@ -200,7 +193,7 @@ def _measures(t: Translator, token: str, chosen: tuple[str, ...]) -> None:
         m = ms.measures.get(measure_id)
         if m is None:
             continue
-        st.subheader(t(m.name))
+        st.header(t(m.name))
         st.caption(t(m.about))
         if not m.licence.reproduce_items:
             st.info(t("Please use the paper questionnaire your clinic gave you: for each question, tap the number "
@@ -219,7 +212,9 @@ def _measures(t: Translator, token: str, chosen: tuple[str, ...]) -> None:
                       entry.get("answers") or {})
         else:
             for item in m.items:
-                _code(t, token, m, item.id, f"{item.id}. {t(item.label)}", entry.get("answers") or {})
+                # A licensed instrument's items are numbered only: its wording is on the clinic's paper form
+                label = f"{item.id}. {t(item.label)}" if m.licence.reproduce_items else t("Question {n}", n=item.id)
+                _code(t, token, m, item.id, label, entry.get("answers") or {})
         st.caption(m.licence.attribution)
 
 
@@ -229,6 +224,13 @@ def _code(t: Translator, token: str, m, item_id: str, label: str, given: dict) -
     if given.get(item_id) is not None:
         st.session_state.setdefault(key, given[item_id])
     st.segmented_control(label, list(range(lo, hi + 1)), key=key)
+
+
+def _long_date(moment, code: str) -> str:
+    """The day a link expires, as the patient's language writes a date (CLDR, through Babel)."""
+    from babel.dates import format_date
+
+    return format_date(moment.date(), format="long", locale="en_GB" if code == "en" else code)
 
 
 def _rtl() -> None:
@@ -260,8 +262,8 @@ def render(token: str) -> None:
     if link is not None:
         ss[_OPENED] = token
         ss[_FORM] = copy.deepcopy(link.answers)
-        ss["pf:link"] = (link.language, link.measures)
-    language, measures = ss["pf:link"]
+        ss["pf:link"] = (link.language, link.measures, link.expires)
+    language, measures, expires = ss["pf:link"]
     t = translator(language)
     if t.rtl:
         _rtl()
@@ -280,6 +282,7 @@ def render(token: str) -> None:
     st.title(t("Before your visit"))
     st.markdown(t("Your physiotherapist would like to know about your problem before you come in. "
                   "Each answer is saved as soon as you give it. Skip any question you are not sure about."))
+    st.caption(t("You can use this link until {date}.", date=_long_date(expires, t.language.code)))
     if ss.get(_UNSAVED):
         _retrying(t, token)
     _history(t, token)

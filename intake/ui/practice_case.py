@@ -126,7 +126,7 @@ def render() -> None:
         return
     case, _, _ = found
     shown = presenting_history(case)
-    st.title(shown.get("title") or "Practice case")
+    st.header(record.case_title or "Practice case")  # the library's title: it never names the answer
     top = st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center")
     with top:
         _clock(state.store().elapsed_seconds(record.id) or 0.0)

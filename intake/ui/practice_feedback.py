@@ -14,7 +14,7 @@ from intake.models import Assessment, Case, Expected
 from intake.practice import Attempt, Feedback, load_rubric, reveal
 from intake.practice.text import answer_words, comparison_rows, no_test_to_suggest
 from intake.storage.store import AttemptRecord
-from intake.ui import evidence_page
+from intake.ui import evidence_page, navigation
 from intake.ui.fields import kb
 from intake.ui.practice_state import WIDGET, current_record, leave_case, md, practice, scenario, start_case
 
@@ -73,19 +73,22 @@ def render() -> None:
     attempt = attempt_of(record)
     base = kb()
 
-    st.title("Feedback")
-    st.markdown(f"**{md(record.case_title or case.title or record.case_id)}** · {md(record.student)} · "
-                f"{record.committed:%Y-%m-%d %H:%M} UTC")
-    a, b, c = st.columns(3)
-    a.metric("Score", f"{feedback.total:g} / {feedback.out_of}")
-    b.metric("Time taken (not scored)", feedback.time_note.removeprefix("Time taken: ").split(" (")[0])
-    c.metric("Questions and tests", f"{len(attempt.questions_asked)} + {len(attempt.tests_performed)}")
+    # The feedback opens at the score: it is the page's first heading, scrolled to and focused once.
+    st.header(f"Your score: {feedback.total:g} / {feedback.out_of}")
+    if st.session_state.get(WIDGET + "feedback_shown") != record.id:
+        st.session_state[WIDGET + "feedback_shown"] = record.id
+        navigation.scroll_to_top(f"feedback-{record.id}")
     if feedback.unsafe:
         st.error(feedback.verdict, icon=":material/emergency:")
     elif feedback.total >= 75:
         st.success(feedback.verdict, icon=":material/check_circle:")
     else:
         st.info(feedback.verdict, icon=":material/school:")
+    st.markdown(f"**{md(record.case_title or record.case_id)}** · {md(record.student)} · "
+                f"{record.committed:%Y-%m-%d %H:%M} UTC")
+    b, c = st.columns(2)
+    b.metric("Time taken (not scored)", feedback.time_note.removeprefix("Time taken: ").split(" (")[0])
+    c.metric("Questions and tests", f"{len(attempt.questions_asked)} + {len(attempt.tests_performed)}")
 
     st.markdown("### Marks by part")
     st.caption(f"The rubric (version {feedback.rubric_version}): safety first, so red-flag screening and referral "
@@ -148,6 +151,8 @@ def render() -> None:
 
     st.markdown("### Teaching notes")
     notes = st.container(border=True)
+    if case.title and case.title != record.case_title:  # the vignette's own title may name the answer: now it can be shown
+        notes.markdown(f"**The case:** {md(case.title)}")
     notes.markdown(f"**Basis:** {md(expected.basis) if expected.basis else 'not given'}")
     for paragraph in (case.notes or "").split("\n\n"):
         if paragraph.strip():

@@ -127,7 +127,7 @@ def _upload() -> None:
 
 
 def render() -> None:
-    st.title("Instructor")
+    st.header("Instructor")
     st.caption("Results of every committed attempt in your clinic, and its case library. Practitioners and "
                "administrators can open this page; students cannot.")
     _results()

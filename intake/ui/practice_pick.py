@@ -26,7 +26,7 @@ def _on_difficulty() -> None:
 
 def render() -> None:
     p = practice()
-    st.title("Practice a case")
+    st.header("Practice a case")
     st.markdown(
         "Work a case as you would in clinic. You see the presenting history first; then ask the red-flag "
         "questions and perform the tests you choose, **one at a time**, and see only those answers. When you are "

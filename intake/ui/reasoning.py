@@ -33,7 +33,8 @@ def red_flag_banner(ev: Evaluation) -> None:
     raised = most_urgent_first(rf for rf in assessment.red_flags if red_flag_decides(rf.urgency))
     for rf in raised:
         findings = ", ".join(kb().label(k) for k in rf.findings)
-        body = f"**{rf.label}** ({findings}). **What to do:** {rf.note} **Refer to:** {rf.refer_to.rstrip('.')}."
+        # where to send the patient first: on a phone or a short screen the banner is compact and scrolls within itself
+        body = f"**{rf.label}** ({findings}). **Refer to:** {rf.refer_to.rstrip('.')}. **What to do:** {rf.note}"
         if rf.urgency == "emergency":
             banner.error(body, title="EMERGENCY — stop the assessment and refer now", icon=presentation("emergency").icon)
         else:
@@ -44,7 +45,7 @@ def red_flag_banner(ev: Evaluation) -> None:
 
 def _letter_action(banner, ev: Evaluation) -> None:
     """The banner's one action: the signed one-page referral letter, made on the click."""
-    import reports  # loaded at start-up by streamlit_app; here only for its functions
+    import reports  # the PDF package (fonts): loaded on first use, not by the first screen
 
     if ev.case is None:
         banner.caption("The referral letter needs the answers marked on the earlier steps corrected (see Review).")
@@ -87,7 +88,7 @@ def sidebar_panel(ev: Evaluation) -> None:
     st.markdown("**Leading origins**" + (" *(provisional: the red flag decides this visit)*" if assessment.differential_provisional else ""))
     for origin in assessment.origins[:MAX_ORIGINS]:
         words = LIKELIHOOD_WORDS.get(origin.likelihood, origin.likelihood)
-        st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words} ({origin.probability:.0%})")
+        st.progress(min(max(origin.probability, 0.0), 1.0), text=f"{origin.label} — {words}")  # a band, never a number
 
     if visit.decided_by_referral(assessment):  # the ranking stays the engine's; only examination is held back
         st.caption("Examination can wait: the referral decides this visit. Only red-flag questions are proposed.")

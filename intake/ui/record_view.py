@@ -9,17 +9,21 @@ once per opening, not on every rerun of the page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from intake import fhir_bundle
 from intake.case_files import case_yaml
 from intake.models import Assessment, Case
 from intake.policy.roles import may_delete_record
-from intake.storage.records import AccessDenied, Record
+from intake.storage.records import Record
 from intake.ui import documents, guard, navigation, reasoning, state, step_measures, step_review
 from intake.ui.fields import kb
 from intake.ui.practice_state import allowed_modes, md
+from intake.ui.refusals import caught
+
+if TYPE_CHECKING:  # the FHIR models load when a record's files are made, not at start-up
+    from intake import fhir_bundle
 
 __all__ = ["OPEN_KEY", "close_record", "files", "forget", "open_record", "render"]
 
@@ -77,12 +81,14 @@ def _identified_patient(record: Record) -> fhir_bundle.IdentifiedPatient | None:
     settings = store.accounts.clinic(store.clinic_id)
     if settings is None or not settings.identified_referrals or not record.patient_name:
         return None
+    from intake import fhir_bundle
+
     return fhir_bundle.IdentifiedPatient(identifier=record.pseudonym, name=record.patient_name)
 
 
 def _makers(record: Record, case: Case, assessment: Assessment,
             patient: fhir_bundle.IdentifiedPatient | None) -> dict[str, Callable[[], bytes | str]]:
-    import reports  # loaded at start-up by streamlit_app; here only for its functions
+    import reports  # the PDF package (fonts): loaded on first use, not by the first screen
 
     signed = {"when": record.assessed_at, "practitioner_id": record.practitioner_id, "practitioner": record.practitioner}
     when, who = record.assessed_at.date(), record.practitioner
@@ -90,6 +96,8 @@ def _makers(record: Record, case: Case, assessment: Assessment,
     clinic = state.store().principal.clinic_name  # read here, in the session: the download runs on another thread
 
     def fhir_json() -> str:
+        from intake import fhir_bundle
+
         try:  # the one-page referral letter goes with the referral; with nothing to refer there is none
             letter: bytes | None = reports.render_referral(fhir_bundle.letter_case(case, patient), assessment,
                                                            practitioner=who, date=when)
@@ -112,6 +120,7 @@ def _fhir_bundle(record: Record, clinic: str, case: Case, assessment: Assessment
     identified referrals, the named patient), requester, letter, and each outcome score's change since the
     previous visit."""
     import reports
+    from intake import fhir_bundle
 
     sender = fhir_bundle.sender_from_branding(reports.load_branding(), record.practitioner, clinic)
     made = fhir_bundle.bundle(case, assessment, kind="transaction", subject=record.pseudonym, sender=sender, letter=letter,
@@ -185,12 +194,8 @@ def _cancel_delete() -> None:
 @guard.db_safe
 def _delete(record_id: str, pseudonym: str) -> None:
     store = state.store()
-    try:
-        deleted = store.records.delete(store.principal, record_id)
-    except AccessDenied as exc:
-        st.session_state.flash = ("error", f"Not deleted: {exc}")
-        _cancel_delete()
-        return
+    _cancel_delete()  # asked once, whatever the answer: a refusal does not ask again
+    deleted = store.records.delete(store.principal, record_id)
     close_record()
     st.session_state.flash = (("success", f"Record {pseudonym} and every version of it have been deleted.") if deleted
                               else ("warning", "That record was already gone."))
@@ -213,7 +218,7 @@ def files(record: Record, case: Case, assessment: Assessment) -> None:
 
 def _actions(record: Record) -> None:
     principal = state.store().principal
-    st.markdown("#### Actions")
+    st.markdown("### Actions")
     st.button("Start follow-up", key="rec:follow", **state.later(_follow_up, record.id), icon=":material/event_repeat:",
               width="stretch",
               help="A new assessment of this patient: details and history copied, red flags and examination blank.")
@@ -225,7 +230,7 @@ def _actions(record: Record) -> None:
         box.warning(f"Delete record **{record.pseudonym}** and every version of it? This cannot be undone; the audit "
                     "log keeps a note that it was deleted.", icon=":material/delete_forever:")
         choice = box.container(horizontal=True)
-        choice.button("Yes, delete it", key="rec:confirm", on_click=_delete, args=(record.id, record.pseudonym),
+        choice.button("Yes, delete it", key="rec:confirm", on_click=caught(_delete, "Not deleted"), args=(record.id, record.pseudonym),
                       type="primary", icon=":material/delete_forever:")
         choice.button("Keep it", key="rec:keep", on_click=_cancel_delete)
     else:
@@ -271,13 +276,13 @@ def _patient_line(case: Case) -> str:
 def _side_panel(record: Record) -> None:
     store = state.store()
     _actions(record)
-    st.markdown("#### Versions")
+    st.markdown("### Versions")
     for version, saved, who in store.records.versions(store.principal, record.id):
         current = " (shown)" if version == record.version else ""
         st.markdown(f"- Version {version}{current}: {documents.clinic_time(saved)}, {md(who) or 'unknown'}")
     visits = store.records.history(store.principal, record.pseudonym)
     if len(visits) > 1:
-        st.markdown(f"#### Assessments of {record.pseudonym}")
+        st.markdown(f"### Assessments of {record.pseudonym}")
         for visit in visits:
             label = f"{visit.assessed_at:%Y-%m-%d} · {visit.practitioner}"
             if visit.id == record.id:
@@ -314,7 +319,7 @@ def render(record_id: str) -> None:
     except Exception:  # a record this version cannot read: say so, show no half-parsed data
         case = assessment = None
     follow = " · follow-up" if record.follows_id else ""
-    st.title(f"Record {record.pseudonym}")
+    st.header(f"Record {record.pseudonym}")
     st.caption(f"Filed {documents.clinic_time(record.assessed_at)} by {md(record.practitioner)} · version {record.version}"
                f"{follow} · knowledge base {record.knowledge_version or 'unknown'}")
     if case is None or assessment is None:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from intake import record_tables
 from intake.policy.roles import may
+from intake.policy.urgency import REFERRAL_ORDER
 from intake.storage.records import RecordFilter, RecordPage, RecordSummary
 from intake.ui import clinic_admin, record_view, state
 from intake.ui.badges import flag_badge, referral_badge
@@ -30,7 +31,7 @@ EXCEL_KEY = "records:excel"  # a large export's Excel check: (filter, rows it wo
 SECTION_KEY = "records:section"
 ROW_KEY = "rrow-"  # style.py tightens these rows
 F = "rf:"  # filter widgets (kept for the session, so leaving the page keeps the filter)
-REFERRALS = ("emergency", "urgent", "routine", "none")
+REFERRALS = tuple(sorted(REFERRAL_ORDER, key=REFERRAL_ORDER.__getitem__, reverse=True))  # most urgent first
 _SECTIONS = {"records": "Records", "admin": "Clinic administration"}
 _EXCEL = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -119,8 +120,7 @@ def _exports(where: RecordFilter, page: RecordPage) -> None:
         return record_tables.records_csv(records.iter_export(principal, where, fmt="csv", labels=names))
 
     def excel() -> bytes:
-        return record_tables.to_excel(record_tables.records_frame(records.iter_export(principal, where, fmt="xlsx",
-                                                                                      labels=names)))
+        return record_tables.records_xlsx(records.iter_export(principal, where, fmt="xlsx", labels=names))
 
     row = st.container(horizontal=True, vertical_alignment="center")
     row.markdown(f"**{_total_words(page)}** matching record{'s' if total != 1 or page.more else ''}")
@@ -179,7 +179,7 @@ def _row(summary: RecordSummary, names: dict[str, str]) -> None:
 
 
 def _list() -> None:
-    st.title("Records")
+    st.header("Records")
     st.caption("Assessments filed by your clinic. Opening, exporting and deleting a record is recorded in the "
                "clinic's audit log.")
     where = _filters()

@@ -16,6 +16,7 @@ from intake.measures import Measure, MeasureError, change, load_measures, score
 from intake.ui import state
 from intake.ui.evaluation import Evaluation
 from intake.ui.outcome_answers import PSFS_SLOTS, outcome_entries
+from intake.ui.refusals import refusal, show
 
 __all__ = ["CHOICE_PATH", "PENDING_PATH", "charts", "outcome_entries", "render", "show_outcomes"]
 
@@ -73,8 +74,8 @@ def _live(m: Measure, entry: dict[str, Any] | None) -> None:
         return
     try:
         result = score(m.id, entry["answers"], activities=entry.get("activities"))
-    except MeasureError as exc:
-        st.error(str(exc))
+    except MeasureError as exc:  # beside its measure: the rest of the step is still drawn
+        show(refusal(exc, "Not scored"))
         return
     box = st.success if result["valid"] and not result["not_scored"] else st.warning
     box(f"**{result['interpretation']}** ({result['answered']} of {result['items']} answered)")

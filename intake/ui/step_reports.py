@@ -10,13 +10,13 @@ from intake.policy import visit
 from intake.ui import documents, filing, handout_chooser, state, step_review
 from intake.ui.evaluation import Evaluation
 
-__all__ = ["render"]
+__all__ = ["handout_language", "render"]
 
 
 def _filing(ev: Evaluation) -> None:
     """The primary action of the last step: keep the finished assessment as the clinic's record."""
     amending = filing.is_amendment()
-    st.markdown("#### Amend the record" if amending else "#### File the assessment")
+    st.markdown("### Amend the record" if amending else "### File the assessment")
     link = filing.link_caption()
     if link:
         st.info(link, icon=":material/link:")
@@ -32,8 +32,24 @@ def _filing(ev: Evaluation) -> None:
               icon=":material/inventory_2:", key="file:go")
 
 
+def handout_language(tag: str | None) -> str:
+    """Which language the handout prints in (the patient's, where a catalogue has it) and how far to trust it."""
+    from intake.i18n import languages, translator
+
+    if not tag:
+        return ""
+    language = translator(tag).language
+    if language.code == "en":
+        return "" if tag.split("-")[0].lower() == "en" else (
+            f"No translation for the patient's language ({tag}) yet: the handout prints in English.")
+    review = "reviewed by a clinician fluent in it" if languages()[language.code].reviewed else (
+        "not yet reviewed by a clinician fluent in it (its footer says so)")
+    return (f"The patient handout prints in {language.native} ({language.name}), the patient's language: a translation "
+            f"{review}. A personal note or a changed dose prints as typed.")
+
+
 def render(ev: Evaluation) -> None:
-    import reports  # loaded at start-up by streamlit_app; here only for its functions
+    import reports  # the PDF package (fonts): loaded on first use, not by the first screen
 
     if not ev.valid or ev.case is None:
         st.warning("The reports need a complete, valid case. Correct the answers marked on the earlier steps "
@@ -45,7 +61,7 @@ def render(ev: Evaluation) -> None:
     if not st.session_state.consent:
         st.info("Consent to record is not recorded on step 1. The files below are made on request and not stored.")
     st.markdown("Files are made when you click and are not kept on the server. The file names carry no patient name.")
-    st.markdown("#### Documents")
+    st.markdown("### Documents")
     if assessment is None:
         st.warning(ev.engine_error or "The reasoning is not available, so the PDFs cannot be made.")
     else:
@@ -66,7 +82,10 @@ def render(ev: Evaluation) -> None:
         row.download_button("Patient handout (PDF)", documents.maker(reports.render_handout, case, assessment, **handout),
                             file_name=documents.file_name("patient-handout"), mime="application/pdf",
                             on_click="ignore", icon=":material/picture_as_pdf:", key="dl:handout")
-    st.markdown("#### Case file")
+        note = handout_language(case.patient.language)
+        if note:
+            st.caption(note)
+    st.markdown("### Case file")
     b = st.container(horizontal=True)
     b.download_button("Case as YAML", lambda: case_yaml(case), file_name="case.yaml", mime="application/x-yaml",
                       on_click="ignore", icon=":material/description:", key="dl:yaml")

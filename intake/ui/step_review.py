@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from intake.models import Assessment, Reason
@@ -10,23 +12,36 @@ from intake.policy.urgency import presentation
 from intake.ui import evidence_page, fields, what_if_panel
 from intake.ui.evaluation import Evaluation
 
-__all__ = ["render", "show_assessment"]
+__all__ = ["field_words", "render", "show_assessment"]
 
 NOTES_LIMIT = 10_000
 
 
-def _reason_line(reason: Reason) -> str:
+def _reason_line(reason: Reason, siblings: Sequence[Reason] = ()) -> str:
     arrow = "for" if reason.direction == "for" else "against"
     findings = ", ".join(fields.label_of(k) for k in reason.findings)
     sources = "; ".join(reason.citations)
-    counted = "" if reason.counted else f" *(not counted: covered by {reason.covered_by})*" if reason.covered_by else " *(not counted)*"
+    # the covering reason by its summary, as on paper: a rule id means nothing to a clinician
+    covering = next((r.summary for r in siblings if r.rule == reason.covered_by), None)
+    counted = "" if reason.counted else f" *(not counted: covered by “{covering}”)*" if covering else " *(not counted)*"
     return f"- **{arrow}** (×{reason.effect:.2g}) {reason.summary} — *{findings}*{counted}  \n  Source: {sources}"
+
+
+def field_words(path: str) -> str:
+    """A case path as the clinician reads it on the form (its question's label), never the path itself."""
+    if not path:
+        return "The case as a whole"
+    slot = next((s for s in fields.kb().form.slots if s.path == path), None)
+    if slot is not None and slot.label:
+        return slot.label
+    key = path.rsplit(".", 1)[-1]
+    return fields.label_of(key) if key in fields.kb().findings else key.replace("_", " ").capitalize()
 
 
 def _problems(ev: Evaluation) -> None:
     if not ev.problems:
         return
-    lines = [f"- `{path or 'case'}`: {'; '.join(messages)}" for path, messages in ev.problems.items()]
+    lines = [f"- **{field_words(path)}**: {'; '.join(messages)}" for path, messages in ev.problems.items()]
     st.warning("Some answers are not accepted by the case format and are left out until corrected:\n\n" + "\n".join(lines))
 
 
@@ -56,9 +71,9 @@ def _origins(a: Assessment) -> None:
     if a.coexistence_note:
         st.info(a.coexistence_note)
     for n, origin in enumerate(a.origins, start=1):
-        with st.expander(f"{n}. {origin.label} — {origin.likelihood} ({origin.probability:.0%})", expanded=n == 1):
+        with st.expander(f"{n}. {origin.label} — {origin.likelihood}", expanded=n == 1):  # a band; the number is in the PDF's appendix
             if origin.because:
-                st.markdown("\n".join(_reason_line(r) for r in origin.because))
+                st.markdown("\n".join(_reason_line(r, origin.because) for r in origin.because))
                 evidence_page.links((k for r in origin.because for k in r.findings), f"origin{n}")
             else:
                 st.markdown("No finding moved this origin from its starting estimate.")
@@ -72,7 +87,7 @@ def _muscles(a: Assessment) -> None:
         zones = ", ".join(z.replace("_", " ") for z in muscle.referral_zones)
         st.markdown(f"**{muscle.label}** — refers to {zones}")
         if muscle.because:
-            st.markdown("\n".join(_reason_line(r) for r in muscle.because))
+            st.markdown("\n".join(_reason_line(r, muscle.because) for r in muscle.because))
             evidence_page.links((k for r in muscle.because for k in r.findings), f"muscle:{muscle.id}")
 
 

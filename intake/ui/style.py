@@ -1,5 +1,5 @@
-"""A few lines of CSS: the red-flag banner stays in view, a little less empty space on a tablet, and
-the records list's rows closer together."""
+"""A few lines of CSS: the red-flag banner stays in view (compact on a phone or a short screen), a little
+less empty space on a tablet, and the records list's rows closer together."""
 
 from __future__ import annotations
 
@@ -50,6 +50,13 @@ div:has(> .st-key-{BANNER_KEY}) {{ position: sticky; top: 3rem; z-index: 999; }}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, [data-testid="InputInstructions"],
 [data-testid="InputInstructions"] p {{ color: #4f5863 !important; opacity: 1 !important; }}
 :focus-visible {{ outline: 3px solid #1f5f8b !important; outline-offset: 2px; }}
+[data-testid="stSidebar"] h2 {{ font-size: 1.5rem; }}
+@media (max-width: 640px), (max-height: 820px) {{
+  /* a compact sticky banner on a phone or a short screen: it scrolls within itself, its action stays in view */
+  .st-key-{BANNER_KEY} {{ max-height: 28vh; overflow-y: auto; }}
+  .st-key-{BANNER_KEY} .st-key-banner-letter {{ position: sticky; bottom: 0; background: #fff; padding-top: 0.25rem;
+    width: 100% !important; }}
+}}
 @media (pointer: coarse), (max-width: 640px) {{
   button, [role="radio"], [role="checkbox"], input, select, textarea {{ min-height: 44px; }}
   [data-testid="stCheckbox"] label {{ min-height: 44px; align-items: center; }}

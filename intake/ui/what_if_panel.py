@@ -18,6 +18,7 @@ from intake.models import Assessment, Case
 from intake.next_question import kind_of
 from intake.ui import fields, state
 from intake.ui.evaluation import Evaluation
+from intake.ui.refusals import refusal, show
 from intake.what_if import Comparison, compare, current_answer
 
 __all__ = ["CHANGES_KEY", "render"]
@@ -113,13 +114,19 @@ def _side(a: Assessment, title: str, other: Assessment) -> None:
             st.markdown(f"- :red[**{rf.label}**] ({rf.urgency}){new}")
     else:
         st.markdown("- No red flag raised")
-    before = {o.id: o.probability for o in other.origins}
+    before = {o.id: o for o in other.origins}
     st.markdown("**Differential**")
     lines = []
-    for o in a.origins[:5]:
-        delta = o.probability - before.get(o.id, o.probability)
-        moved = f" ({'+' if delta > 0 else '−'}{abs(delta):.0%})" if abs(delta) >= 0.005 else ""
-        lines.append(f"- {o.label} — {o.likelihood} ({o.probability:.0%}){moved}")
+    for o in a.origins[:5]:  # bands and the direction of a move, never a probability
+        then = before.get(o.id, o)
+        delta = o.probability - then.probability
+        if then.likelihood != o.likelihood:
+            moved = f" (was {then.likelihood})"
+        elif abs(delta) >= 0.005:
+            moved = " (more likely)" if delta > 0 else " (less likely)"
+        else:
+            moved = ""
+        lines.append(f"- {o.label} — {o.likelihood}{moved}")
     st.markdown("\n".join(lines))
     offered = [t for t in a.therapies if not t.withheld]
     offered_there = {t.id for t in other.therapies if not t.withheld}
@@ -158,8 +165,8 @@ def render(ev: Evaluation) -> None:
                       help="Take this change out")
     try:
         comparison: Comparison = compare(ev.case, changes, fields.kb(), recorded=ev.assessment)
-    except CaseError as exc:
-        st.error(f"This combination is not a valid case: {exc}")
+    except CaseError as exc:  # shown here, so the rest of the review (its red flags first) is still drawn
+        show(refusal(exc, "This combination is not a valid case"))
         return
     recorded, changed = st.columns(2, gap="large", border=True)
     with recorded:

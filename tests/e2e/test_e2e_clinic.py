@@ -145,6 +145,20 @@ def test_two_practitioners_one_clinic_fhir_and_yesterdays_backup(clinic_server: 
         _go_records(andy)
         expect(andy.get_by_role("button", name=pseudonym)).to_be_visible()
         shot(andy, screenshots, "23-records-after-restore")
+
+        # Bella changes her own password from the sidebar's key button (its form is built only once opened).
+        bella.get_by_test_id("stPopover").get_by_role("button").click()
+        idle(bella)
+        form = bella.get_by_test_id("stPopoverBody")
+        form.get_by_label("Current password").fill(PASSWORD)
+        form.get_by_label("New password (at least 10 characters)").fill("bella's new password")
+        form.get_by_label("New password again").fill("bella's new password")
+        form.get_by_role("button", name="Change password").click()
+        expect(form.get_by_text("Password changed. Use the new one next time you sign in.")).to_be_visible()
+        shot(bella, screenshots, "24-password-changed")
+        bella.goto(clinic_server.url)
+        sign_in(bella, "bella", "bella's new password")
+        expect(bella.get_by_role("button", name="Records", exact=True)).to_be_visible()
     finally:
         for ctx in contexts.values():
             ctx.close()

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 FIRST_ODI = {"1": 3, "2": 2, "3": 3, "4": 2, "5": 2, "6": 3, "7": 2, "8": 1, "9": 2, "10": 2}  # 44%
 LATER_ODI = [2, 0, 3, 1, 2, 3, 1, 0, 2, 1]  # 30%
-ODI_SECTIONS = ["Intensidad del dolor", "Cuidados personales", "Levantar peso", "Caminar", "Estar sentado/a",
-                "Estar de pie", "Dormir", "Vida sexual", "Vida social", "Viajar"]
+#: The ODI is licensed: the patient's page asks it by question number only (the wording is on the clinic's paper form).
+ODI_QUESTIONS = [f"Pregunta {n}" for n in range(1, 11)]
 NO_FLAGS = ["¿Tiene fiebre, sudores o escalofríos, o se encuentra mal en general?", "¿Ha tenido cáncer alguna vez?"]
 SADDLE = "¿Tiene adormecimiento u hormigueo nuevo entre las piernas, alrededor del ano o de los genitales?"
 
@@ -50,8 +50,8 @@ def _follow_up_with_link(server: Server) -> tuple[str, str, str]:
         store.dispose()
 
 
-def _choose(page: Page, group: str, option: str) -> None:
-    page.get_by_role("radiogroup", name=group).get_by_role("radio", name=option, exact=True).click()
+def _choose(page: Page, group: str, option: str, exact: bool = False) -> None:
+    page.get_by_role("radiogroup", name=group, exact=exact).get_by_role("radio", name=option, exact=True).click()
     idle(page)
 
 
@@ -80,8 +80,8 @@ def test_patient_fills_odi_psfs_and_red_flags_on_a_phone_in_spanish_and_the_foll
         idle(page)
         for question in NO_FLAGS:
             _choose(page, question, "No")
-        for section, code in zip(ODI_SECTIONS, LATER_ODI, strict=True):
-            _choose(page, f"{ODI_SECTIONS.index(section) + 1}. {section}", str(code))
+        for question, code in zip(ODI_QUESTIONS, LATER_ODI, strict=True):
+            _choose(page, question, str(code), exact=True)  # "Pregunta 1" is not "Pregunta 10"
         activity = page.get_by_role("textbox", name="Actividad 1 que le resulta difícil por este problema")
         activity.fill("pasear al perro")
         activity.press("Enter")
@@ -91,7 +91,7 @@ def test_patient_fills_odi_psfs_and_red_flags_on_a_phone_in_spanish_and_the_foll
         shot(page, screenshots, "patient-01-phone-es")
         page.reload()  # nothing is lost on a refresh
         heading(page, "Antes de su consulta")
-        group = page.get_by_role("radiogroup", name="3. Levantar peso")
+        group = page.get_by_role("radiogroup", name="Pregunta 3", exact=True)
         expect(group.get_by_role("radio", name="3", exact=True)).to_be_checked()
         page.get_by_role("button", name="Enviar mis respuestas a la clínica").click()
         heading(page, "Gracias")

@@ -2,8 +2,8 @@
 version it started from, for optimistic concurrency;
 failed sign-ins are counted per account and per address (throttling and temporary locks).
 
-Revision ID: 0008_i11
-Revises: 0007_i13
+Revision ID: 0009_i11
+Revises: 0008_i14
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_i11"
-down_revision = "0007_i13"
+revision = "0009_i11"
+down_revision = "0008_i14"
 branch_labels = None
 depends_on = None
 
