@@ -190,7 +190,8 @@ class ClinicStore:
 
     def create(self, answers: dict[str, Any] | None = None, step: str = "", consent: bool = False, notes: str = "", *,
                follows_id: str | None = None, amends_id: str | None = None, pseudonym: str | None = None,
-               amends_version: int | None = None) -> Draft:
+               amends_version: int | None = None, writer: str | None = None) -> Draft:
+        """A new draft at revision 1; ``writer`` (as for ``save``) names the browser session that made it."""
         now = _now()
         text = _dump(answers or {})
 
@@ -198,7 +199,7 @@ class ClinicStore:
             row = DraftRow(id=new_draft_id(), created=now, updated=now, step=step, consent=consent, answers=text,
                            notes=notes, clinic_id=self.clinic_id, practitioner_id=self.principal.user_id,
                            follows_id=follows_id, amends_id=amends_id, pseudonym=pseudonym, revision=1,
-                           updated_by=self.principal.user_id, amends_version=amends_version)
+                           updated_by=self.principal.user_id, amends_version=amends_version, writer=writer)
             session.add(row)
             audit.write(session, actor=self.principal, action="create", kind="draft", record_id=row.id,
                         detail={"follows": follows_id, "amends": amends_id} if follows_id or amends_id else None)

@@ -34,7 +34,9 @@ import contextlib
 import copy
 import datetime as dt
 import json
+import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -113,6 +115,31 @@ def store() -> ClinicStore:
     if principal is None:
         raise RuntimeError("no one is signed in")  # the app stops at the sign-in page before any of this
     return root_store().scoped(principal)
+
+
+_TURNS: weakref.WeakValueDictionary[str | None, Any] = weakref.WeakValueDictionary()  # gone once no run holds it
+_TURNS_LOCK = threading.Lock()
+
+
+def _turn() -> Any:
+    """This browser session's turn to change its answers and write its draft.
+
+    Streamlit's fast reruns do not wait for the run in progress to end: a click asks it to stop and
+    starts the next run at once on a new thread, while the old one carries on until its next yield
+    point, and a database write is none. So two or three runs of one session wrote its draft at
+    once, each from the revision it had read: a run refused by its own session's newer write tried
+    again from that revision, and when yet another run of the session wrote in between, the second
+    refusal was shown as "changed in another window"; two runs could also each create a draft, and
+    an older run could write its answers over a newer run's. Taking a turn makes them one at a
+    time: a run asked to stop waits for the write in progress, then stops at its first yield point
+    (every access to the session's state), before it writes anything.
+    """
+    session = _writer()
+    with _TURNS_LOCK:
+        lock = _TURNS.get(session)
+        if lock is None:
+            lock = _TURNS[session] = threading.RLock()
+        return lock
 
 
 def widget_key(path: str) -> str:
@@ -351,8 +378,14 @@ def _take(key: str, kind: str, path: str, options: tuple[str, ...], applied: dic
 
 def collect() -> None:
     """First thing in every run: take every change the widgets show, and the buttons' requests,
-    into the answers, then write the draft (once) if anything changed."""
+    into the answers, then write the draft (once) if anything changed (in this session's turn)."""
+    with _turn():
+        _collect()
+
+
+def _collect() -> None:
     ss = st.session_state
+    save_state()  # made here, in the session's turn, so two runs never make two
     specs = ss.setdefault(_SPECS, {})
     applied = ss.setdefault(_APPLIED, {})
     for key, (kind, path, options) in list(specs.items()):
@@ -490,7 +523,7 @@ def _create_draft(saved: SaveState) -> None:
     fingerprint = _fingerprint()
     links = dict(ss.get("draft_links", {}))
     clinic = store()
-    draft = clinic.create(data, step=ss.step, consent=True, notes=notes, **links)
+    draft = clinic.create(data, step=ss.step, consent=True, notes=notes, writer=_writer(), **links)
     saved.confirmed(draft.revision, fingerprint, draft_id=draft.id)  # no yield point since the write
     ss.draft_id = draft.id
     # Put the id in the address now, not on the next run: a refresh in between must resume it.
@@ -595,6 +628,11 @@ def flush(*, force: bool = False) -> None:
     answers stay in the session, the screen says they are not saved, and the write is tried
     again (with a growing pause) on the next run or by the sidebar's retry timer.
     """
+    with _turn():
+        _flush(force=force)
+
+
+def _flush(*, force: bool = False) -> None:
     ss = st.session_state
     saved = save_state()
     if saved.draft_id and not ss.get("draft_id"):
@@ -629,7 +667,7 @@ def _withdraw(saved: SaveState) -> None:
     draft_id, fingerprint = ss.draft_id, _fingerprint()
     clinic = store()
     try:
-        revision = clinic.save(draft_id, consent=False)
+        revision = clinic.save(draft_id, consent=False, writer=_writer())
     except StoreUnavailable as down:
         saved.failed(down.reason)
         return
