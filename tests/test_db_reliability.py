@@ -56,6 +56,21 @@ def test_a_save_names_the_revision_it_started_from_and_a_stale_one_is_refused(db
     assert mine.save(draft.id, answers={"patient": {"age": 42}}) == 4  # "keep mine": no revision named
 
 
+def test_every_write_of_a_draft_names_its_browser_session_from_creation_on(db_store):
+    """The screen tells its own session's earlier write from another window's by the writer stored
+    with the draft: a draft just created (revision 1) and a withdrawal name it as a save does."""
+    world = World(db_store)
+    mine = db_store.scoped(world.a_prac)
+    draft = mine.create({"patient": {"age": 40}}, step="patient", consent=True, writer="session-a")
+    with pytest.raises(DraftConflict) as refused:
+        mine.save(draft.id, answers={"patient": {"age": 41}}, expected_revision=0, writer="session-a")
+    assert refused.value.revision == 1 and refused.value.writer == "session-a"
+    assert mine.save(draft.id, consent=False, writer="session-b") == 2
+    with pytest.raises(DraftConflict) as refused:
+        mine.save(draft.id, answers={"patient": {"age": 41}}, expected_revision=1, writer="session-a")
+    assert refused.value.revision == 2 and refused.value.writer == "session-b"
+
+
 def test_two_writers_on_one_draft_never_lose_an_update(db_store):
     """Each writer reads, adds its own answer and saves with the revision it read; on a conflict it
     reads again. Every one of the 40 answers is in the draft at the end, and revisions are not reused."""
