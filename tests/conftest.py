@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,16 @@ def _data_dir(tmp_path, monkeypatch):
     """Every test gets its own empty data folder: no test reads or writes ./data."""
     monkeypatch.setenv("INTAKE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _real_main_module():
+    """An AppTest runs the app as a new ``__main__`` module and leaves it installed; a process
+    started with "spawn" afterwards would then run the app script first. Put the real one back."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
 
 
 @pytest.fixture
