@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from intake.errors import InvalidInput
 from intake.knowledge import KnowledgeBase, load_knowledge
 from intake.models import Assessment, Case
 from reports.branding import Branding, BrandingError, load_branding
@@ -20,7 +21,7 @@ from reports.summary import render_summary_model
 __all__ = ["Branding", "BrandingError", "NoReferral", "load_branding", "render_handout", "render_referral", "render_summary"]
 
 
-class NoReferral(ValueError):
+class NoReferral(InvalidInput):
     """No red flag in this assessment needs a referral, so there is no letter to write."""
 
 

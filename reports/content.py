@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from intake.errors import InvalidInput
 from intake.facts import case_facts
 from intake.form import Slot
 from intake.models import RED_FLAG_KEYS, Assessment, Case, Reason
@@ -252,7 +253,7 @@ class HandoutChoice:
     not_chosen_reason: str | None  # choosable, but not chosen by default, and why
 
 
-class HandoutChoiceError(ValueError):
+class HandoutChoiceError(InvalidInput):
     """An exercise id that cannot go on this patient's handout; the message names it and why."""
 
 

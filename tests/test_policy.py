@@ -20,8 +20,12 @@ from intake.practice.text import no_test_to_suggest
 from intake.spreadsheet import safe_cell, to_csv, to_excel
 from intake.storage.accounts import AccountError
 from intake.storage.backup import BackupError
+from intake.storage.clinic_details import SettingsError
+from intake.storage.patient_links import LinkRefused
 from intake.storage.records import AccessDenied
+from reports import NoReferral
 from reports.branding import BrandingError
+from reports.content import HandoutChoiceError
 from reports.styles import URGENCY_COLOURS
 
 
@@ -30,6 +34,10 @@ from reports.styles import URGENCY_COLOURS
     (AccountError, errors.InvalidInput, ValueError),
     (BackupError, errors.InvalidInput, ValueError),
     (AccessDenied, errors.NotAllowed, PermissionError),
+    (SettingsError, errors.InvalidInput, ValueError),
+    (HandoutChoiceError, errors.InvalidInput, ValueError),
+    (NoReferral, errors.InvalidInput, ValueError),
+    (LinkRefused, errors.NotAllowed, PermissionError),
     (KnowledgeError, errors.ConfigurationError, ValueError),
     (FormError, errors.ConfigurationError, ValueError),
     (ConditionError, errors.ConfigurationError, ValueError),

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from intake.errors import InvalidInput
 from intake.storage import audit
 from intake.storage.accounts import AccountError, Principal
 from intake.storage.database import Database
@@ -29,7 +30,7 @@ __all__ = ["ClinicDetails", "Details", "SettingsError"]
 LOGO_DIR_ENV = "INTAKE_DATA_DIR"
 
 
-class SettingsError(ValueError):
+class SettingsError(InvalidInput):
     """A clinic setting cannot be saved as given; the message names the field."""
 
 

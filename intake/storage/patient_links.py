@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from intake.errors import NotAllowed
 from intake.storage import audit
 from intake.storage.database import Database
 from intake.storage.link_throttle import SharedThrottle
@@ -44,7 +45,7 @@ MAX_OPENS = 500  # a link opened more often than any patient would is treated as
 Refusal = Literal["unknown", "expired", "revoked", "used", "throttled"]
 
 
-class LinkRefused(PermissionError):
+class LinkRefused(NotAllowed):
     """The link cannot be used; `reason` says why (shown to the patient in plain words)."""
 
     def __init__(self, reason: Refusal, language: str | None = None):

@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from intake.errors import ConfigurationError, IntakeError, NotAllowed
-from intake.storage.clinic_details import SettingsError
 from intake.ui.practice_state import md
 
 __all__ = ["PENDING", "REFUSED", "Refusal", "caught", "refusal", "show", "shown"]
@@ -31,9 +30,8 @@ __all__ = ["PENDING", "REFUSED", "Refusal", "caught", "refusal", "show", "shown"
 PENDING = "refusals:pending"  # the refusal the head of the page shows next
 Refusal = tuple[str, str]  # (message box, text that Markdown cannot read), as every message slot of the app holds
 F = TypeVar("F", bound=Callable[..., Any])
-# What is shown as a refusal: the hierarchy, and storage's settings error, a plain ValueError that is
-# not yet an IntakeError (storage is being reworked by issue 11); it is refused input.
-REFUSED: tuple[type[Exception], ...] = (IntakeError, SettingsError)
+# What is shown as a refusal: the hierarchy (every refusal the product makes on purpose is in it).
+REFUSED: tuple[type[Exception], ...] = (IntakeError,)
 _log = logging.getLogger(__name__)
 
 
