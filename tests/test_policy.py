@@ -22,7 +22,7 @@ from intake.storage.accounts import AccountError
 from intake.storage.backup import BackupError
 from intake.storage.clinic_details import SettingsError
 from intake.storage.patient_links import LinkRefused
-from intake.storage.records import AccessDenied
+from intake.storage.records import AccessDenied, RecordChanged
 from reports import NoReferral
 from reports.branding import BrandingError
 from reports.content import HandoutChoiceError
@@ -38,6 +38,7 @@ from reports.styles import URGENCY_COLOURS
     (HandoutChoiceError, errors.InvalidInput, ValueError),
     (NoReferral, errors.InvalidInput, ValueError),
     (LinkRefused, errors.NotAllowed, PermissionError),
+    (RecordChanged, errors.InvalidInput, RuntimeError),
     (KnowledgeError, errors.ConfigurationError, ValueError),
     (FormError, errors.ConfigurationError, ValueError),
     (ConditionError, errors.ConfigurationError, ValueError),

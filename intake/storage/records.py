@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tupl
 from sqlalchemy.orm import Session
 
 from intake import record_search
-from intake.errors import NotAllowed
+from intake.errors import InvalidInput, NotAllowed
 from intake.loader import load_case
 from intake.models import ORIGINS, RED_FLAG_CONDITIONS, Assessment, Case
 from intake.outcome_tracking import outcome_text, outcome_tokens
@@ -84,8 +84,8 @@ def _filter_for_audit(where: RecordFilter) -> dict:
     return kept
 
 
-class RecordChanged(RuntimeError):
-    """An amendment started from an older version than the record has now."""
+class RecordChanged(InvalidInput, RuntimeError):
+    """An amendment started from an older version than the record has now: refused, never a lost update."""
 
     def __init__(self, version: int, by: str, at: datetime):
         self.version, self.by, self.at = version, by, at
