@@ -36,7 +36,7 @@ def _ms(seconds: list[float]) -> str:
 
 
 def bench_server(repeat: int) -> bool:
-    from test_app_support import answers_of, new_app
+    from test_app_support import answers_of, goto, new_app
 
     from intake.ui.state import STEPS
 
@@ -44,7 +44,7 @@ def bench_server(repeat: int) -> bool:
     print(f"Server side: one rerun of each step, AppTest, a whole case loaded ({CASE}), {repeat} runs each")
     at = new_app(answers=answers_of(CASE))
     for step in STEPS:
-        at.segmented_control(key="nav:step").set_value(step).run()
+        goto(at, step)
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -55,7 +55,7 @@ def bench_server(repeat: int) -> bool:
         ok &= flag == "ok"
         print(f"  {step:<10} {_ms(times)}   {flag}")
     # an answer given (callback + validation + engine + draft write), on the busiest step
-    at.segmented_control(key="nav:step").set_value("red_flags").run()
+    goto(at, "red_flags")
     times = []
     for n in range(repeat):
         started = time.perf_counter()

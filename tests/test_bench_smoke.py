@@ -24,7 +24,7 @@ def run(*args: str, timeout: float = 300) -> str:
     return done.stdout
 
 
-@pytest.mark.parametrize("script", ["bench/bench_engine.py", "bench/bench_reports.py"])
+@pytest.mark.parametrize("script", ["bench/bench_engine.py", "bench/bench_reports.py", "bench/bench_sign_in.py"])
 def test_benchmark_runs(script):
     assert run(script, "--smoke").strip()
 

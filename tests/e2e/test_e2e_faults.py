@@ -1,6 +1,6 @@
-"""The database stopped in the middle of an assessment, in Chromium: the screen says the answers
-are not saved and are being retried, keeps every one of them, and writes them (without a click)
-once the database is back; no error page at any point."""
+"""The database stopped, or its disk full, in the middle of an assessment, in Chromium: the screen
+says the answers are not saved and are being retried, keeps every one of them, and writes them
+(without a click) once the database is back or has room; no error page at any point."""
 
 from __future__ import annotations
 
@@ -95,3 +95,84 @@ def test_postgresql_stopped_mid_assessment_keeps_every_answer_and_writes_it_once
     finally:
         srv.stop()
 
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 8 MB file system (tmpfs) for the SQLite database: (folder, fill, free).
+
+    ``fill`` writes a filler file until the kernel says "no space left on device"; ``free``
+    deletes it. Mounting needs root (or CAP_SYS_ADMIN); without it the test says so and skips.
+    """
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip() or 'mount failed'}")
+    filler = folder / "filler.bin"
+
+    def fill() -> None:
+        with filler.open("ab") as out:
+            try:
+                while True:
+                    out.write(b"\0" * 65536)
+                    out.flush()
+            except OSError as exc:
+                assert exc.errno == 28, exc  # ENOSPC: the disk is full
+        assert shutil.disk_usage(folder).free < 65536
+
+    try:
+        yield folder / "data", fill, (lambda: filler.unlink(missing_ok=True))
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
+
+
+def _stored_sqlite(data_dir: Path, draft_id: str) -> dict:
+    from intake.store import database_url
+
+    return _stored(database_url({"INTAKE_DATA_DIR": str(data_dir)}), draft_id)
+
+
+def test_a_full_disk_mid_assessment_keeps_every_answer_and_writes_it_once_there_is_room(small_disk, context):
+    from intake.knowledge import load_knowledge
+
+    data_dir, fill, free = small_disk
+    kb = load_knowledge()
+    question = {k: kb.findings[k].question or kb.findings[k].label
+                for k in ("history_of_cancer", "fever_or_unwell", "saddle_anaesthesia")}
+    srv = Server(data_dir).start()  # SQLite, the default, in a data folder on the small disk
+    try:
+        page = context.new_page()
+        open_app(page, srv.url)
+        sidebar = page.get_by_test_id("stSidebar")
+        tick(page, "The patient agrees to this assessment being recorded")
+        number(page, "Age", "71")
+        choose(page, "Sex", "Male")
+        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=20_000)
+        draft_id = re.search(r"[?&]draft=([^&]+)", page.url).group(1)
+        next_step(page, "Red-flag screen")
+
+        fill()  # the disk fills up mid-assessment
+        choose(page, question["history_of_cancer"], "Yes")
+        choose(page, question["fever_or_unwell"], "No")
+        expect(sidebar.get_by_text("Not saved — retrying.")).to_be_visible(timeout=30_000)
+        expect(sidebar.get_by_text(re.compile("disk holding the database is full"))).to_be_visible()
+        choose(page, question["saddle_anaesthesia"], "No")  # still answering while it is full
+        idle(page)
+        for key, given in (("history_of_cancer", "Yes"), ("saddle_anaesthesia", "No")):
+            expect(page.get_by_role("radiogroup", name=question[key], exact=True)
+                   .get_by_role("radio", name=given, exact=True)).to_have_attribute("aria-checked", "true")
+        assert _stored_sqlite(data_dir, draft_id).get("red_flags", {}) == {}, "nothing can have been written yet"
+
+        free()  # room again: the sidebar's timer writes the answers without a click
+        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=60_000)
+        idle(page)
+        stored = _stored_sqlite(data_dir, draft_id)
+        assert stored["red_flags"] == {"history_of_cancer": True, "fever_or_unwell": False,
+                                       "saddle_anaesthesia": False}
+        assert stored["patient"]["age"] == 71 and stored["patient"]["sex"] == "male"
+        main = page.get_by_test_id("stMain").inner_text()
+        assert "Traceback" not in main and "Error" not in main.split("Red-flag screen")[0]
+    finally:
+        srv.stop()
