@@ -5,8 +5,9 @@ no waiting for Streamlit to finish one rerun before the next click (its "fast re
 the run in progress), and Next pressed straight after the last answer of a step. An answer counts
 as acknowledged when the widget shows it (the option is checked, the field holds the number).
 Then the stored draft must hold every acknowledged answer, the screen must say it is saved, and
-reopening a step must show the answers again. Run with 8 sessions on one SQLite server and with 3
-sessions on each of two servers sharing one PostgreSQL database.
+reopening a step must show the answers again, and no page may show an error (Streamlit's error
+box, a traceback). Run with 10 sessions on one SQLite server and with 3 sessions on each of two
+servers sharing one PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ RED_FLAGS = ("saddle_anaesthesia", "bladder_dysfunction", "bowel_incontinence", 
              "significant_trauma", "osteoporosis", "long_term_corticosteroids", "unable_to_weight_bear",
              "hot_swollen_joint", "calf_swelling_or_redness", "inflammatory_back_pain")
 HIP_TESTS = ("faber", "fadir", "scour", "hip_ir_pain", "log_roll", "trendelenburg", "thomas", "ober")
-WAIT = 120_000  # ms: eight sessions on two cores that other work may be using too
+WAIT = 120_000  # ms: ten sessions on two cores that other work may be using too
 
 
 def _labels() -> tuple[dict[str, str], dict[str, str]]:
@@ -56,6 +57,7 @@ class Session:
     reopened: dict[str, Any] = field(default_factory=dict)
     phase: str = "start"
     navigation_retries: int = 0
+    errors: list[str] = field(default_factory=list)
 
 
 async def _idle(page) -> None:
@@ -120,6 +122,14 @@ async def _checked(page, group: str) -> str | None:
     return None
 
 
+async def _no_error_shown(page, session: Session, when: str) -> None:
+    boxes = page.get_by_test_id("stException")
+    for i in range(await boxes.count()):
+        session.errors.append(f"{when}: {(await boxes.nth(i).inner_text())[:300]!r}")
+    if "Traceback" in await page.get_by_test_id("stApp").inner_text():
+        session.errors.append(f"{when}: a traceback on the page")
+
+
 async def _practitioner(browser, url: str, n: int, seed: int) -> Session:
     rng = random.Random(seed)
     flags, tests = _labels()
@@ -180,6 +190,7 @@ async def _practitioner(browser, url: str, n: int, seed: int) -> Session:
         status = page.get_by_test_id("stSidebar").get_by_text(re.compile("Saved|Not saved|not saved"))
         await status.first.wait_for(timeout=WAIT)
         session.saved_caption = (await status.first.inner_text()).strip()
+        await _no_error_shown(page, session, "after the hip examination")
         match = re.search(r"[?&]draft=([^&]+)", page.url)
         session.draft_id = match.group(1) if match else None
 
@@ -190,6 +201,7 @@ async def _practitioner(browser, url: str, n: int, seed: int) -> Session:
         await _idle(page)
         for key in RED_FLAGS:
             session.reopened[f"red_flags.{key}"] = await _checked(page, flags[key])
+        await _no_error_shown(page, session, "after reopening the red flags")
         return session
     except Exception:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -241,6 +253,7 @@ def _check(sessions: list[Session], database_url: str) -> None:
     missing: list[str] = []
     total = 0
     for s in sessions:
+        assert not s.errors, f"session {s.n} saw an error: {s.errors}"
         assert s.draft_id, f"session {s.n}: no draft in the address"
         assert "Saved" in s.saved_caption and "not saved" not in s.saved_caption.lower(), f"session {s.n}: the screen says {s.saved_caption!r}"
         stored = _stored(database_url, s.draft_id)
@@ -258,14 +271,14 @@ def _check(sessions: list[Session], database_url: str) -> None:
     assert not missing, "\n".join(missing[:40])
 
 
-def test_eight_practitioners_on_one_server_lose_no_answer(tmp_path: Path):
+def test_ten_practitioners_on_one_server_lose_no_answer_and_see_no_error(tmp_path: Path):
     srv = Server(tmp_path / "data").start()
     try:
         from intake.store import database_url
 
         url = database_url({"INTAKE_DATA_DIR": str(srv.data_dir)})
         for run in range(int(os.environ.get("INTAKE_E2E_ROUNDS", "1"))):  # INTAKE_E2E_ROUNDS=3: repeated runs
-            _check(asyncio.run(_clinic([srv.url], 8, seed=run + 1)), url)
+            _check(asyncio.run(_clinic([srv.url], 10, seed=run + 1)), url)
     finally:
         srv.stop()
 
