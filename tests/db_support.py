@@ -76,6 +76,35 @@ def fresh_postgres_url() -> Iterator[str]:
 
 
 @contextmanager
+def own_postgres_server() -> Iterator[tuple[str, Any, Any]]:
+    """A PostgreSQL server of the caller's own, so it can be stopped and started: (url, stop, start).
+
+    Skips when there is no PostgreSQL to test on or no server binaries; removed at the end."""
+    import shutil
+    import subprocess
+    import time
+
+    require_postgres()
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not found:
+        pytest.skip("no PostgreSQL server binaries")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "postgres.sh"
+    folder = Path(f"/tmp/intake-own-pg-{os.getpid()}-{time.monotonic_ns()}")
+    url = subprocess.run([str(script), "start", str(folder)], check=True, capture_output=True, text=True).stdout.strip()
+    as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def ctl(*args: str) -> None:
+        subprocess.run([*as_owner, str(found[-1]), "-D", str(folder / "data"), "-w", "-l", str(folder / "server.log"),
+                        *args], check=True, capture_output=True)
+
+    try:
+        yield url, (lambda: ctl("stop", "-m", "fast")), (lambda: ctl("start"))
+    finally:
+        subprocess.run([str(script), "stop", str(folder)], check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
 def fresh_url(dialect: str, directory: Path) -> Iterator[str]:
     """An empty database of the given kind: a new SQLite file in `directory`, or a new PostgreSQL schema."""
     if dialect == "sqlite":

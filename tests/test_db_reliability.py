@@ -5,17 +5,14 @@ sign-in is throttled, locked, unlocked and audited, even while the database is a
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import subprocess
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from db_support import PASSWORD, World, cheap_password_hashing, require_postgres
+from db_support import PASSWORD, World, cheap_password_hashing, own_postgres_server
 from sqlalchemy import event, select
 
 from intake.storage.accounts import SignInThrottled
@@ -181,32 +178,11 @@ def test_a_full_disk_is_reported_and_nothing_is_half_written(sqlite_url):
 # ---------------------------------------------------------------- PostgreSQL stopped and started
 
 
-def _pg_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-    return found[-1].parent if found else None
-
-
 @pytest.fixture
-def own_postgres(tmp_path):
+def own_postgres():
     """A PostgreSQL server of this test's own (so it can be stopped): (url, stop, start)."""
-    require_postgres()
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("no PostgreSQL server binaries")
-    folder = Path(f"/tmp/i11-pg-{os.getpid()}-{time.monotonic_ns()}")
-    url = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start", str(folder)], check=True,
-                         capture_output=True, text=True).stdout.strip()
-    as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def ctl(*args: str) -> None:
-        subprocess.run([*as_owner, str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-w", "-l",
-                        str(folder / "server.log"), *args], check=True, capture_output=True)
-
-    try:
-        yield url, (lambda: ctl("stop", "-m", "fast")), (lambda: ctl("start"))
-    finally:
-        subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop", str(folder)], check=False, capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    with own_postgres_server() as server:
+        yield server
 
 
 def test_postgresql_stopped_mid_assessment_is_unavailable_and_writes_resume_when_it_is_back(own_postgres):

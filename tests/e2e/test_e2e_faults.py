@@ -5,16 +5,14 @@ says the answers are not saved and are being retried, keeps every one of them, a
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from conftest import Server
-from db_support import require_postgres
+from db_support import own_postgres_server
 from playwright.sync_api import expect
 from wizard import choose, idle, next_step, number, open_app, tick
 
@@ -26,24 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def own_postgres():
     """A PostgreSQL server of this test's own, so it can be stopped: (url, stop, start)."""
-    require_postgres()
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-    if not found:
-        pytest.skip("no PostgreSQL server binaries")
-    folder = Path(f"/tmp/intake-e2e-pg-{os.getpid()}-{time.monotonic_ns()}")
-    url = subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "start", str(folder)], check=True,
-                         capture_output=True, text=True).stdout.strip()
-    as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-    def ctl(*args: str) -> None:
-        subprocess.run([*as_owner, str(found[-1]), "-D", str(folder / "data"), "-w", "-l", str(folder / "server.log"),
-                        *args], check=True, capture_output=True)
-
-    try:
-        yield url, (lambda: ctl("stop", "-m", "fast")), (lambda: ctl("start"))
-    finally:
-        subprocess.run([str(ROOT / "scripts" / "postgres.sh"), "stop", str(folder)], check=False, capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+    with own_postgres_server() as server:
+        yield server
 
 
 def _stored(url: str, draft_id: str) -> dict:
@@ -59,42 +41,64 @@ def _stored(url: str, draft_id: str) -> dict:
         store.dispose()
 
 
-def test_postgresql_stopped_mid_assessment_keeps_every_answer_and_writes_it_once_back(own_postgres, context, tmp_path):
+SAVED = re.compile(r"Saved \(revision \d+\)")
+
+
+def _questions(*keys: str) -> dict[str, str]:
     from intake.knowledge import load_knowledge
 
-    url, stop, start = own_postgres
     kb = load_knowledge()
-    question = {k: kb.findings[k].question or kb.findings[k].label for k in ("history_of_cancer", "fever_or_unwell")}
+    return {k: kb.findings[k].question or kb.findings[k].label for k in keys}
+
+
+def _to_red_flags(page, srv: Server, age: str, sex: str):
+    """Sign in, consent, age and sex (saved), on to the red flags: (sidebar, draft id)."""
+    open_app(page, srv.url)
+    sidebar = page.get_by_test_id("stSidebar")
+    tick(page, "The patient agrees to this assessment being recorded")
+    number(page, "Age", age)
+    choose(page, "Sex", sex)
+    expect(sidebar.get_by_text(SAVED)).to_be_visible(timeout=20_000)
+    draft_id = re.search(r"[?&]draft=([^&]+)", page.url).group(1)
+    next_step(page, "Red-flag screen")
+    return sidebar, draft_id
+
+
+def _shown_chosen(page, group: str, option: str) -> None:
+    expect(page.get_by_role("radiogroup", name=group, exact=True)
+           .get_by_role("radio", name=option, exact=True)).to_have_attribute("aria-checked", "true")
+
+
+def _saved_again_without_error(page, sidebar) -> None:
+    """The retry timer has written the answers (no click) and no error was ever drawn."""
+    expect(sidebar.get_by_text(SAVED)).to_be_visible(timeout=60_000)
+    idle(page)
+    main = page.get_by_test_id("stMain").inner_text()
+    assert "Traceback" not in main and "Error" not in main.split("Red-flag screen")[0]
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_postgresql_stopped_mid_assessment_keeps_every_answer_and_writes_it_once_back(own_postgres, context, tmp_path):
+    url, stop, start = own_postgres
+    question = _questions("history_of_cancer", "fever_or_unwell")
     srv = Server(tmp_path / "data", database_url=url).start()
     try:
         page = context.new_page()
-        open_app(page, srv.url)
-        sidebar = page.get_by_test_id("stSidebar")
-        tick(page, "The patient agrees to this assessment being recorded")
-        number(page, "Age", "58")
-        choose(page, "Sex", "Female")
-        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=20_000)
-        draft_id = re.search(r"[?&]draft=([^&]+)", page.url).group(1)
-        next_step(page, "Red-flag screen")
+        sidebar, draft_id = _to_red_flags(page, srv, "58", "Female")
 
         stop()  # the database goes away mid-assessment
         choose(page, question["history_of_cancer"], "Yes")
         choose(page, question["fever_or_unwell"], "No")
         expect(sidebar.get_by_text("Not saved — retrying.")).to_be_visible(timeout=30_000)
-        expect(page.get_by_role("radiogroup", name=question["history_of_cancer"], exact=True)
-               .get_by_role("radio", name="Yes", exact=True)).to_have_attribute("aria-checked", "true")
+        _shown_chosen(page, question["history_of_cancer"], "Yes")
 
         start()  # back: the sidebar's timer writes the answers without a click
-        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=60_000)
-        idle(page)
+        _saved_again_without_error(page, sidebar)
         stored = _stored(url, draft_id)
         assert stored["red_flags"] == {"history_of_cancer": True, "fever_or_unwell": False}
         assert stored["patient"]["age"] == 58 and stored["patient"]["sex"] == "female"
-        main = page.get_by_test_id("stMain").inner_text()
-        assert "Traceback" not in main and "Error" not in main.split("Red-flag screen")[0]
     finally:
         srv.stop()
-
 
 
 @pytest.fixture
@@ -135,23 +139,12 @@ def _stored_sqlite(data_dir: Path, draft_id: str) -> dict:
 
 
 def test_a_full_disk_mid_assessment_keeps_every_answer_and_writes_it_once_there_is_room(small_disk, context):
-    from intake.knowledge import load_knowledge
-
     data_dir, fill, free = small_disk
-    kb = load_knowledge()
-    question = {k: kb.findings[k].question or kb.findings[k].label
-                for k in ("history_of_cancer", "fever_or_unwell", "saddle_anaesthesia")}
+    question = _questions("history_of_cancer", "fever_or_unwell", "saddle_anaesthesia")
     srv = Server(data_dir).start()  # SQLite, the default, in a data folder on the small disk
     try:
         page = context.new_page()
-        open_app(page, srv.url)
-        sidebar = page.get_by_test_id("stSidebar")
-        tick(page, "The patient agrees to this assessment being recorded")
-        number(page, "Age", "71")
-        choose(page, "Sex", "Male")
-        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=20_000)
-        draft_id = re.search(r"[?&]draft=([^&]+)", page.url).group(1)
-        next_step(page, "Red-flag screen")
+        sidebar, draft_id = _to_red_flags(page, srv, "71", "Male")
 
         fill()  # the disk fills up mid-assessment
         choose(page, question["history_of_cancer"], "Yes")
@@ -160,19 +153,15 @@ def test_a_full_disk_mid_assessment_keeps_every_answer_and_writes_it_once_there_
         expect(sidebar.get_by_text(re.compile("disk holding the database is full"))).to_be_visible()
         choose(page, question["saddle_anaesthesia"], "No")  # still answering while it is full
         idle(page)
-        for key, given in (("history_of_cancer", "Yes"), ("saddle_anaesthesia", "No")):
-            expect(page.get_by_role("radiogroup", name=question[key], exact=True)
-                   .get_by_role("radio", name=given, exact=True)).to_have_attribute("aria-checked", "true")
+        _shown_chosen(page, question["history_of_cancer"], "Yes")
+        _shown_chosen(page, question["saddle_anaesthesia"], "No")
         assert _stored_sqlite(data_dir, draft_id).get("red_flags", {}) == {}, "nothing can have been written yet"
 
         free()  # room again: the sidebar's timer writes the answers without a click
-        expect(sidebar.get_by_text(re.compile(r"Saved \(revision \d+\)"))).to_be_visible(timeout=60_000)
-        idle(page)
+        _saved_again_without_error(page, sidebar)
         stored = _stored_sqlite(data_dir, draft_id)
         assert stored["red_flags"] == {"history_of_cancer": True, "fever_or_unwell": False,
                                        "saddle_anaesthesia": False}
         assert stored["patient"]["age"] == 71 and stored["patient"]["sex"] == "male"
-        main = page.get_by_test_id("stMain").inner_text()
-        assert "Traceback" not in main and "Error" not in main.split("Red-flag screen")[0]
     finally:
         srv.stop()
