@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import pandas as pd
 import yaml
@@ -161,6 +162,9 @@ def test_commit_scores_through_the_rubric_stores_and_shows_feedback(store):
     assert expected.basis[:40] in shown.replace("\\", "")  # the answer's basis, only now
     assert "Teaching notes" in shown
     assert "GIRFT 2023" in shown  # sources
+    reasoning = shown[shown.index("The engine's reasoning"):shown.index("Teaching notes")]
+    assert re.search(r"\*\*[^*]+\*\*: (likely|possible|unlikely)\b", reasoning), reasoning[:300]  # bands, as on every screen
+    assert not re.search(r"\(\d{1,3}\s?%\)", reasoning), reasoning[:300]
 
 
 def test_feedback_pdf_is_offered_without_rerunning(store):

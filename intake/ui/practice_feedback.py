@@ -145,7 +145,7 @@ def render() -> None:
         reasons = [r for r in origin.because if r.counted][:4]
         lines = [f"- *{'for' if r.direction == 'for' else 'against'}:* {r.summary} (×{r.effect:g}; {'; '.join(r.citations)})"
                  for r in reasons]
-        st.markdown(f"**{origin.label}**: {origin.likelihood} ({origin.probability:.0%})" + ("\n" + "\n".join(lines) if lines else ""))
+        st.markdown(f"**{origin.label}**: {origin.likelihood}" + ("\n" + "\n".join(lines) if lines else ""))  # a band, never a number
     for flag in assessment.red_flags:
         st.markdown(f"**{flag.label}** ({flag.urgency}): {flag.note} Refer to: {flag.refer_to}")
 
