@@ -1,5 +1,5 @@
 """A few lines of CSS: the red-flag banner stays in view (compact on a phone or a short screen), a little
-less empty space on a tablet, and the records list's rows closer together."""
+less empty space on a tablet, the records list's rows closer together, and one step bar during a step change."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import streamlit as st
 __all__ = ["BANNER_KEY", "apply", "tri_state_keys"]
 
 BANNER_KEY = "red-flag-banner"
+STEP_BAR_CLASS = "nav-step-"  # the class Streamlit gives the keys navigation.bar_key() makes ("nav:step:<step>")
 
 
 def tri_state_keys() -> list[str]:
@@ -51,6 +52,11 @@ div:has(> .st-key-{BANNER_KEY}) {{ position: sticky; top: 3rem; z-index: 999; }}
 [data-testid="InputInstructions"] p {{ color: #4f5863 !important; opacity: 1 !important; }}
 :focus-visible {{ outline: 3px solid #1f5f8b !important; outline-offset: 2px; }}
 [data-testid="stSidebar"] h2 {{ font-size: 1.5rem; }}
+/* One step bar per step (navigation.py): on a step change Streamlit draws the new step's bar beside the
+   old one, which stays (stale) until the run ends; the old one is hidden at once, so one bar shows. */
+[class*="st-key-{STEP_BAR_CLASS}"]:not([data-stale="true"]) ~ [class*="st-key-{STEP_BAR_CLASS}"][data-stale="true"],
+[class*="st-key-{STEP_BAR_CLASS}"][data-stale="true"]:has(~ [class*="st-key-{STEP_BAR_CLASS}"]:not([data-stale="true"])) {{
+  display: none; }}
 @media (max-width: 640px), (max-height: 820px) {{
   /* a compact sticky banner on a phone or a short screen: it scrolls within itself, its action stays in view */
   .st-key-{BANNER_KEY} {{ max-height: 28vh; overflow-y: auto; }}

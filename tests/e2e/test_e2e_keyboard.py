@@ -1,7 +1,7 @@
 """End to end in headless Chromium: the keyboard and the page structure. Headings are in order on every
 page; Tab moves through a wizard step in reading order with a visible focus ring; the app is usable at
 1024×768 (screenshots, no sideways scrolling, the banner's action in view); the sticky emergency
-banner is compact on a phone."""
+banner is compact on a phone; a step change never shows two step bars."""
 
 from __future__ import annotations
 
@@ -154,6 +154,32 @@ def _jump(page: Page, step: str) -> None:
     page.get_by_role("radiogroup", name="Go to step").get_by_role("radio", name=f"{position} ", exact=False).first.click()
     idle(page)
     heading(page, STEP_TITLES[step])
+
+
+# Counts, at every frame, the step bars a person can see (each step has its own bar widget; see style.py).
+_WATCH_BARS = """() => {
+  window.__bars = {seen: 0, min: 99, max: 0};
+  const bars = () => [...document.querySelectorAll('[data-testid=stElementContainer][class*="st-key-nav-step-"]')];
+  const tick = () => {
+    const all = bars(), shown = all.filter(e => e.checkVisibility()).length;
+    window.__bars.seen = Math.max(window.__bars.seen, all.length);
+    window.__bars.min = Math.min(window.__bars.min, shown);
+    window.__bars.max = Math.max(window.__bars.max, shown);
+    requestAnimationFrame(tick);
+  };
+  tick();
+}"""
+
+
+def test_a_step_change_shows_one_step_bar_at_every_frame(server, context):
+    page = context.new_page()
+    open_app(page, server.url)
+    page.evaluate(_WATCH_BARS)
+    for step in ("red_flags", "review", "history", "patient"):
+        _jump(page, step)
+    next_step(page, STEP_TITLES["red_flags"])
+    bars = page.evaluate("window.__bars")
+    assert bars["max"] == 1 and bars["min"] == 1, bars  # never two, never none
 
 
 def _close_sidebar(page: Page) -> None:
