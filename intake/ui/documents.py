@@ -2,20 +2,42 @@
 
 One place, so a letter made from the emergency banner, the Reports step or a filed record carries
 the same clinic and the same practitioner, and no file name ever carries a patient's name.
+
+A letter must print while the database is away (stopped, locked, full): the clinic's details and a
+practitioner's registration last read in this process stand in, and without them the letter is
+headed with the clinic's name over clinic.toml and signed without a registration number, never refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from intake.models import Assessment, Case
+from intake.storage.database import StoreUnavailable
 from intake.ui import state
 
 __all__ = ["branding", "clinic_time", "file_name", "maker", "signer"]
+
+
+log = logging.getLogger(__name__)
+#: The clinic details and registrations last read, by (kind, id): no patient data, only what heads and
+#: signs a letter, kept so the letter prints while the database is away.
+_LAST_READ: dict[tuple[str, str], Any] = {}
+
+
+def _last_known(kind: str, key: str, read: Callable[[], Any], fallback: Any) -> Any:
+    try:
+        value = read()
+    except StoreUnavailable as exc:
+        log.warning("database unavailable reading the %s for a document (%s); using the last known", kind, exc.reason)
+        return _LAST_READ.get((kind, key), fallback)
+    _LAST_READ[(kind, key)] = value
+    return value
 
 
 def branding(clinic=None):
@@ -25,7 +47,12 @@ def branding(clinic=None):
 
     clinic = clinic or state.store()
     base = reports.load_branding()
-    details = clinic.clinic_details.get(clinic.clinic_id)
+    missing = object()  # the database is away and nothing was read before: clinic.toml, with the clinic's name
+    details = _last_known("clinic details", clinic.clinic_id, lambda: clinic.clinic_details.get(clinic.clinic_id), missing)
+    if details is missing:
+        from reports.branding import with_settings
+
+        return with_settings(base, {}, name=clinic.principal.clinic_name)
     return details.branding(base) if details is not None else base
 
 
@@ -47,7 +74,9 @@ def signer(clinic=None, practitioner_id: str | None = None, name: str | None = N
     clinic = clinic or state.store()
     if practitioner_id is None:
         practitioner_id, name = clinic.principal.user_id, clinic.principal.display_name
-    return name, clinic.clinic_details.registration(practitioner_id)
+    registration = _last_known("registration", practitioner_id or "",
+                               lambda: clinic.clinic_details.registration(practitioner_id), None)
+    return name, registration
 
 
 def file_name(document: str, *, pseudonym: str | None = None, when: dt.date | None = None) -> str:

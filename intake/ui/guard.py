@@ -1,5 +1,7 @@
 """A database that is down, locked or full never shows Streamlit's error page.
 
+``section`` wraps a part of a page that reads the database (a step's panel): while the database is
+away that part says so and the rest of the page, Back and Next included, is still drawn.
 ``db_safe`` wraps a button's callback: when the database cannot take the request, the callback
 stops, nothing it meant to change is half-done (each store method is one transaction), and the
 next run shows a plain note instead. ``unavailable_note`` is that note, also used by the app when
@@ -9,16 +11,17 @@ on this: they are kept in the session and written when the database is back (``s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import streamlit as st
 
 from intake.storage.database import StoreUnavailable
 
-__all__ = ["NOTE_KEY", "db_safe", "show_note", "unavailable_note"]
+__all__ = ["NOTE_KEY", "db_safe", "section", "show_note", "unavailable_note"]
 
 NOTE_KEY = "guard:note"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,6 +31,17 @@ log = logging.getLogger(__name__)
 def unavailable_note(exc: StoreUnavailable) -> str:
     return (f"**Not done: {exc.reason}.** Nothing was changed. Answers of the assessment in progress are kept "
             "in this session and saved when the database is back; try this again in a moment.")
+
+
+@contextlib.contextmanager
+def section(what: str) -> Iterator[None]:
+    """Draw a part of a page that reads the database; while it is away, a note in its place instead of
+    the rest of the page going missing (`what` names the part, for the log: never any values)."""
+    try:
+        yield
+    except StoreUnavailable as exc:
+        log.warning("database unavailable drawing %s (%s)", what, exc.reason)
+        st.warning(unavailable_note(exc), icon=":material/cloud_off:")
 
 
 def db_safe(callback: F) -> F:

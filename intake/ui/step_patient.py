@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.ui import fields, filing, state
+from intake.ui import fields, filing, guard, state
 from intake.ui.evaluation import Evaluation
 
 CONSENT_KEY = state.WIDGET_PREFIX + ":consent"
@@ -30,4 +30,5 @@ def render(ev: Evaluation) -> None:
 
     from intake.ui import patient_link_panel  # the patient's pre-visit form, made from this draft
 
-    patient_link_panel.render()
+    with guard.section("the patient link panel"):  # links live in the database; the step does not
+        patient_link_panel.render()

@@ -145,14 +145,21 @@ def previous_outcomes() -> dict:
     if not follows:
         return {}
     from intake.outcome_tracking import previous_scores
+    from intake.storage.database import StoreUnavailable
     from intake.ui import state
 
     store = state.store()
-    followed = store.records.get(store.principal, follows, audit_view=False)
-    if followed is None:
+    try:
+        followed = store.records.get(store.principal, follows, audit_view=False)
+        if followed is None:
+            return {}
+        earlier = [v for v in store.records.history(store.principal, followed.pseudonym)
+                   if v.assessed_at <= followed.assessed_at]
+        records = [store.records.get(store.principal, v.id, audit_view=False) for v in earlier]
+    except StoreUnavailable:
+        st.caption("The earlier visits' scores cannot be read while the database is away; they are left out "
+                   "until it is back.")
         return {}
-    earlier = [v for v in store.records.history(store.principal, followed.pseudonym) if v.assessed_at <= followed.assessed_at]
-    records = [store.records.get(store.principal, v.id, audit_view=False) for v in earlier]
     return previous_scores(r.assessment_data for r in records if r is not None)
 
 

@@ -1,6 +1,7 @@
 """The database stopped, or its disk full, in the middle of an assessment, in Chromium: the screen
-says the answers are not saved and are being retried, keeps every one of them, and writes them
-(without a click) once the database is back or has room; no error page at any point."""
+says the answers are not saved and are being retried, keeps every one of them (chosen or typed, on
+any step), draws every step to its end and prints the referral letter while the database is away,
+and writes the answers (without a click) once it is back or has room; no error page at any point."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Server
+from conftest import CLINIC, Server
 from db_support import own_postgres_server
 from playwright.sync_api import expect
-from wizard import choose, idle, next_step, number, open_app, tick
+from wizard import STEP_TITLES, back_step, choose, heading, idle, next_step, number, open_app, textbox, tick
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +70,38 @@ def _shown_chosen(page, group: str, option: str) -> None:
            .get_by_role("radio", name=option, exact=True)).to_have_attribute("aria-checked", "true")
 
 
+FLAGS = ("history_of_cancer", "fever_or_unwell", "saddle_anaesthesia")
+NAME_FIELD = "Patient name (optional, printed on the PDFs only)"
+
+
+def _answer_and_type_while_away(page, sidebar, why: str | None = None) -> None:
+    """On the red flags with the database away: two answers, the note (and why), back to type a name
+    and a new age, on again and one more answer; everything still shown, nothing written yet."""
+    question = _questions(*FLAGS)
+    choose(page, question["history_of_cancer"], "Yes")
+    choose(page, question["fever_or_unwell"], "No")
+    expect(sidebar.get_by_text("Not saved — retrying.")).to_be_visible(timeout=30_000)
+    if why:
+        expect(sidebar.get_by_text(re.compile(why))).to_be_visible()
+    back_step(page, "Patient and consent")
+    name = textbox(page, NAME_FIELD)
+    name.fill("Ada Fullstop")
+    name.press("Tab")
+    number(page, "Age", "72")
+    next_step(page, "Red-flag screen")
+    choose(page, question["saddle_anaesthesia"], "No")
+    idle(page)
+    expect(sidebar.get_by_text("Not saved — retrying.")).to_be_visible()
+    _shown_chosen(page, question["history_of_cancer"], "Yes")
+    _shown_chosen(page, question["saddle_anaesthesia"], "No")
+
+
+def _everything_stored(stored: dict, sex: str) -> None:
+    assert stored["red_flags"] == {"history_of_cancer": True, "fever_or_unwell": False, "saddle_anaesthesia": False}
+    assert stored["patient"]["age"] == 72 and stored["patient"]["sex"] == sex
+    assert stored["patient"]["name"] == "Ada Fullstop"  # typed while the database was away
+
+
 def _saved_again_without_error(page, sidebar) -> None:
     """The retry timer has written the answers (no click) and no error was ever drawn."""
     expect(sidebar.get_by_text(SAVED)).to_be_visible(timeout=60_000)
@@ -78,25 +111,39 @@ def _saved_again_without_error(page, sidebar) -> None:
     assert page.get_by_test_id("stException").count() == 0
 
 
+def _every_step_drawn_and_the_letter_prints(page) -> None:
+    """With the database away, each step is drawn to its end (heading, Back / Next, the disclaimer), and
+    the referral letter the red flag calls for still prints, headed with the clinic's name."""
+    for position, (step, title) in enumerate(STEP_TITLES.items(), start=1):
+        page.get_by_role("radiogroup", name="Go to step", exact=True).get_by_role(
+            "radio", name=f"{position} ", exact=False).first.click()
+        heading(page, title)
+        idle(page)
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("button", name=re.compile("^(Back|Next): "))).not_to_have_count(0)
+        expect(main.get_by_text("Reasoning aid, not a diagnosis.")).to_be_visible()
+        assert page.get_by_test_id("stException").count() == 0, step
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Referral letter (PDF)").first.click()
+    text = subprocess.run(["pdftotext", str(download.value.path()), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert CLINIC in text and "Referral letter" in text and "malignancy" in text
+    page.get_by_role("radiogroup", name="Go to step", exact=True).get_by_role("radio", name="2 ", exact=False).first.click()
+    heading(page, "Red-flag screen")
+
+
 def test_postgresql_stopped_mid_assessment_keeps_every_answer_and_writes_it_once_back(own_postgres, context, tmp_path):
     url, stop, start = own_postgres
-    question = _questions("history_of_cancer", "fever_or_unwell")
     srv = Server(tmp_path / "data", database_url=url).start()
     try:
         page = context.new_page()
         sidebar, draft_id = _to_red_flags(page, srv, "58", "Female")
-
         stop()  # the database goes away mid-assessment
-        choose(page, question["history_of_cancer"], "Yes")
-        choose(page, question["fever_or_unwell"], "No")
-        expect(sidebar.get_by_text("Not saved — retrying.")).to_be_visible(timeout=30_000)
-        _shown_chosen(page, question["history_of_cancer"], "Yes")
-
+        _answer_and_type_while_away(page, sidebar)
+        _every_step_drawn_and_the_letter_prints(page)
         start()  # back: the sidebar's timer writes the answers without a click
         _saved_again_without_error(page, sidebar)
-        stored = _stored(url, draft_id)
-        assert stored["red_flags"] == {"history_of_cancer": True, "fever_or_unwell": False}
-        assert stored["patient"]["age"] == 58 and stored["patient"]["sex"] == "female"
+        _everything_stored(_stored(url, draft_id), "female")
     finally:
         srv.stop()
 
@@ -140,28 +187,15 @@ def _stored_sqlite(data_dir: Path, draft_id: str) -> dict:
 
 def test_a_full_disk_mid_assessment_keeps_every_answer_and_writes_it_once_there_is_room(small_disk, context):
     data_dir, fill, free = small_disk
-    question = _questions("history_of_cancer", "fever_or_unwell", "saddle_anaesthesia")
     srv = Server(data_dir).start()  # SQLite, the default, in a data folder on the small disk
     try:
         page = context.new_page()
         sidebar, draft_id = _to_red_flags(page, srv, "71", "Male")
-
         fill()  # the disk fills up mid-assessment
-        choose(page, question["history_of_cancer"], "Yes")
-        choose(page, question["fever_or_unwell"], "No")
-        expect(sidebar.get_by_text("Not saved — retrying.")).to_be_visible(timeout=30_000)
-        expect(sidebar.get_by_text(re.compile("disk holding the database is full"))).to_be_visible()
-        choose(page, question["saddle_anaesthesia"], "No")  # still answering while it is full
-        idle(page)
-        _shown_chosen(page, question["history_of_cancer"], "Yes")
-        _shown_chosen(page, question["saddle_anaesthesia"], "No")
+        _answer_and_type_while_away(page, sidebar, why="disk holding the database is full")
         assert _stored_sqlite(data_dir, draft_id).get("red_flags", {}) == {}, "nothing can have been written yet"
-
         free()  # room again: the sidebar's timer writes the answers without a click
         _saved_again_without_error(page, sidebar)
-        stored = _stored_sqlite(data_dir, draft_id)
-        assert stored["red_flags"] == {"history_of_cancer": True, "fever_or_unwell": False,
-                                       "saddle_anaesthesia": False}
-        assert stored["patient"]["age"] == 71 and stored["patient"]["sex"] == "male"
+        _everything_stored(_stored_sqlite(data_dir, draft_id), "male")
     finally:
         srv.stop()
