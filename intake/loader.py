@@ -10,7 +10,7 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from intake.errors import InvalidInput
-from intake.models import Case, Expected, version_2_fields_in
+from intake.models import MAX_INT, Case, Expected, version_2_fields_in
 
 __all__ = ["CaseError", "Problem", "check_values", "load_case", "load_vignette", "parse_text", "validate_case"]
 
@@ -29,8 +29,6 @@ MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 20
 MAX_NODES = 20_000
 MAX_NUMBER_DIGITS = 15
-MAX_INT = 2**31 - 1
-_DECIMAL_INT = re.compile(r"^[-+]?[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,7 @@ class _StrictSafeLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | bool) or not isinstance(key, Hashable):
+            if not isinstance(key, str | int):  # a bool is an int
                 raise yaml.constructor.ConstructorError(
                     None, None, "a key must be a word, not a list or a mapping", key_node.start_mark
                 )

@@ -16,15 +16,11 @@ Streamlit keeps a file for the browser that made it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+
+from intake.security_headers import ASGIApp, Scope
 
 __all__ = ["COOKIE", "MediaNeedsSession"]
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
 COOKIE = "_streamlit_xsrf"
 _STREAM = "/_stcore/stream"

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 __all__ = [
     "ACTIVITIES",
     "ANSWER_REQUIRES",
+    "MAX_INT",
     "MEASURES",
     "MEASURE_IDS",
     "MUSCLES",
@@ -123,10 +124,14 @@ Flag = StrictBool | None
 Score0to10 = Annotated[int, Field(strict=True, ge=0, le=10)]
 
 
+#: The largest whole number a case may hold: what a FHIR integer (and every database) can hold.
+MAX_INT = 2**31 - 1
+
+
 def _fits_32_bits(value: int) -> int:
     """A whole number a FHIR integer (and every database) can hold; not a bound the form shows."""
-    if value > 2**31 - 1:
-        raise ValueError(f"is beyond the largest whole number a case may hold ({2**31 - 1:,})")
+    if value > MAX_INT:
+        raise ValueError(f"is beyond the largest whole number a case may hold ({MAX_INT:,})")
     return value
 
 

@@ -61,6 +61,11 @@ def records_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
+def _export_cells(row: dict[str, Any]) -> list[Any]:
+    """One record's cells, in the export's columns, text cells made safe for a spreadsheet."""
+    return [_cell(row[c]) if c in _TEXT_COLUMNS else row[c] for c in EXPORT_COLUMNS]
+
+
 def write_records_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """Write the export's rows to `out` as CSV one at a time (memory flat in the number of rows),
     with the same columns, cells and quoting as `to_csv(records_frame(rows))`. Returns the row count."""
@@ -68,7 +73,7 @@ def write_records_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow([_cell(row[c]) if c in _TEXT_COLUMNS else row[c] for c in EXPORT_COLUMNS])
+        writer.writerow(_export_cells(row))
         count += 1
     return count
 
@@ -93,7 +98,7 @@ def records_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
         for count, row in enumerate(rows, 1):
             if count > EXCEL_MAX_ROWS:
                 raise TooManyRows(too_many_for_excel(None))  # stop here: not read to the end to count
-            yield [_cell(row[c]) if c in _TEXT_COLUMNS else row[c] for c in EXPORT_COLUMNS]
+            yield _export_cells(row)
 
     return spreadsheet.rows_to_excel(EXPORT_COLUMNS, cells())
 

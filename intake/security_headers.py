@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["CSP", "HEADERS", "SecurityHeaders"]
+__all__ = ["CSP", "HEADERS", "ASGIApp", "Message", "Scope", "SecurityHeaders"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

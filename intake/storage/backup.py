@@ -160,7 +160,7 @@ def _snapshot(db: Database) -> Iterator[Connection]:
             connection.rollback()
     else:
         with db.engine.connect() as connection:
-            # On SQLite the first read begins a transaction (intake.db.database emits the BEGIN),
+            # On SQLite the first read begins a transaction (intake.storage.database emits the BEGIN),
             # which holds a snapshot (in WAL mode without blocking the app's writers).
             yield connection
             connection.rollback()
@@ -438,7 +438,7 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
     revision = head["revision"]
     latest = head_revision()
     known = _known_revisions()
-    _check_known(revision)
+    _check_known(revision, known)
     rows: dict[str, int] = {}
     try:
         with db.engine.connect() as connection:
@@ -487,8 +487,8 @@ def restore(db: Database, path: str | os.PathLike, *, replace: bool = False, use
     return BackupSummary(path=path, revision=revision, created=head["created"], rows=rows, accounts_untrusted=untrusted)
 
 
-def _check_known(revision: str) -> None:
-    if revision not in _known_revisions():
+def _check_known(revision: str, known: set[str] | None = None) -> None:
+    if revision not in (_known_revisions() if known is None else known):
         raise BackupError(f"The backup is from schema revision {revision!r}, which this version of the app does not know "
                           f"(it is at {head_revision()!r}): it was made by a newer version. Upgrade the app, then restore.")
 

@@ -43,6 +43,17 @@ class StoreUnavailable(RuntimeError):
         self.reason = reason
 
 
+@contextmanager
+def _unavailable_as_store_unavailable() -> Iterator[None]:
+    """A database that is down, locked or full raises ``StoreUnavailable`` (any other error is left as it is)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if not _unavailable(exc):
+            raise
+        raise StoreUnavailable(_reason(exc)) from exc
+
+
 def is_transient(exc: BaseException) -> bool:
     """A refusal worth trying again shortly (a lock or a serialisation conflict), not a fault."""
     text_ = str(getattr(exc, "orig", None) or exc).lower()
@@ -111,13 +122,9 @@ class Database:
         (the busy timeout) instead of failing half-way with "database is locked". A database that
         cannot take it raises ``StoreUnavailable``; nothing was written.
         """
-        try:
-            with Session(self._writer, expire_on_commit=False) as session, session.begin():
-                yield session
-        except DBAPIError as exc:
-            if not _unavailable(exc):
-                raise
-            raise StoreUnavailable(_reason(exc)) from exc
+        with _unavailable_as_store_unavailable(), Session(self._writer, expire_on_commit=False) as session, \
+                session.begin():
+            yield session
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one short transaction, trying again with a growing, jittered pause while
@@ -134,13 +141,8 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        try:
-            with Session(self.engine) as session:
-                yield session
-        except DBAPIError as exc:
-            if not _unavailable(exc):
-                raise
-            raise StoreUnavailable(_reason(exc)) from exc
+        with _unavailable_as_store_unavailable(), Session(self.engine) as session:
+            yield session
 
     def optimize(self) -> None:
         """Refresh the query planner's statistics after the tables changed a lot (a restore, a purge, a

@@ -16,7 +16,7 @@ from intake.storage.clinic_details import SettingsError
 from intake.storage.database import Database
 from intake.storage.schema import ClinicRow, PatientFormSettingsRow
 
-__all__ = ["DEFAULT_FORM", "FormSettings", "PatientFormSettings"]
+__all__ = ["DEFAULT_FORM", "LONGEST_DAYS", "FormSettings", "PatientFormSettings"]
 
 LONGEST_DAYS = 90
 

@@ -30,7 +30,7 @@ from intake.errors import NotAllowed
 from intake.storage import audit
 from intake.storage.database import Database
 from intake.storage.link_throttle import SharedThrottle
-from intake.storage.patient_form_settings import PatientFormSettings
+from intake.storage.patient_form_settings import LONGEST_DAYS, PatientFormSettings
 from intake.storage.schema import DraftRow, PatientLinkRow
 
 __all__ = ["PATIENT_WRITER", "LinkInfo", "LinkRefused", "PatientLink", "PatientLinks", "Throttle", "merge_patient_answers"]
@@ -176,8 +176,8 @@ class PatientLinks:
         `days` defaults to the clinic's setting (intake.storage.patient_form_settings; 7 days unless changed)."""
         if days is None:
             days = PatientFormSettings(self.db).get(principal.clinic_id).link_days
-        if not 1 <= days <= 90:
-            raise ValueError("days: a link lasts between 1 and 90 days")
+        if not 1 <= days <= LONGEST_DAYS:
+            raise ValueError(f"days: a link lasts between 1 and {LONGEST_DAYS} days")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = _now()
         with self.db.transaction() as session:

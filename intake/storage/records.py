@@ -75,15 +75,6 @@ class AccessDenied(NotAllowed):
     """The principal may not do this (the message says what is needed)."""
 
 
-def _filter_for_audit(where: RecordFilter) -> dict:
-    """The export's filter as the audit log keeps it: the typed patient text (a name, perhaps)
-    never, only that one was given; the other fields are choices from lists, dates and ids."""
-    kept = {k: v for k, v in where.__dict__.items() if v not in (None, "")}
-    if "patient" in kept:
-        kept["patient"] = "(text given, not kept)"
-    return kept
-
-
 class RecordChanged(InvalidInput, RuntimeError):
     """An amendment started from an older version than the record has now: refused, never a lost update."""
 
