@@ -64,7 +64,7 @@ if st.query_params.get("patient"):  # the patient's own page: no sign-in, nothin
 try:
     principal = auth.require()  # the sign-in page stops the run here until someone signs in
 except StoreUnavailable as down:  # the sign-in page itself needs the database
-    st.warning(guard.unavailable_note(down).replace("Nothing was changed. ", ""), icon=":material/cloud_off:")
+    st.warning(guard.unavailable_note(down, attempted=False), icon=":material/cloud_off:")
     st.stop()
 state.init_session()
 practice_state.init_session()
@@ -105,24 +105,22 @@ with st.container():  # always drawn, so nothing below moves when a message come
     if intake_mode:
         filing.notice()  # what was just filed, with a way to open it
 
-try:
-    with refusals.shown():  # a refusal (intake.errors) while the page is drawn is a message, never a traceback; callbacks: refusals.caught
-        if evidence_page.is_open():
-            evidence_page.render()  # over any mode; Back returns to where the practitioner was
-        elif not intake_mode:
-            modes.render()  # practice (case list, case, feedback) or the instructor page
-        elif st.session_state.view == "drafts":
-            drafts.render()
-        else:
-            navigation.progress()
-            st.header(state.STEP_TITLES[st.session_state.step])
-            STEP_PAGES[st.session_state.step].render(ev)
-            ask_next.focus_pending()
-            navigation.back_next()
-            reasoning.disclaimer()
-            navigation.scroll_to_top_on_step_change()
-except StoreUnavailable as down:  # a page that reads the database while it is away: a note, never the error page
-    st.warning(guard.unavailable_note(down), icon=":material/cloud_off:")
+# a page that reads the database while it is away: a note, never the error page (guard.section)
+with guard.section("the page"), refusals.shown():  # a refusal (intake.errors) while the page is drawn is a message, never a traceback; callbacks: refusals.caught
+    if evidence_page.is_open():
+        evidence_page.render()  # over any mode; Back returns to where the practitioner was
+    elif not intake_mode:
+        modes.render()  # practice (case list, case, feedback) or the instructor page
+    elif st.session_state.view == "drafts":
+        drafts.render()
+    else:
+        navigation.progress()
+        st.header(state.STEP_TITLES[st.session_state.step])
+        STEP_PAGES[st.session_state.step].render(ev)
+        ask_next.focus_pending()
+        navigation.back_next()
+        reasoning.disclaimer()
+        navigation.scroll_to_top_on_step_change()
 
 navigation.close_sidebar_on_phone_after_page_change()
 if intake_mode:

@@ -49,8 +49,7 @@ def render(assessment: Assessment) -> None:
         st.caption("Emergency: refer now. Only the unasked screening questions are listed; no examination.")
     for n, question in enumerate(questions):
         path = case_path(question.key)
-        st.button(question.label, key=f"asknext:{n}:{question.key}", on_click=state.post,
-                  args=(state.inbox(), "call", _go, path), type="tertiary",
+        st.button(question.label, key=f"asknext:{n}:{question.key}", **state.later(_go, path), type="tertiary",
                   icon=":material/arrow_forward:", help=f"Go to this question ({state.STEP_TITLES[step_of(path)]})")
         st.caption(_figure(question))
 

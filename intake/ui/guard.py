@@ -28,8 +28,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
 
 
-def unavailable_note(exc: StoreUnavailable) -> str:
-    return (f"**Not done: {exc.reason}.** Nothing was changed. Answers of the assessment in progress are kept "
+def unavailable_note(exc: StoreUnavailable, *, attempted: bool = True) -> str:
+    """`attempted`: a request was refused (so nothing was changed), not a page that could not be read."""
+    changed = " Nothing was changed." if attempted else ""
+    return (f"**Not done: {exc.reason}.**{changed} Answers of the assessment in progress are kept "
             "in this session and saved when the database is back; try this again in a moment.")
 
 

@@ -180,7 +180,6 @@ def start_case(key: str) -> None:
     _adopt(record)
 
 
-@guard.db_safe
 def student_account_name() -> str | None:
     """A student account practises under its own username: it cannot type another student's name
     to see their attempts (practitioners and instructors may practise under any name)."""

@@ -33,6 +33,6 @@ def render(applies: dict[str, bool], given: dict) -> None:
         if not unasked:
             continue
         label = kb.red_flag_conditions[condition].label if condition in kb.red_flag_conditions else condition
-        row.button(f"{label}: none of these ({len(unasked)})", key=f"rf:none:{condition}", on_click=state.post,
-                   args=(state.inbox(), "call", _none_of, unasked), icon=":material/done_all:",
+        row.button(f"{label}: none of these ({len(unasked)})", key=f"rf:none:{condition}", **state.later(_none_of, unasked),
+                   icon=":material/done_all:",
                    help="Records No for each of these questions still not asked: only after asking the patient each one.")

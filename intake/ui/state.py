@@ -67,8 +67,6 @@ __all__ = [
     "root_store",
     "save_state",
     "seed",
-    "set_answer",
-    "set_consent",
     "settle",
     "start_new",
     "store",
@@ -443,17 +441,6 @@ def _go(step: str) -> None:
     if step in STEPS:
         st.session_state.step = step
         st.session_state.view = "wizard"
-
-
-def set_answer(path: str, value: Any) -> None:
-    """Record one answer and write the draft (for code that sets an answer itself)."""
-    _write(path, value)
-    flush()
-
-
-def set_consent(value: bool) -> None:
-    _consent(value)
-    flush()
 
 
 def go_to(step: str) -> None:

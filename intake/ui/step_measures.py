@@ -102,8 +102,7 @@ def render(ev: Evaluation) -> None:
             if pending.get(measure_id):
                 st.warning("**Patient-reported**: answered by the patient before the visit. Check the answers with "
                            "the patient, change any that are wrong, then confirm.", icon=":material/person:")
-                st.button("Confirm these answers", key=f"confirm:{measure_id}", on_click=state.post,
-                          args=(state.inbox(), "call", _confirm, measure_id))
+                st.button("Confirm these answers", key=f"confirm:{measure_id}", **state.later(_confirm, measure_id))
             st.caption(m.about)
             if not m.licence.reproduce_items:
                 st.caption("Item wording is not reproduced here (licence): use the clinic's licensed form and enter "

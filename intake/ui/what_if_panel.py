@@ -176,6 +176,6 @@ def render(ev: Evaluation) -> None:
     if not comparison.any_change:
         st.info("These changes would not change the differential, the red flags or the plan.")
     apply, discard = st.columns(2)
-    apply.button("Apply these changes to the assessment", key="whatif:apply", type="primary", on_click=state.post,
-                 args=(state.inbox(), "call", _apply, comparison.case.to_data()), icon=":material/check:")
+    apply.button("Apply these changes to the assessment", key="whatif:apply", type="primary",
+                 **state.later(_apply, comparison.case.to_data()), icon=":material/check:")
     discard.button("Discard the what-if", key="whatif:discard", on_click=_discard, icon=":material/undo:")
