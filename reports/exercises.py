@@ -9,14 +9,13 @@ generic figure rather than failing, so new knowledge never breaks the handout.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 
 from reports.styles import BOLD
-from reports.text import joined, visual_line
+from reports.text import is_rtl, rtl_line
 
 __all__ = ["DRAWINGS", "LABELS", "exercise_drawing"]
 
@@ -101,7 +100,6 @@ def _arrow(x1: float, y1: float, x2: float, y2: float) -> list:
 
 #: Every word a drawing prints (the "label" steps above), for the catalogues of the patient's language.
 LABELS = tuple(dict.fromkeys(op[3] for ops in DRAWINGS.values() for op in ops if op[0] == "label"))
-_RTL = re.compile("[\u0590-\u08ff]")
 
 
 def exercise_drawing(name: str, width: float = 96, accent: str = "#1f5f8b",
@@ -155,8 +153,8 @@ def exercise_drawing(name: str, width: float = 96, accent: str = "#1f5f8b",
             shapes.append(Circle(args[0], args[1], 2.6, fillColor=ARROW, strokeColor=None))
         elif kind == "label":
             label = words(args[2]) if words else args[2]
-            if _RTL.search(label):
-                label = visual_line(joined(label))
+            if is_rtl(label):
+                label = rtl_line(label)
             shapes.append(String(args[0], args[1], label, fontName=BOLD, fontSize=8, textAnchor="middle", fillColor=INK))
     group = Group(*shapes)
     group.scale(scale, scale)

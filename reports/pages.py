@@ -23,7 +23,7 @@ from reports.content import Header
 from reports.para import Grid, Para
 from reports.rtl import RtlPara
 from reports.styles import BOLD, ITALIC, PAPER, REGULAR, Styles, palette
-from reports.text import joined, markup, plain, visual_line
+from reports.text import markup, plain, rtl_line
 
 __all__ = [
     "BOTTOM",
@@ -229,7 +229,7 @@ def build_pdf(
         number = page_label.format(page=page, total=total)
         if rtl:  # the page number on the left, the footer text right-aligned beside it
             footer_para.drawOn(canv, MARGIN + 80, BOTTOM - 14 - footer_h)
-            canv.drawString(MARGIN, BOTTOM - 21, visual_line(joined(number)))
+            canv.drawString(MARGIN, BOTTOM - 21, rtl_line(number))
         else:
             footer_para.drawOn(canv, MARGIN, BOTTOM - 14 - footer_h)
             canv.drawRightString(pagesize[0] - MARGIN, BOTTOM - 21, number)

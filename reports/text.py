@@ -29,7 +29,7 @@ from bidi.algorithm import get_display as get_display_mirrored
 
 from reports.styles import COVERAGE, FALLBACK, REGULAR
 
-__all__ = ["PLACEHOLDER", "joined", "markup", "plain", "visual_line"]
+__all__ = ["PLACEHOLDER", "is_rtl", "joined", "markup", "plain", "rtl_line", "visual_line"]
 
 #: Printed in place of a run of characters that no shipped font can draw.
 PLACEHOLDER = "\u25a1"  # WHITE SQUARE
@@ -55,6 +55,16 @@ def joined(line: str) -> str:
     """Arabic letters joined, still in reading order: a right-to-left paragraph (`reports.rtl`) breaks
     its lines first and puts each line into visual order when it draws it."""
     return arabic_reshaper.reshape(line) if _RTL.search(line) else line
+
+
+def is_rtl(text: str) -> bool:
+    """Whether `text` holds right-to-left letters (Hebrew, Arabic, their presentation forms)."""
+    return bool(_RTL.search(text))
+
+
+def rtl_line(line: str) -> str:
+    """A line drawn on its own (a label, a page number) in a right-to-left document: joined, then in visual order."""
+    return visual_line(joined(line))
 
 
 def visual_line(line: str) -> str:

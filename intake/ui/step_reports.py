@@ -34,7 +34,7 @@ def _filing(ev: Evaluation) -> None:
 
 def handout_language(tag: str | None) -> str:
     """Which language the handout prints in (the patient's, where a catalogue has it) and how far to trust it."""
-    from intake.i18n import languages, translator
+    from intake.i18n import translator
 
     if not tag:
         return ""
@@ -42,7 +42,7 @@ def handout_language(tag: str | None) -> str:
     if language.code == "en":
         return "" if tag.split("-")[0].lower() == "en" else (
             f"No translation for the patient's language ({tag}) yet: the handout prints in English.")
-    review = "reviewed by a clinician fluent in it" if languages()[language.code].reviewed else (
+    review = "reviewed by a clinician fluent in it" if language.reviewed else (
         "not yet reviewed by a clinician fluent in it (its footer says so)")
     return (f"The patient handout prints in {language.native} ({language.name}), the patient's language: a translation "
             f"{review}. A personal note or a changed dose prints as typed.")
