@@ -150,7 +150,7 @@ def form_text(form: dict, section: str, key: str) -> str:
     return form[section][key]
 
 
-def _history(t: Translator, token: str) -> None:
+def _history(t: Translator) -> None:
     form = patient_form()
     answers = st.session_state[_FORM].get("history", {})
     st.header(t("Your pain"))
@@ -171,7 +171,7 @@ def _history(t: Translator, token: str) -> None:
              format_func=lambda s: t(form_text(form, "aggravated_by", s)), key=key)
 
 
-def _red_flags(t: Translator, token: str) -> None:
+def _red_flags(t: Translator) -> None:
     questions = patient_form()["red_flags"]
     given = st.session_state[_FORM].get("red_flags", {})
     st.header(t("Important questions"))
@@ -186,7 +186,7 @@ def _red_flags(t: Translator, token: str) -> None:
             _advice(t, {key: True})
 
 
-def _measures(t: Translator, token: str, chosen: tuple[str, ...]) -> None:
+def _measures(t: Translator, chosen: tuple[str, ...]) -> None:
     ms = load_measures()
     stored = st.session_state[_FORM].get("outcomes", {})
     for measure_id in chosen:
@@ -208,17 +208,17 @@ def _measures(t: Translator, token: str, chosen: tuple[str, ...]) -> None:
                 st.text_input(t("Activity {n} that is hard because of this problem", n=n), key=key, max_chars=200)
                 if not named.get(slot):
                     break
-                _code(t, token, m, slot, t("How well can you do it now? 0 = not at all, 10 = as well as before"),
+                _code(m, slot, t("How well can you do it now? 0 = not at all, 10 = as well as before"),
                       entry.get("answers") or {})
         else:
             for item in m.items:
                 # A licensed instrument's items are numbered only: its wording is on the clinic's paper form
                 label = f"{item.id}. {t(item.label)}" if m.licence.reproduce_items else t("Question {n}", n=item.id)
-                _code(t, token, m, item.id, label, entry.get("answers") or {})
+                _code(m, item.id, label, entry.get("answers") or {})
         st.caption(m.licence.attribution)
 
 
-def _code(t: Translator, token: str, m, item_id: str, label: str, given: dict) -> None:
+def _code(m, item_id: str, label: str, given: dict) -> None:
     lo, hi = m.item_range(item_id)
     key = f"pf:m:{m.id}:{item_id}"
     if given.get(item_id) is not None:
@@ -285,9 +285,9 @@ def render(token: str) -> None:
     st.caption(t("You can use this link until {date}.", date=_long_date(expires, t.language.code)))
     if ss.get(_UNSAVED):
         _retrying(t, token)
-    _history(t, token)
-    _red_flags(t, token)
-    _measures(t, token, measures)
+    _history(t)
+    _red_flags(t)
+    _measures(t, measures)
     st.divider()
     if st.button(t("Send my answers to the clinic"), type="primary", key="pf:send", width="stretch"):
         try:
