@@ -122,3 +122,28 @@ def test_storage_settings_error_is_shown_as_refused_input():
 
     assert refusal(SettingsError("field 'accent': must be a colour"), "Not saved") == (
         "error", r"Not saved: field 'accent'\: must be a colour")
+
+
+def _page_whose_callback_meets_a_database_away() -> None:
+    import streamlit as st
+
+    from intake.storage.database import StoreUnavailable
+    from intake.ui import guard, refusals
+
+    def save() -> None:
+        raise StoreUnavailable("the database is unavailable")
+
+    guard.show_note()
+    with refusals.shown():
+        st.text_input("Setting", key="setting")
+        st.button("Save", key="save", on_click=refusals.caught(save, "Not saved"))
+
+
+def test_a_caught_callback_that_meets_a_database_away_shows_the_not_done_note_not_an_error_page():
+    at = AppTest.from_function(_page_whose_callback_meets_a_database_away).run()
+    at.text_input(key="setting").input("kept")
+    at.button(key="save").click().run()
+    assert not at.exception
+    [note] = at.warning
+    assert note.value.startswith("**Not done: the database is unavailable.** Nothing was changed.")
+    assert at.text_input(key="setting").value == "kept"

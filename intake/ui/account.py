@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from intake.ui import guard, state
+from intake.ui import state
 from intake.ui.refusals import caught
 
 __all__ = ["password_popover"]
@@ -13,7 +13,6 @@ K = "acct:"
 _MESSAGE = K + "message"
 
 
-@guard.db_safe
 def _change() -> None:
     ss = st.session_state
     current, new, again = (ss.get(K + name) or "" for name in ("current", "new", "new2"))

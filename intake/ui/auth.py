@@ -146,7 +146,6 @@ def _sign_in() -> None:
     _signed_in(principal)
 
 
-@guard.db_safe
 def _set_up() -> None:
     ss = st.session_state
     values = {k: (ss.get(_FORM + k) or "").strip() for k in ("clinic", "name", "username")}

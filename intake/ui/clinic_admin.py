@@ -13,7 +13,7 @@ import streamlit as st
 
 from intake import record_tables
 from intake.policy.roles import ROLE_WORDS, ROLES
-from intake.ui import clinic_settings, guard, patient_form_admin, state
+from intake.ui import clinic_settings, patient_form_admin, state
 from intake.ui.practice_state import md
 from intake.ui.refusals import caught
 
@@ -33,7 +33,6 @@ def _flash(kind: str, text: str) -> None:
 # ---------------------------------------------------------------- retention and purge
 
 
-@guard.db_safe
 def _save_retention() -> None:
     ss = st.session_state
     days = None if ss.get(A + "keep") == "forever" else int(ss.get(A + "days") or 0)
@@ -43,7 +42,6 @@ def _save_retention() -> None:
            else f"Records are now kept for {days} days after the assessment; older ones can be purged below.")
 
 
-@guard.db_safe
 def _purge() -> None:
     store = state.store()
     st.session_state.pop(A + "confirm_purge", None)
@@ -118,7 +116,6 @@ def _purge_section(days: int | None) -> None:
 _NEW = ("new_username", "new_name", "new_email", "new_password", "new_password2")
 
 
-@guard.db_safe
 def _add() -> None:
     ss = st.session_state
     store = state.store()
@@ -135,7 +132,6 @@ def _add() -> None:
     _flash("success", f"Account {added.username} added ({_ROLE_WORDS[added.role].lower()}).")
 
 
-@guard.db_safe
 def _set_active(practitioner_id: str, active: bool, username: str) -> None:
     store = state.store()
     store.accounts.set_active(store.principal, practitioner_id, active)
@@ -143,7 +139,6 @@ def _set_active(practitioner_id: str, active: bool, username: str) -> None:
            else f"{username} is deactivated and is signed out at their next click.")
 
 
-@guard.db_safe
 def _unlock(practitioner_id: str, username: str) -> None:
     store = state.store()
     store.accounts.unlock(store.principal, practitioner_id)

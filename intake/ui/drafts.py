@@ -7,14 +7,13 @@ import streamlit as st
 
 from intake.loader import CaseError, load_case, parse_text
 from intake.storage.store import DraftSummary
-from intake.ui import documents, guard, state
+from intake.ui import documents, state
 from intake.ui.practice_state import code, md
 
 UPLOAD_KEY = "drafts:upload"
 MAX_UPLOAD_MB = 1
 
 
-@guard.db_safe
 def _resume(draft_id: str) -> None:
     if not state.resume(draft_id):
         st.session_state.flash = ("warning", "That draft no longer exists.")
@@ -24,7 +23,6 @@ def _ask_delete(draft_id: str) -> None:
     st.session_state.confirm_delete = draft_id
 
 
-@guard.db_safe
 def _delete(draft_id: str) -> None:
     state.store().delete(draft_id)
     st.session_state.confirm_delete = None

@@ -44,7 +44,6 @@ def missing(ev: Evaluation) -> str | None:
     return None
 
 
-@guard.db_safe
 def file_now() -> None:
     """The button's request (run by ``state.collect()``): file what the session holds now, then
     start a new assessment. Run again after a cut-short run, it finishes instead of filing twice."""

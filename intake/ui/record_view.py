@@ -158,7 +158,6 @@ def _record_for_action(record_id: str) -> Record | None:
     return record
 
 
-@guard.db_safe
 def _follow_up(record_id: str) -> None:
     record = _record_for_action(record_id)
     if record is None:
@@ -172,7 +171,6 @@ def _follow_up(record_id: str) -> None:
                               "consent to keep it as a draft.")
 
 
-@guard.db_safe
 def _amend(record_id: str) -> None:
     record = _record_for_action(record_id)
     if record is None:
@@ -191,7 +189,6 @@ def _cancel_delete() -> None:
     st.session_state.pop(_CONFIRM_KEY, None)
 
 
-@guard.db_safe
 def _delete(record_id: str, pseudonym: str) -> None:
     store = state.store()
     _cancel_delete()  # asked once, whatever the answer: a refusal does not ask again

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from intake.errors import ConfigurationError, IntakeError, NotAllowed
+from intake.ui import guard
 from intake.ui.practice_state import md
 
 __all__ = ["PENDING", "REFUSED", "Refusal", "caught", "refusal", "show", "shown"]
@@ -54,12 +55,14 @@ def show(message: Refusal | None) -> None:
 
 
 def caught(callback: F, action: str = "", *, slot: str = PENDING) -> F:
-    """``callback`` as a widget's ``on_click``: a refusal it raises becomes ``slot``'s message."""
+    """``callback`` as a widget's ``on_click``: a refusal it raises becomes ``slot``'s message, and a
+    database that cannot take it the page's "not done" note (``guard.db_safe``)."""
+    safe = guard.db_safe(callback)
 
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            return callback(*args, **kwargs)
+            return safe(*args, **kwargs)
         except REFUSED as exc:
             st.session_state[slot] = refusal(exc, action)
             return None

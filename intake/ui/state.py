@@ -45,6 +45,7 @@ import streamlit as st
 
 from intake.storage.patient_links import PATIENT_WRITER, merge_patient_answers
 from intake.storage.store import ClinicStore, Draft, DraftConflict, Store, StoreUnavailable, database_url
+from intake.ui import guard
 from intake.ui.outcome_answers import answers_from_outcomes
 
 __all__ = [
@@ -402,7 +403,7 @@ def _collect() -> None:
             resume(ss.draft_id)
         elif action == "call":
             try:
-                args[0](*args[1:])
+                guard.db_safe(args[0])(*args[1:])  # a database that cannot take it: the "not done" note
             except Exception:
                 box.done(request)  # a refusal is shown once, not asked again on every run
                 raise
